@@ -1,0 +1,5 @@
+import sys
+
+from srs_scan.cli import main
+
+sys.exit(main())

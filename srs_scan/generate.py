@@ -1,0 +1,154 @@
+"""Printable sheets: draw a FormSpec with ReportLab, one page per sheet.
+
+Every coordinate comes from the FormSpec (millimetres in the form frame) and is
+converted to PDF points at the edge, by `_Page.pt`. This module holds no
+geometry of its own beyond type sizes and the spacing of text around the
+elements the form file places.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib.colors import Color, black, white
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfgen.canvas import Canvas
+
+from srs_scan.sheetid import SheetId
+from srs_scan.spec import PAPER_SIZES_MM, FormSpec, block_origin_mm, mm_to_pt
+
+INK = Color(0.13, 0.18, 0.22)       # body text: a calm dark slate
+MUTED = Color(0.40, 0.45, 0.49)     # labels, prompts, footer
+RULE = Color(0.62, 0.66, 0.69)      # field underlines
+SANS, SANS_BOLD = "Helvetica", "Helvetica-Bold"
+
+
+class _Page:
+    """Converts form-frame millimetres (y down) to PDF points (y up) on one paper."""
+
+    def __init__(self, canvas: Canvas, spec: FormSpec, paper: str) -> None:
+        self.c, self.spec = canvas, spec
+        self.ox, self.oy = block_origin_mm(spec, paper)
+        self.page_h_mm = PAPER_SIZES_MM[paper][1]
+
+    def pt(self, x_mm: float, y_mm: float) -> tuple[float, float]:
+        return mm_to_pt(self.ox + x_mm), mm_to_pt(self.page_h_mm - (self.oy + y_mm))
+
+    def text(self, x_mm: float, y_mm: float, s: str, font: str, size: float,
+             color: Color = INK, align: str = "left") -> None:
+        self.c.setFont(font, size)
+        self.c.setFillColor(color)
+        x, y = self.pt(x_mm, y_mm)
+        {"left": self.c.drawString, "centre": self.c.drawCentredString,
+         "right": self.c.drawRightString}[align](x, y, s)
+
+    def cells(self, x_mm: float, y_mm: float, cell_mm: float, dark: np.ndarray) -> None:
+        """Fill the dark cells of a grid as one path, so no seams show between cells."""
+        path = self.c.beginPath()
+        for row, col in zip(*np.nonzero(dark)):
+            x, y = self.pt(x_mm + col * cell_mm, y_mm + (row + 1) * cell_mm)
+            path.rect(x, y, mm_to_pt(cell_mm), mm_to_pt(cell_mm))
+        self.c.setFillColor(black)
+        self.c.drawPath(path, stroke=0, fill=1)
+
+
+def aruco_bits(spec: FormSpec, marker_id: int) -> np.ndarray:
+    """The marker's cells including its black border, True where black."""
+    dictionary = cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, spec.aruco_dictionary))
+    cells = dictionary.markerSize + 2
+    image = cv2.aruco.generateImageMarker(dictionary, marker_id, cells)
+    return image < 128
+
+
+def qr_modules(payload: str) -> np.ndarray:
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(payload)
+    code.make()
+    n = code.getModuleCount()
+    return np.array([[code.isDark(r, c) for c in range(n)] for r in range(n)], dtype=bool)
+
+
+def draw_sheet(canvas: Canvas, spec: FormSpec, sheet: SheetId, paper: str) -> None:
+    page = _Page(canvas, spec, paper)
+    w = spec.block_w_mm
+    for marker in spec.markers:
+        bits = aruco_bits(spec, marker.id)
+        page.cells(marker.x_mm, marker.y_mm, spec.marker_size_mm / bits.shape[0], bits)
+
+    page.text(20.0, 14.0, spec.title, SANS_BOLD, 18)
+    if spec.subtitle:
+        page.text(20.0, 20.5, spec.subtitle, SANS, 10.5, MUTED)
+    _draw_fields(page, sheet)
+    _draw_sheet_id(page, sheet)
+
+    lines = simpleSplit(spec.instructions, SANS, 10, mm_to_pt(w - 40.0))
+    for i, line in enumerate(lines):
+        page.text(20.0, 52.0 + i * 5.0, line, SANS, 10)
+
+    for item in spec.items:
+        _draw_item(page, item)
+
+    page.text(w / 2, spec.block_h_mm - 5.0, spec.footer, SANS, 8, MUTED, "centre")
+
+
+def _draw_fields(page: _Page, sheet: SheetId) -> None:
+    values = {"client_code": sheet.client_code, "session": sheet.session, "date": sheet.date}
+    c = page.c
+    for field in page.spec.fields:
+        page.text(field.x_mm, field.y_mm - 6.5, field.label, SANS, 7.5, MUTED)
+        c.setStrokeColor(RULE)
+        c.setLineWidth(0.5)
+        c.line(*page.pt(field.x_mm, field.y_mm), *page.pt(field.x_mm + field.width_mm, field.y_mm))
+        if values.get(field.name):
+            page.text(field.x_mm + 1.0, field.y_mm - 1.3, values[field.name], SANS, 11)
+
+
+def _draw_sheet_id(page: _Page, sheet: SheetId) -> None:
+    spec = page.spec
+    modules = qr_modules(sheet.payload())
+    quiet = 2  # modules of white around the code, inside qr_size
+    cell = spec.qr_size_mm / (modules.shape[0] + 2 * quiet)
+    page.cells(spec.qr_x_mm + quiet * cell, spec.qr_y_mm + quiet * cell, cell, modules)
+    page.text(spec.serial_x_mm, spec.serial_y_mm, f"Sheet {sheet.serial}", SANS, 7, MUTED, "centre")
+    page.text(spec.serial_x_mm, spec.serial_y_mm + 3.0, f"{spec.form_id} v{spec.version}",
+              SANS, 6, MUTED, "centre")
+
+
+def _draw_item(page: _Page, item) -> None:
+    spec, c = page.spec, page.c
+    (x0, y), (x1, _) = spec.line_ends_mm(item)
+    half_stop = spec.stop_height_mm / 2.0
+    page.text(x0, y - 16.0, item.heading, SANS_BOLD, 11.5)
+    if item.prompt:
+        page.text(x0, y - 10.5, item.prompt, SANS, 9, MUTED)
+    c.setStrokeColor(black)
+    c.setLineWidth(spec.line_width_pt)
+    c.setLineCap(0)  # butt caps: the stroke ends exactly where the form file says
+    c.line(*page.pt(x0, y), *page.pt(x1, y))
+    for x in (x0, x1):
+        c.line(*page.pt(x, y - half_stop), *page.pt(x, y + half_stop))
+    page.text(x0, y + 10.0, item.left, SANS, 8.5, MUTED)
+    page.text(x1, y + 10.0, item.right, SANS, 8.5, MUTED, "right")
+
+
+def render_sheets(spec: FormSpec, sheets: Sequence[SheetId], paper: str = "a4",
+                  invariant: bool = False) -> bytes:
+    """A PDF with one page per sheet. `invariant` drops dates and ids, for reproducible files."""
+    if paper not in PAPER_SIZES_MM:
+        raise ValueError(f"unknown paper size {paper!r}")
+    buffer = io.BytesIO()
+    w_mm, h_mm = PAPER_SIZES_MM[paper]
+    canvas = Canvas(buffer, pagesize=(mm_to_pt(w_mm), mm_to_pt(h_mm)), invariant=int(invariant),
+                    pageCompression=1)
+    canvas.setTitle(f"{spec.title} ({spec.form_id} v{spec.version})")
+    canvas.setCreator("srs-scan")
+    canvas.setFillColor(white)
+    for sheet in sheets:
+        draw_sheet(canvas, spec, sheet, paper)
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

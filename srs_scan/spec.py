@@ -1,0 +1,283 @@
+"""Form definitions: load and validate `forms/*.toml` into a frozen `FormSpec`.
+
+This module is the one source of sheet geometry. The generator draws what it
+says and the reader measures what it says; neither keeps coordinates of its own.
+All lengths are millimetres in the *form frame*: origin at the top-left corner
+of the content block, x to the right, y down. `block_origin_mm` places that
+block on a given paper size.
+
+It does not draw or read anything.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from srs_scan.errors import FormFileError
+
+MM_PER_INCH = 25.4
+PT_PER_MM = 72.0 / MM_PER_INCH
+
+PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
+    "a4": (210.0, 297.0),
+    "letter": (215.9, 279.4),
+}
+
+DEFAULT_FORM = Path(__file__).resolve().parent.parent / "forms" / "srs.toml"
+CORNERS = ("top_left", "top_right", "bottom_right", "bottom_left")
+
+
+def mm_to_pt(mm: float) -> float:
+    return mm * PT_PER_MM
+
+
+def pt_to_mm(pt: float) -> float:
+    return pt / PT_PER_MM
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    heading: str
+    prompt: str
+    left: str
+    right: str
+    y_mm: float
+
+
+@dataclass(frozen=True)
+class Marker:
+    corner: str
+    id: int
+    x_mm: float  # top-left corner of the marker's black square
+    y_mm: float
+
+    def corners_mm(self, size_mm: float) -> tuple[tuple[float, float], ...]:
+        """The square's corners in OpenCV's ArUco order: TL, TR, BR, BL."""
+        x, y, s = self.x_mm, self.y_mm, size_mm
+        return ((x, y), (x + s, y), (x + s, y + s), (x, y + s))
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    x_mm: float
+    y_mm: float
+    width_mm: float
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    form_id: str
+    version: int
+    title: str
+    subtitle: str
+    instructions: str
+    footer: str
+    block_w_mm: float
+    block_h_mm: float
+    edge_clearance_mm: float
+    line_x_mm: float
+    line_length_mm: float
+    stop_height_mm: float
+    line_width_pt: float
+    clear_band_mm: float
+    clear_margin_x_mm: float
+    aruco_dictionary: str
+    marker_size_mm: float
+    markers: tuple[Marker, ...]
+    qr_x_mm: float
+    qr_y_mm: float
+    qr_size_mm: float
+    serial_x_mm: float
+    serial_y_mm: float
+    fields: tuple[Field, ...]
+    items: tuple[Item, ...]
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(item.id for item in self.items)
+
+    @property
+    def line_end_x_mm(self) -> float:
+        return self.line_x_mm + self.line_length_mm
+
+    def line_ends_mm(self, item: Item) -> tuple[tuple[float, float], tuple[float, float]]:
+        """Centres of the item's left and right end-stops, in the form frame."""
+        return (self.line_x_mm, item.y_mm), (self.line_end_x_mm, item.y_mm)
+
+    def clear_band_mm_box(self, item: Item) -> tuple[float, float, float, float]:
+        """(x0, y0, x1, y1) of the band that holds only the line and its end-stops."""
+        return (
+            self.line_x_mm - self.clear_margin_x_mm,
+            item.y_mm - self.clear_band_mm,
+            self.line_end_x_mm + self.clear_margin_x_mm,
+            item.y_mm + self.clear_band_mm,
+        )
+
+    def marker_by_id(self) -> dict[int, Marker]:
+        return {m.id: m for m in self.markers}
+
+
+def block_origin_mm(spec: FormSpec, paper: str) -> tuple[float, float]:
+    """Where the content block's top-left corner sits on the paper (centred)."""
+    width, height = PAPER_SIZES_MM[paper]
+    return (width - spec.block_w_mm) / 2.0, (height - spec.block_h_mm) / 2.0
+
+
+def load_form(path: Path | str = DEFAULT_FORM) -> FormSpec:
+    """Read and validate a form file; raise FormFileError with one clear line."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FormFileError(f"form file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormFileError(f"cannot read form file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise FormFileError(f"{path.name}: not valid TOML: {exc}") from None
+    try:
+        spec = _parse(raw)
+        _check_layout(spec)
+    except FormFileError as exc:
+        raise FormFileError(f"{path.name}: {exc}") from None
+    return spec
+
+
+class _Table:
+    """A TOML table read key by key, so that unknown and missing keys are errors."""
+
+    def __init__(self, raw: Any, where: str) -> None:
+        if not isinstance(raw, dict):
+            raise FormFileError(f"[{where}] must be a table")
+        self.raw, self.where, self.used = raw, where, set[str]()
+
+    def get(self, key: str, kind: type, default: Any = None) -> Any:
+        self.used.add(key)
+        if key not in self.raw:
+            if default is None:
+                raise FormFileError(f"[{self.where}] is missing '{key}'")
+            return default
+        value = self.raw[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            raise FormFileError(f"[{self.where}] '{key}' must be {kind.__name__}")
+        if kind is str and not value.strip():
+            raise FormFileError(f"[{self.where}] '{key}' must not be empty")
+        return value
+
+    def table(self, key: str) -> _Table:
+        self.used.add(key)
+        if key not in self.raw:
+            raise FormFileError(f"[{self.where}] is missing '{key}'")
+        return _Table(self.raw[key], f"{self.where}.{key}" if self.where else key)
+
+    def done(self) -> None:
+        unknown = sorted(set(self.raw) - self.used)
+        if unknown:
+            raise FormFileError(f"[{self.where or 'top level'}] unknown key '{unknown[0]}'")
+
+
+def _array_of_tables(root: _Table, key: str) -> list[_Table]:
+    root.used.add(key)
+    raw = root.raw.get(key)
+    if not isinstance(raw, list) or not raw:
+        raise FormFileError(f"missing [[{key}]]: the form needs at least one")
+    return [_Table(entry, f"{key}[{i}]") for i, entry in enumerate(raw)]
+
+
+def _parse(raw: dict[str, Any]) -> FormSpec:
+    root = _Table(raw, "")
+    form, block, lines = root.table("form"), root.table("block"), root.table("lines")
+    markers_t, qr = root.table("markers"), root.table("sheet_id")
+
+    markers = []
+    for corner in CORNERS:
+        m = markers_t.table(corner)
+        markers.append(Marker(corner, m.get("id", int), m.get("x", float), m.get("y", float)))
+        m.done()
+    if len({m.id for m in markers}) != len(markers):
+        raise FormFileError("[markers] each corner needs its own marker id")
+
+    fields = []
+    for f in _array_of_tables(root, "fields"):
+        fields.append(Field(f.get("name", str), f.get("label", str), f.get("x", float),
+                            f.get("y", float), f.get("width", float)))
+        f.done()
+
+    items = []
+    for t in _array_of_tables(root, "items"):
+        item_id = t.get("id", str)
+        if not item_id.isidentifier():
+            raise FormFileError(f"[{t.where}] id '{item_id}' must be a plain word (a-z, 0-9, _)")
+        items.append(Item(item_id, t.get("heading", str), t.get("prompt", str, ""),
+                          t.get("left", str), t.get("right", str), t.get("y", float)))
+        t.done()
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise FormFileError(f"duplicate item id '{item.id}'")
+        seen.add(item.id)
+
+    spec = FormSpec(
+        form_id=form.get("id", str), version=form.get("version", int),
+        title=form.get("title", str), subtitle=form.get("subtitle", str, ""),
+        instructions=form.get("instructions", str), footer=form.get("footer", str),
+        block_w_mm=block.get("width", float), block_h_mm=block.get("height", float),
+        edge_clearance_mm=block.get("edge_clearance", float),
+        line_x_mm=lines.get("x", float), line_length_mm=lines.get("length", float),
+        stop_height_mm=lines.get("stop_height", float), line_width_pt=lines.get("width_pt", float),
+        clear_band_mm=lines.get("clear_band", float),
+        clear_margin_x_mm=lines.get("clear_margin_x", float),
+        aruco_dictionary=markers_t.get("dictionary", str), marker_size_mm=markers_t.get("size", float),
+        markers=tuple(markers),
+        qr_x_mm=qr.get("x", float), qr_y_mm=qr.get("y", float), qr_size_mm=qr.get("size", float),
+        serial_x_mm=qr.get("serial_x", float), serial_y_mm=qr.get("serial_y", float),
+        fields=tuple(fields), items=tuple(items),
+    )
+    for table in (form, block, lines, markers_t, qr, root):
+        table.done()
+    return spec
+
+
+def _check_layout(spec: FormSpec) -> None:
+    """Everything inside the block, the block inside every paper, lines clear of each other."""
+    import cv2  # imported here so that loading a form stays cheap for tools that do not draw
+
+    if not spec.form_id.replace("-", "_").isidentifier():
+        raise FormFileError(f"[form] id '{spec.form_id}' must be a plain word")
+    if not 0.2 <= spec.line_width_pt <= 1.0:
+        raise FormFileError("[lines] width_pt must be between 0.2 and 1.0")
+    if not hasattr(cv2.aruco, spec.aruco_dictionary):
+        raise FormFileError(f"[markers] unknown ArUco dictionary '{spec.aruco_dictionary}'")
+    for paper, (pw, ph) in PAPER_SIZES_MM.items():
+        room = min(pw - spec.block_w_mm, ph - spec.block_h_mm) / 2.0
+        if room < spec.edge_clearance_mm:
+            raise FormFileError(
+                f"[block] {spec.block_w_mm} x {spec.block_h_mm} mm does not fit {paper} paper "
+                f"with {spec.edge_clearance_mm} mm clear of every edge")
+
+    def inside(what: str, x0: float, y0: float, x1: float, y1: float) -> None:
+        if x0 < 0 or y0 < 0 or x1 > spec.block_w_mm or y1 > spec.block_h_mm:
+            raise FormFileError(f"{what} lies outside the printable area "
+                                f"(0-{spec.block_w_mm} x 0-{spec.block_h_mm} mm)")
+
+    for m in spec.markers:
+        inside(f"marker '{m.corner}'", m.x_mm, m.y_mm,
+               m.x_mm + spec.marker_size_mm, m.y_mm + spec.marker_size_mm)
+    inside("the sheet-id code", spec.qr_x_mm, spec.qr_y_mm,
+           spec.qr_x_mm + spec.qr_size_mm, spec.qr_y_mm + spec.qr_size_mm)
+    for f in spec.fields:
+        inside(f"field '{f.name}'", f.x_mm, f.y_mm - 5.0, f.x_mm + f.width_mm, f.y_mm)
+    ordered = sorted(spec.items, key=lambda i: i.y_mm)
+    for item in ordered:
+        inside(f"item '{item.id}' and its clear band", *spec.clear_band_mm_box(item))
+    for upper, lower in zip(ordered, ordered[1:]):
+        # heading, prompt and anchors need room between two bands
+        if lower.y_mm - upper.y_mm < 2 * spec.clear_band_mm + 20.0:
+            raise FormFileError(f"items '{upper.id}' and '{lower.id}' are too close together")
