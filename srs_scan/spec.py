@@ -281,3 +281,29 @@ def _check_layout(spec: FormSpec) -> None:
         # heading, prompt and anchors need room between two bands
         if lower.y_mm - upper.y_mm < 2 * spec.clear_band_mm + 20.0:
             raise FormFileError(f"items '{upper.id}' and '{lower.id}' are too close together")
+
+
+FormLibrary = dict[tuple[str, int], FormSpec]
+
+
+def load_form_library(paths: list[Path] | None = None) -> FormLibrary:
+    """Every form the reader knows, keyed by (form id, version).
+
+    `paths` are form files or folders of them; by default the `forms/` folder.
+    Two files claiming the same id and version is an error: the reader could
+    not tell their sheets apart.
+    """
+    files: list[Path] = []
+    for path in paths or [DEFAULT_FORM.parent]:
+        files.extend(sorted(path.glob("*.toml")) if path.is_dir() else [path])
+    library: FormLibrary = {}
+    for file in files:
+        spec = load_form(file)
+        key = (spec.form_id, spec.version)
+        if key in library:
+            raise FormFileError(f"{file.name}: another form file already defines "
+                                f"form '{spec.form_id}' version {spec.version}")
+        library[key] = spec
+    if not library:
+        raise FormFileError("no form files found")
+    return library
