@@ -7,6 +7,7 @@ or raises a typed error from `errors.py`.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 from collections.abc import Callable, Sequence
@@ -65,6 +66,72 @@ def _cmd_forms(args: argparse.Namespace) -> None:
     print("Print at 100 % (actual size); \"fit to page\" shrinks the lines.")
 
 
+def _cmd_scan(args: argparse.Namespace) -> int:
+    import time
+
+    from srs_scan.export import write_csv, write_json
+    from srs_scan.pages import find_inputs
+    from srs_scan.pipeline import ScanOptions, mark_duplicates, plan, scan
+    from srs_scan.results import Status
+    from srs_scan.spec import load_form_library
+
+    forms = load_form_library(args.form)
+    files, skipped = find_inputs(args.inputs)
+    if skipped:
+        _say(args, f"skipped {len(skipped)} file(s) in folders that are not scans "
+                   f"(for example {skipped[0].name})")
+    if not files:
+        raise UsageError("no scans found (looked for PDF, TIFF, PNG and JPEG files)")
+    options = ScanOptions(password=args.password, jobs=args.jobs, overlays=args.overlays)
+    started = time.monotonic()
+    tasks = list(plan(files, options))
+    progress = _Progress(len(tasks), enabled=not args.quiet and sys.stderr.isatty())
+    results = []
+    for result in mark_duplicates(scan(tasks, forms, options)):
+        results.append(result)
+        progress.step()
+    progress.close()
+    write_csv(args.output, results, forms, args.decimals)
+    if args.json:
+        write_json(args.json, results)
+    counts = {status: sum(r.status is status for r in results) for status in Status}
+    _say(args, f"{len(results)} pages in {time.monotonic() - started:.1f} s: "
+               f"{counts[Status.OK]} read, {counts[Status.REVIEW]} to review, "
+               f"{counts[Status.NOT_A_FORM]} not forms, {counts[Status.ERROR]} errors; "
+               f"wrote {args.output}")
+    return ExitCode.SOME_INPUTS_FAILED if counts[Status.ERROR] else ExitCode.OK
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    if not args.quiet:
+        print(message, file=sys.stderr)
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        import time
+
+        self.total, self.done, self.enabled, self.clock = total, 0, enabled, time.monotonic
+        self.started = self.clock()
+
+    def step(self) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        elapsed = max(self.clock() - self.started, 1e-6)
+        rate = self.done / elapsed
+        left = (self.total - self.done) / rate if rate else 0.0
+        filled = int(30 * self.done / max(self.total, 1))
+        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} pages  "
+              f"{rate:.1f} pages/s  {left:.0f} s left ", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.enabled:
+            print(file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="srs-scan",
@@ -91,6 +158,30 @@ def build_parser() -> argparse.ArgumentParser:
                        help="make serials and the PDF reproducible (for tests and samples; "
                             "never for sheets you hand out)")
     forms.set_defaults(run=_cmd_forms)
+
+    scan = commands.add_parser(
+        "scan", help="read scanned sheets and write scores to CSV",
+        description="Read scanned SRS sheets (PDF, TIFF, PNG, JPEG; files or folders), measure "
+                    "every pen mark in cm, flag what a person must check, and write one CSV row "
+                    "per page.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    scan.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
+                      help="scan files, or folders to search (recursively, in name order)")
+    scan.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv",
+                      help="CSV file to write (one row per page)")
+    scan.add_argument("--overlays", type=Path, metavar="DIR",
+                      help="write one picture per page showing what was read, for checking")
+    scan.add_argument("--json", type=Path, metavar="FILE",
+                      help="also write every detail (all candidate marks) as JSON")
+    scan.add_argument("--decimals", type=int, choices=range(0, 4), default=1, metavar="N",
+                      help="decimals for values in cm (default 1; 2 for research)")
+    scan.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
+                      help="pages read at once, in separate processes (default: number of cores)")
+    scan.add_argument("--password", metavar="PASSWORD", help="password for encrypted PDFs")
+    scan.add_argument("--form", type=Path, action="append", metavar="FILE",
+                      help="form file or folder of form files (default: forms/); may be repeated")
+    scan.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    scan.set_defaults(run=_cmd_scan)
     return parser
 
 
