@@ -71,9 +71,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
     from srs_scan.export import write_csv, write_json
     from srs_scan.pages import find_inputs
-    from srs_scan.pipeline import ScanOptions, mark_duplicates, plan, scan
+    from srs_scan.pipeline import ScanOptions, Task, identify, plan, scan
     from srs_scan.results import Status
     from srs_scan.spec import load_form_library
+    from srs_scan.store import ResultStore, default_db_path
 
     forms = load_form_library(args.form)
     files, skipped = find_inputs(args.inputs)
@@ -82,20 +83,27 @@ def _cmd_scan(args: argparse.Namespace) -> int:
                    f"(for example {skipped[0].name})")
     if not files:
         raise UsageError("no scans found (looked for PDF, TIFF, PNG and JPEG files)")
+    inputs, repeats = identify(files)
+    for path, first in repeats:
+        _say(args, f"{path} has the same content as {first}: read once")
     options = ScanOptions(password=args.password, jobs=args.jobs, overlays=args.overlays)
     started = time.monotonic()
-    tasks = list(plan(files, options))
-    progress = _Progress(len(tasks), enabled=not args.quiet and sys.stderr.isatty())
     results = []
-    for result in mark_duplicates(scan(tasks, forms, options)):
-        results.append(result)
-        progress.step()
-    progress.close()
+    with ResultStore(args.db or default_db_path(args.output)) as store:
+        items = list(plan(inputs, options, store))
+        progress = _Progress(len(items), enabled=not args.quiet and sys.stderr.isatty())
+        for done in scan(items, forms, options):
+            if done.fresh:
+                store.put(done.digest, done.result)
+            results.append(store.with_duplicate_flag(done.digest, done.result))
+            progress.step()
+        progress.close()
     write_csv(args.output, results, forms, args.decimals)
     if args.json:
         write_json(args.json, results)
     counts = {status: sum(r.status is status for r in results) for status in Status}
-    _say(args, f"{len(results)} pages in {time.monotonic() - started:.1f} s: "
+    fresh = sum(isinstance(item, Task) for item in items)
+    _say(args, f"{len(results)} pages ({fresh} read now) in {time.monotonic() - started:.1f} s: "
                f"{counts[Status.OK]} read, {counts[Status.REVIEW]} to review, "
                f"{counts[Status.NOT_A_FORM]} not forms, {counts[Status.ERROR]} errors; "
                f"wrote {args.output}")
@@ -180,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--password", metavar="PASSWORD", help="password for encrypted PDFs")
     scan.add_argument("--form", type=Path, action="append", metavar="FILE",
                       help="form file or folder of form files (default: forms/); may be repeated")
+    scan.add_argument("--db", type=Path, metavar="FILE",
+                      help="results database (default: beside the CSV, e.g. results.srs.sqlite); "
+                           "re-running reads only pages not already in it")
     scan.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     scan.set_defaults(run=_cmd_scan)
     return parser

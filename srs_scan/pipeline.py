@@ -20,8 +20,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from srs_scan.pages import Limits, PageError, count_pages, load_page
-from srs_scan.results import DUPLICATE_SHEET, PageResult, error_result
+from srs_scan.results import PageResult, error_result
 from srs_scan.spec import FormLibrary
+from srs_scan.store import ResultStore, content_hash
 
 QUEUE_PER_JOB = 2  # pages queued per worker: keeps workers busy without holding many pages
 
@@ -31,6 +32,14 @@ class Task:
     file: Path
     page: int          # 1-based
     label: str         # the file as shown in the CSV
+    digest: str        # content hash of the file
+
+
+@dataclass(frozen=True)
+class Done:
+    digest: str
+    result: PageResult
+    fresh: bool        # read in this run (False: taken from the results store, or a file error)
 
 
 @dataclass(frozen=True)
@@ -41,19 +50,42 @@ class ScanOptions:
     overlays: Path | None = None
 
 
-def plan(files: Iterable[Path], options: ScanOptions) -> Iterator[Task | PageResult]:
-    """One Task per page of each file, or one error result for a file that cannot be opened."""
+def identify(files: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[tuple[Path, Path]]]:
+    """Each file with its content hash, and the files whose content was already given."""
+    unique: list[tuple[Path, str]] = []
+    repeats: list[tuple[Path, Path]] = []
+    first: dict[str, Path] = {}
     for path in files:
+        try:
+            digest = content_hash(path)
+        except OSError:
+            digest = f"unreadable:{path}"  # count_pages will give this file its error row
+        if digest in first:
+            repeats.append((path, first[digest]))
+            continue
+        first[digest] = path
+        unique.append((path, digest))
+    return unique, repeats
+
+
+def plan(inputs: Iterable[tuple[Path, str]], options: ScanOptions,
+         store: ResultStore | None = None) -> Iterator[Task | Done]:
+    """One Task per page still to read; stored readings and file errors come ready-made."""
+    for path, digest in inputs:
         label = str(path)
         count = count_pages(path, options.password, options.limits)
         if isinstance(count, PageError):
-            yield error_result(label, count.page or 1, count.reason)
+            yield Done(digest, error_result(label, count.page or 1, count.reason), fresh=False)
             continue
         if count == 0:
-            yield error_result(label, 1, "the file holds no pages")
+            yield Done(digest, error_result(label, 1, "the file holds no pages"), fresh=False)
             continue
         for page in range(1, count + 1):
-            yield Task(path, page, label)
+            stored = store.get(digest, page) if store else None
+            if stored is not None:
+                yield Done(digest, replace(stored, file=label), fresh=False)
+            else:
+                yield Task(path, page, label, digest)
 
 
 def read_task(task: Task, forms: FormLibrary, options: ScanOptions) -> PageResult:
@@ -75,8 +107,9 @@ def read_task(task: Task, forms: FormLibrary, options: ScanOptions) -> PageResul
 
 
 def overlay_name(task_label: str, page: int) -> str:
-    stem = Path(task_label).name.replace(" ", "_")
-    return f"{stem}.p{page:03d}.jpg"
+    """A file name for the page's overlay, unique even for same-named files in other folders."""
+    stem = "_".join(part for part in Path(task_label).parts if part not in ("/", "..", "."))
+    return f"{stem.replace(' ', '_')}.p{page:03d}.jpg"
 
 
 def _write_overlay(task: Task, image, result: PageResult, forms: FormLibrary, folder: Path) -> None:
@@ -106,45 +139,30 @@ def _read_in_worker(task: Task) -> PageResult:
     return read_task(task, _worker_state["forms"], _worker_state["options"])  # type: ignore[arg-type]
 
 
-def scan(items: Iterable[Task | PageResult], forms: FormLibrary,
-         options: ScanOptions) -> Iterator[PageResult]:
-    """Read every task, in input order; ready-made results (file errors) pass straight through."""
+def scan(items: Iterable[Task | Done], forms: FormLibrary, options: ScanOptions) -> Iterator[Done]:
+    """Read every task, in input order; ready-made results pass straight through."""
     if options.jobs <= 1:
         for item in items:
-            yield item if isinstance(item, PageResult) else read_task(item, forms, options)
+            yield item if isinstance(item, Done) else Done(item.digest, read_task(item, forms, options), True)
         return
     window = options.jobs * QUEUE_PER_JOB
-    pending: deque[tuple[Task | None, Future[PageResult] | PageResult]] = deque()
+    pending: deque[Done | tuple[Task, Future[PageResult]]] = deque()
     with ProcessPoolExecutor(options.jobs, initializer=_init_worker,
                              initargs=(forms, options)) as pool:
         for item in items:
-            if isinstance(item, PageResult):
-                pending.append((None, item))
-            else:
-                pending.append((item, pool.submit(_read_in_worker, item)))
+            pending.append(item if isinstance(item, Done) else (item, pool.submit(_read_in_worker, item)))
             while len(pending) > window:
-                yield _settle(*pending.popleft())
+                yield _settle(pending.popleft())
         while pending:
-            yield _settle(*pending.popleft())
+            yield _settle(pending.popleft())
 
 
-def _settle(task: Task | None, entry: Future[PageResult] | PageResult) -> PageResult:
-    if isinstance(entry, PageResult):
+def _settle(entry: Done | tuple[Task, Future[PageResult]]) -> Done:
+    if isinstance(entry, Done):
         return entry
+    task, future = entry
     try:
-        return entry.result()
+        return Done(task.digest, future.result(), True)
     except Exception as exc:  # a worker died (out of memory, killed): this page fails, not the batch
-        assert task is not None
-        return error_result(task.label, task.page, f"the reading process failed ({type(exc).__name__})")
-
-
-def mark_duplicates(results: Iterable[PageResult], seen: set[str] | None = None) -> Iterator[PageResult]:
-    """Flag a sheet whose serial was already read earlier in the batch (a re-fed sheet)."""
-    seen = set() if seen is None else seen
-    for result in results:
-        serial = result.sheet.serial if result.sheet else ""
-        if serial and serial in seen and DUPLICATE_SHEET not in result.flags:
-            result = replace(result, flags=(*result.flags, DUPLICATE_SHEET))
-        elif serial:
-            seen.add(serial)
-        yield result
+        reason = f"the reading process failed ({type(exc).__name__})"
+        return Done(task.digest, error_result(task.label, task.page, reason), True)

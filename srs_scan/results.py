@@ -97,3 +97,22 @@ class PageResult:
 
 def error_result(file: str, page: int, reason: str) -> PageResult:
     return PageResult(file=file, page=page, reason=reason)
+
+
+def result_from_dict(data: dict) -> PageResult:
+    """Rebuild a PageResult from `dataclasses.asdict` output (as stored in the results database)."""
+    items = tuple(
+        ItemResult(
+            item["item_id"], item["value_cm"], tuple(item["flags"]),
+            tuple(Candidate(**c) for c in item["candidates"]),
+            tuple(item["line_ends_x_mm"]) if item["line_ends_x_mm"] else None)
+        for item in data.get("items", ()))
+    sheet = SheetId(**data["sheet"]) if data.get("sheet") else None
+    homography = data.get("homography")
+    return PageResult(
+        file=data["file"], page=data["page"], form_id=data.get("form_id", ""),
+        form_version=data.get("form_version", 0), sheet=sheet, items=items,
+        flags=tuple(data.get("flags", ())), reason=data.get("reason", ""),
+        homography=tuple(tuple(row) for row in homography) if homography else None,
+        image_size=tuple(data["image_size"]) if data.get("image_size") else None,
+        notes=tuple(data.get("notes", ())))

@@ -1,0 +1,108 @@
+"""The local results database: one SQLite file that makes batches resumable and duplicate-free.
+
+Each page's reading is stored under the content hash of its input file and its
+page number, committed as soon as it is read. Running the same command again
+reads only what is missing; scanning the same file twice (under any name)
+never adds rows. Sheet serials are claimed in reading order, so a re-fed sheet
+is recognised in this batch or any later one. Review and export build on this.
+
+Error results are not stored: a page that failed (a wrong password, a worker
+that ran out of memory) is tried again next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from srs_scan.results import DUPLICATE_SHEET, PageResult, Status, result_from_dict
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pages (
+    content_hash TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    file TEXT NOT NULL,             -- the file's name when it was first read
+    read_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    result TEXT NOT NULL,           -- the PageResult as JSON, as the reader produced it
+    PRIMARY KEY (content_hash, page)
+);
+CREATE TABLE IF NOT EXISTS serials (
+    serial TEXT PRIMARY KEY,        -- the first page that carried this sheet serial
+    content_hash TEXT NOT NULL,
+    page INTEGER NOT NULL
+);
+"""
+
+
+def content_hash(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def default_db_path(output: Path) -> Path:
+    """Beside the CSV: results.csv -> results.srs.sqlite."""
+    return output.with_name(output.stem + ".srs.sqlite")
+
+
+class ResultStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            # created readable by this user only: it holds client codes and scores
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def get(self, digest: str, page: int) -> PageResult | None:
+        row = self.db.execute("SELECT result FROM pages WHERE content_hash=? AND page=?",
+                              (digest, page)).fetchone()
+        return result_from_dict(json.loads(row[0])) if row else None
+
+    def put(self, digest: str, result: PageResult) -> None:
+        """Keep a reading (not an error) and claim its serial; committed at once."""
+        if result.status is Status.ERROR:
+            return
+        stored = replace(result, flags=tuple(f for f in result.flags if f != DUPLICATE_SHEET))
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
+                (digest, result.page, result.file, datetime.now(UTC).isoformat(timespec="seconds"),
+                 stored.status.value, json.dumps(asdict(stored))))
+            if result.sheet and result.sheet.serial:
+                self.db.execute("INSERT OR IGNORE INTO serials VALUES (?, ?, ?)",
+                                (result.sheet.serial, digest, result.page))
+
+    def with_duplicate_flag(self, digest: str, result: PageResult) -> PageResult:
+        """Flag the page when an earlier page (here or in an earlier batch) had its serial."""
+        if not result.sheet or not result.sheet.serial:
+            return result
+        owner = self.db.execute("SELECT content_hash, page FROM serials WHERE serial=?",
+                                (result.sheet.serial,)).fetchone()
+        if owner is None or tuple(owner) == (digest, result.page) or DUPLICATE_SHEET in result.flags:
+            return result
+        return replace(result, flags=(*result.flags, DUPLICATE_SHEET))
