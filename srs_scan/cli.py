@@ -71,7 +71,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
     from srs_scan.export import write_csv, write_json
     from srs_scan.pages import find_inputs
-    from srs_scan.pipeline import ScanOptions, Task, identify, plan, scan
+    from srs_scan.pipeline import ScanOptions, identify, read_batch
     from srs_scan.results import Status
     from srs_scan.spec import load_form_library
     from srs_scan.store import ResultStore, default_db_path
@@ -88,26 +88,49 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         _say(args, f"{path} has the same content as {first}: read once")
     options = ScanOptions(password=args.password, jobs=args.jobs, overlays=args.overlays)
     started = time.monotonic()
-    results = []
+    progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
     with ResultStore(args.db or default_db_path(args.output)) as store:
-        items = list(plan(inputs, options, store))
-        progress = _Progress(len(items), enabled=not args.quiet and sys.stderr.isatty())
-        for done in scan(items, forms, options):
-            if done.fresh:
-                store.put(done.digest, done.result)
-            results.append(store.with_duplicate_flag(done.digest, done.result))
-            progress.step()
-        progress.close()
+        batch = read_batch(inputs, forms, options, store, progress.show)
+    progress.close()
+    results = batch.results
     write_csv(args.output, results, forms, args.decimals)
     if args.json:
         write_json(args.json, results)
     counts = {status: sum(r.status is status for r in results) for status in Status}
-    fresh = sum(isinstance(item, Task) for item in items)
-    _say(args, f"{len(results)} pages ({fresh} read now) in {time.monotonic() - started:.1f} s: "
+    _say(args, f"{len(results)} pages ({batch.read_now} read now) in {time.monotonic() - started:.1f} s: "
                f"{counts[Status.OK]} read, {counts[Status.REVIEW]} to review, "
                f"{counts[Status.NOT_A_FORM]} not forms, {counts[Status.ERROR]} errors; "
                f"wrote {args.output}")
     return ExitCode.SOME_INPUTS_FAILED if counts[Status.ERROR] else ExitCode.OK
+
+
+def _cmd_watch(args: argparse.Namespace) -> int:
+    from srs_scan.pipeline import ScanOptions
+    from srs_scan.results import Status
+    from srs_scan.spec import load_form_library
+    from srs_scan.store import ResultStore, default_db_path
+    from srs_scan.watch import HotFolder, WatchOptions
+
+    if not args.inbox.is_dir():
+        raise UsageError(f"not a folder: {args.inbox}")
+    forms = load_form_library(args.form)
+    options = ScanOptions(password=args.password, jobs=args.jobs)
+
+    def report(path: Path, results: list) -> None:
+        errors = sum(r.status is Status.ERROR for r in results)
+        review = sum(r.status is Status.REVIEW for r in results)
+        where = "failed/" if errors else "done/"
+        _say(args, f"{path.name}: {len(results)} pages, {review} to review, {errors} errors; moved to {where}")
+
+    with ResultStore(args.db or default_db_path(args.output)) as store:
+        folder = HotFolder(args.inbox, args.output, forms, store, options,
+                           WatchOptions(settle_s=args.settle, decimals=args.decimals))
+        _say(args, f"watching {args.inbox} (Ctrl-C to stop); rows go to {args.output}")
+        try:
+            folder.run(lambda: False, report)
+        except KeyboardInterrupt:
+            _say(args, "stopped")
+    return ExitCode.OK
 
 
 def _say(args: argparse.Namespace, message: str) -> None:
@@ -118,21 +141,19 @@ def _say(args: argparse.Namespace, message: str) -> None:
 class _Progress:
     """A one-line progress bar on stderr, only when stderr is a terminal."""
 
-    def __init__(self, total: int, enabled: bool) -> None:
+    def __init__(self, enabled: bool) -> None:
         import time
 
-        self.total, self.done, self.enabled, self.clock = total, 0, enabled, time.monotonic
+        self.enabled, self.clock = enabled, time.monotonic
         self.started = self.clock()
 
-    def step(self) -> None:
-        self.done += 1
+    def show(self, done: int, total: int) -> None:
         if not self.enabled:
             return
-        elapsed = max(self.clock() - self.started, 1e-6)
-        rate = self.done / elapsed
-        left = (self.total - self.done) / rate if rate else 0.0
-        filled = int(30 * self.done / max(self.total, 1))
-        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} pages  "
+        rate = done / max(self.clock() - self.started, 1e-6)
+        left = (total - done) / rate if rate else 0.0
+        filled = int(30 * done / max(total, 1))
+        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} pages  "
               f"{rate:.1f} pages/s  {left:.0f} s left ", end="", file=sys.stderr, flush=True)
 
     def close(self) -> None:
@@ -193,6 +214,23 @@ def build_parser() -> argparse.ArgumentParser:
                            "re-running reads only pages not already in it")
     scan.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     scan.set_defaults(run=_cmd_scan)
+
+    watch = commands.add_parser(
+        "watch", help="read each scan a network scanner drops into a folder",
+        description="Watch a folder: read each new scan once it is completely written, add its rows "
+                    "to the CSV, and move it to done/ (or failed/, with a reason file).",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    watch.add_argument("inbox", type=Path, metavar="INBOX", help="the folder the scanner writes to")
+    watch.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv")
+    watch.add_argument("--settle", type=float, default=3.0, metavar="SECONDS",
+                       help="read a file once it has not changed for this long (default 3)")
+    watch.add_argument("--decimals", type=int, choices=range(0, 4), default=1, metavar="N")
+    watch.add_argument("--jobs", type=_positive_int, default=1, metavar="N")
+    watch.add_argument("--password", metavar="PASSWORD", help="password for encrypted PDFs")
+    watch.add_argument("--form", type=Path, action="append", metavar="FILE")
+    watch.add_argument("--db", type=Path, metavar="FILE", help="results database (default: beside the CSV)")
+    watch.add_argument("-q", "--quiet", action="store_true")
+    watch.set_defaults(run=_cmd_watch)
     return parser
 
 

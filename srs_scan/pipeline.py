@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import signal
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -166,3 +166,23 @@ def _settle(entry: Done | tuple[Task, Future[PageResult]]) -> Done:
     except Exception as exc:  # a worker died (out of memory, killed): this page fails, not the batch
         reason = f"the reading process failed ({type(exc).__name__})"
         return Done(task.digest, error_result(task.label, task.page, reason), True)
+
+
+@dataclass(frozen=True)
+class Batch:
+    results: list[PageResult]
+    read_now: int      # pages read in this run; the rest came from the results store or were errors
+
+
+def read_batch(inputs: Iterable[tuple[Path, str]], forms: FormLibrary, options: ScanOptions,
+               store: ResultStore, progress: Callable[[int, int], None] | None = None) -> Batch:
+    """Read what the store lacks, keep each reading as it arrives, and return every page's result."""
+    items = list(plan(inputs, options, store))
+    results: list[PageResult] = []
+    for done in scan(items, forms, options):
+        if done.fresh:
+            store.put(done.digest, done.result)
+        results.append(store.with_duplicate_flag(done.digest, done.result))
+        if progress is not None:
+            progress(len(results), len(items))
+    return Batch(results, sum(isinstance(item, Task) for item in items))
