@@ -19,12 +19,16 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 from srs_scan.pages import Limits, PageError, count_pages, load_page
-from srs_scan.results import PageResult, error_result
-from srs_scan.spec import FormLibrary
+from srs_scan.results import PageResult, Status, error_result
+from srs_scan.spec import FormLibrary, FormSpec
 from srs_scan.store import ResultStore, content_hash
 
 QUEUE_PER_JOB = 2  # pages queued per worker: keeps workers busy without holding many pages
+REVIEW_PX_PER_MM = 8.0  # resolution of the registered sheet kept for review (0.125 mm a pixel)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,8 @@ class Task:
 class Done:
     digest: str
     result: PageResult
-    fresh: bool        # read in this run (False: taken from the results store, or a file error)
+    fresh: bool                   # read in this run (False: from the results store, or a file error)
+    sheet_jpeg: bytes | None = None  # the registered sheet, kept for review when a page is flagged
 
 
 @dataclass(frozen=True)
@@ -88,22 +93,39 @@ def plan(inputs: Iterable[tuple[Path, str]], options: ScanOptions,
                 yield Task(path, page, label, digest)
 
 
-def read_task(task: Task, forms: FormLibrary, options: ScanOptions) -> PageResult:
+def read_task(task: Task, forms: FormLibrary, options: ScanOptions) -> Done:
     """Decode and read one page; write its overlay when asked. Never raises for a bad page."""
     from srs_scan.read import read_page
+
+    def failed(reason: str) -> Done:
+        return Done(task.digest, error_result(task.label, task.page, reason), True)
 
     try:
         loaded = load_page(task.file, task.page, options.password, options.limits)
         if isinstance(loaded, PageError):
-            return error_result(task.label, task.page, loaded.reason)
+            return failed(loaded.reason)
         result = read_page(loaded.image, forms, task.label, task.page)
         if options.overlays is not None:
             _write_overlay(task, loaded.image, result, forms, options.overlays)
-        return result
+        sheet = forms.get((result.form_id, result.form_version))
+        keep = result.status is Status.REVIEW and sheet is not None
+        return Done(task.digest, result, True, registered_sheet_jpeg(loaded.image, result, sheet) if keep else None)
     except MemoryError:
-        return error_result(task.label, task.page, "not enough memory to read this page")
+        return failed("not enough memory to read this page")
     except Exception as exc:  # last resort: one bad page must never stop a batch
-        return error_result(task.label, task.page, f"could not read this page ({type(exc).__name__})")
+        return failed(f"could not read this page ({type(exc).__name__})")
+
+
+def registered_sheet_jpeg(image: np.ndarray, result: PageResult, spec: FormSpec | None) -> bytes | None:
+    """The page warped into the form frame at REVIEW_PX_PER_MM, as JPEG: pixel / k = form mm."""
+    if result.homography is None or spec is None:
+        return None
+    scale = np.diag([REVIEW_PX_PER_MM, REVIEW_PX_PER_MM, 1.0])
+    size = (round(spec.block_w_mm * REVIEW_PX_PER_MM), round(spec.block_h_mm * REVIEW_PX_PER_MM))
+    warped = cv2.warpPerspective(image, scale @ np.array(result.homography), size,
+                                 flags=cv2.INTER_AREA, borderValue=(255, 255, 255))
+    ok, encoded = cv2.imencode(".jpg", warped, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    return encoded.tobytes() if ok else None
 
 
 def overlay_name(task_label: str, page: int) -> str:
@@ -135,7 +157,7 @@ def _init_worker(forms: FormLibrary, options: ScanOptions) -> None:
     _worker_state.update(forms=forms, options=options)
 
 
-def _read_in_worker(task: Task) -> PageResult:
+def _read_in_worker(task: Task) -> Done:
     return read_task(task, _worker_state["forms"], _worker_state["options"])  # type: ignore[arg-type]
 
 
@@ -143,10 +165,10 @@ def scan(items: Iterable[Task | Done], forms: FormLibrary, options: ScanOptions)
     """Read every task, in input order; ready-made results pass straight through."""
     if options.jobs <= 1:
         for item in items:
-            yield item if isinstance(item, Done) else Done(item.digest, read_task(item, forms, options), True)
+            yield item if isinstance(item, Done) else read_task(item, forms, options)
         return
     window = options.jobs * QUEUE_PER_JOB
-    pending: deque[Done | tuple[Task, Future[PageResult]]] = deque()
+    pending: deque[Done | tuple[Task, Future[Done]]] = deque()
     with ProcessPoolExecutor(options.jobs, initializer=_init_worker,
                              initargs=(forms, options)) as pool:
         for item in items:
@@ -157,12 +179,12 @@ def scan(items: Iterable[Task | Done], forms: FormLibrary, options: ScanOptions)
             yield _settle(pending.popleft())
 
 
-def _settle(entry: Done | tuple[Task, Future[PageResult]]) -> Done:
+def _settle(entry: Done | tuple[Task, Future[Done]]) -> Done:
     if isinstance(entry, Done):
         return entry
     task, future = entry
     try:
-        return Done(task.digest, future.result(), True)
+        return future.result()
     except Exception as exc:  # a worker died (out of memory, killed): this page fails, not the batch
         reason = f"the reading process failed ({type(exc).__name__})"
         return Done(task.digest, error_result(task.label, task.page, reason), True)
@@ -181,7 +203,7 @@ def read_batch(inputs: Iterable[tuple[Path, str]], forms: FormLibrary, options: 
     results: list[PageResult] = []
     for done in scan(items, forms, options):
         if done.fresh:
-            store.put(done.digest, done.result)
+            store.put(done.digest, done.result, done.sheet_jpeg)
         results.append(store.with_duplicate_flag(done.digest, done.result))
         if progress is not None:
             progress(len(results), len(items))

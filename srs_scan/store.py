@@ -34,6 +34,12 @@ CREATE TABLE IF NOT EXISTS pages (
     result TEXT NOT NULL,           -- the PageResult as JSON, as the reader produced it
     PRIMARY KEY (content_hash, page)
 );
+CREATE TABLE IF NOT EXISTS sheet_images (
+    content_hash TEXT NOT NULL,     -- flagged pages only: the sheet warped into the form frame,
+    page INTEGER NOT NULL,          -- JPEG at pipeline.REVIEW_PX_PER_MM, for the review page
+    jpeg BLOB NOT NULL,
+    PRIMARY KEY (content_hash, page)
+);
 CREATE TABLE IF NOT EXISTS serials (
     serial TEXT PRIMARY KEY,        -- the first page that carried this sheet serial
     content_hash TEXT NOT NULL,
@@ -83,8 +89,8 @@ class ResultStore:
                               (digest, page)).fetchone()
         return result_from_dict(json.loads(row[0])) if row else None
 
-    def put(self, digest: str, result: PageResult) -> None:
-        """Keep a reading (not an error) and claim its serial; committed at once."""
+    def put(self, digest: str, result: PageResult, sheet_jpeg: bytes | None = None) -> None:
+        """Keep a reading (not an error), its sheet image if flagged, and claim its serial."""
         if result.status is Status.ERROR:
             return
         stored = replace(result, flags=tuple(f for f in result.flags if f != DUPLICATE_SHEET))
@@ -93,9 +99,17 @@ class ResultStore:
                 "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
                 (digest, result.page, result.file, datetime.now(UTC).isoformat(timespec="seconds"),
                  stored.status.value, json.dumps(asdict(stored))))
+            if sheet_jpeg is not None:
+                self.db.execute("INSERT OR REPLACE INTO sheet_images VALUES (?, ?, ?)",
+                                (digest, result.page, sheet_jpeg))
             if result.sheet and result.sheet.serial:
                 self.db.execute("INSERT OR IGNORE INTO serials VALUES (?, ?, ?)",
                                 (result.sheet.serial, digest, result.page))
+
+    def sheet_jpeg(self, digest: str, page: int) -> bytes | None:
+        row = self.db.execute("SELECT jpeg FROM sheet_images WHERE content_hash=? AND page=?",
+                              (digest, page)).fetchone()
+        return bytes(row[0]) if row else None
 
     def with_duplicate_flag(self, digest: str, result: PageResult) -> PageResult:
         """Flag the page when an earlier page (here or in an earlier batch) had its serial."""
