@@ -31,6 +31,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps
+from pypdf import PdfReader
 
 from srs_scan.errors import UsageError
 
@@ -136,18 +137,23 @@ def load_page(path: Path, page: int, password: str | None = None,
         return PageError(str(path), 0, str(refused))
     except Exception as exc:
         return PageError(str(path), 0, _plain_reason(exc, _kind_name(path)))
+    try:  # a file that cannot be opened is an error for the whole file (page 0)
+        opened = _open_pdf(path, password) if kind is FileKind.PDF else _open_raster(path, kind)
+    except _Refused as refused:
+        return PageError(str(path), 0, str(refused))
+    except Exception as exc:
+        return PageError(str(path), 0, _plain_reason(exc, kind.value))
     try:
-        if kind is FileKind.PDF:
-            with _open_pdf(path, password) as pdf:
-                if not 1 <= page <= len(pdf):
-                    return PageError(str(path), page, f"no page {page}: the file has {len(pdf)}")
-                return _pdf_page(pdf, path, page, limits)
-        with _open_raster(path, kind) as im:
+        with opened:
+            if isinstance(opened, pdfium.PdfDocument):
+                if not 1 <= page <= len(opened):
+                    return PageError(str(path), page, f"no page {page}: the file has {len(opened)}")
+                return _pdf_page(opened, path, page, limits, _MaskProbe(path, password))
             try:
-                _seek_frame(im, page - 1, limits)
+                _seek_frame(opened, page - 1, limits)
             except EOFError:
                 return PageError(str(path), page, f"no page {page} in this {kind.value} file")
-            return _raster_page(im, path, page, kind, limits)
+            return _raster_page(opened, path, page, kind, limits)
     except _Refused as refused:
         return PageError(str(path), page, str(refused))
     except Exception as exc:
@@ -302,10 +308,11 @@ def _iter_pdf(path: Path, password: str | None, limits: Limits) -> Iterator[Page
     except Exception as exc:
         yield PageError(str(path), 0, _plain_reason(exc, "PDF"))
         return
+    probe = _MaskProbe(path, password)
     try:
         for number in range(1, len(pdf) + 1):
             try:
-                item: PageImage | PageError = _pdf_page(pdf, path, number, limits)
+                item: PageImage | PageError = _pdf_page(pdf, path, number, limits, probe)
             except _Refused as refused:
                 item = PageError(str(path), number, str(refused))
             except Exception as exc:
@@ -316,13 +323,16 @@ def _iter_pdf(path: Path, password: str | None, limits: Limits) -> Iterator[Page
         pdf.close()
 
 
-def _pdf_page(pdf: pdfium.PdfDocument, path: Path, number: int, limits: Limits) -> PageImage:
+def _pdf_page(pdf: pdfium.PdfDocument, path: Path, number: int, limits: Limits,
+              probe: _MaskProbe) -> PageImage:
     page = pdf[number - 1]
     try:
         width_pt, height_pt = page.get_size()
         if not (width_pt > 0 and height_pt > 0):
             raise _Refused("page has no size (damaged page box)")
         images = _placed_images(page)
+        if images:
+            images = _with_masks(images, probe.mask_sizes(number - 1))
         _refuse_huge_images(images, limits)
         dpi = _render_dpi(width_pt, height_pt, images, limits)
         # pdfium sizes the bitmap as ceil(size * scale); the factor keeps float noise from
@@ -384,6 +394,77 @@ def _placed_images(page: pdfium.PdfPage, max_depth: int = 8) -> list[_PlacedImag
     visit(pdfium_c.FPDFPage_CountObjects(page),
           lambda j: pdfium_c.FPDFPage_GetObject(page, j), np.eye(2), 0)
     return found
+
+
+class _MaskProbe:
+    """Sizes of the soft masks of a page's images, read with pypdf (pdfium does not expose
+    them). Scanners' "compact"/MRC PDFs put the sharp text layer in a 300 dpi mask over a
+    100 dpi background or even a 1x1 px colour: the mask sets the resolution to render at.
+    Best effort: any failure (e.g. AES without the `cryptography` package) gives no masks."""
+
+    def __init__(self, path: Path, password: str | None) -> None:
+        self.path, self.password = Path(path), password
+        self._reader: PdfReader | None = None
+        self._failed = False
+
+    def mask_sizes(self, index: int) -> dict[tuple[int, int], tuple[int, int]]:
+        """{(image width, height) px: (largest mask width, height) px} for one page."""
+        if self._failed:
+            return {}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if self._reader is None:
+                    self._reader = PdfReader(self.path, strict=False)
+                    if self._reader.is_encrypted:
+                        self._reader.decrypt(self.password or "")
+                sizes: dict[tuple[int, int], tuple[int, int]] = {}
+                resources = self._reader.pages[index].get("/Resources")
+                _collect_masks(resources, sizes, depth=0, seen=set())
+                return sizes
+        except Exception:
+            self._failed = True
+            return {}
+
+
+def _collect_masks(resources, sizes: dict, depth: int, seen: set[int]) -> None:
+    resources = resources.get_object() if resources is not None else None
+    if not hasattr(resources, "get") or depth > 8:
+        return
+    xobjects = resources.get("/XObject")
+    xobjects = xobjects.get_object() if xobjects is not None else None
+    if not hasattr(xobjects, "values"):
+        return
+    for ref in xobjects.values():
+        xobj = ref.get_object()
+        if id(xobj) in seen or not hasattr(xobj, "get"):
+            continue
+        seen.add(id(xobj))
+        if xobj.get("/Subtype") == "/Form":
+            _collect_masks(xobj.get("/Resources"), sizes, depth + 1, seen)
+            continue
+        if xobj.get("/Subtype") != "/Image":
+            continue
+        size = (int(xobj.get("/Width", 0)), int(xobj.get("/Height", 0)))
+        for key in ("/SMask", "/Mask"):
+            mask = xobj.get(key)
+            mask = mask.get_object() if mask is not None else None
+            if hasattr(mask, "get") and "/Width" in mask:  # a stream, not a colour-key array
+                mask_size = (int(mask["/Width"]), int(mask.get("/Height", 0)))
+                if mask_size[0] * mask_size[1] > math.prod(sizes.get(size, size)):
+                    sizes[size] = mask_size
+
+
+def _with_masks(images: list[_PlacedImage],
+                mask_sizes: dict[tuple[int, int], tuple[int, int]]) -> list[_PlacedImage]:
+    """Images whose mask has more pixels than they do are measured by their mask."""
+    out = []
+    for img in images:
+        mask = mask_sizes.get((img.width_px, img.height_px))
+        if mask and mask[0] * mask[1] > img.width_px * img.height_px:
+            img = _PlacedImage(mask[0], mask[1], img.width_pt, img.height_pt, img.area_pt2)
+        out.append(img)
+    return out
 
 
 def _refuse_huge_images(images: list[_PlacedImage], limits: Limits) -> None:
@@ -457,7 +538,7 @@ def _count_frames(im: Image.Image, limits: Limits) -> int:
 
 
 def _seek_frame(im: Image.Image, index: int, limits: Limits) -> None:
-    if index >= limits.max_pages:
+    if not 0 <= index < limits.max_pages:
         raise EOFError
     if index > 0 or getattr(im, "tell", lambda: 0)() != 0:
         im.seek(index)
