@@ -232,6 +232,19 @@ def test_fax_tiff_with_non_square_pixels_is_resampled(tmp_path):
     assert page.image.shape == (200, 200)
 
 
+def test_tiff_whose_page_chain_loops_ends(tmp_path):
+    buffer = io.BytesIO()
+    Image.new("L", (20, 10), 200).save(buffer, format="TIFF")
+    data = bytearray(buffer.getvalue())
+    ifd = struct.unpack("<I", data[4:8])[0]
+    next_ifd = ifd + 2 + 12 * struct.unpack("<H", data[ifd:ifd + 2])[0]
+    data[next_ifd:next_ifd + 4] = struct.pack("<I", ifd)  # "next page" is this page again
+    path = tmp_path / "loop.tif"
+    path.write_bytes(bytes(data))
+    assert count_pages(path) == 1
+    assert [type(i) for i in iter_pages(path)] == [PageImage]
+
+
 def test_png_alpha_is_composited_onto_white(tmp_path):
     rgba = np.zeros((20, 30, 4), np.uint8)
     rgba[:, :15] = (255, 0, 0, 255)   # opaque red on the left, transparent on the right
