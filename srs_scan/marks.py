@@ -1,0 +1,442 @@
+"""Pen marks on the lines: find each item's printed line, its end-stops and the marks on it.
+
+For every item a strip around the line (the clear band, plus the margins past
+each end) is warped through the homography into a rectified image at a fixed
+resolution, so everything here works in form millimetres whatever the scan's
+DPI or orientation. In that strip we find the printed line and its two
+end-stops as they were actually printed, remove them, and measure every
+remaining ink blob that meets the line. The value comes from the *detected*
+end-stops, so a sheet printed at 94-97 % reads the same as one printed at 100 %.
+
+This module does not find markers or decode the QR code (`register.py`) and
+does not decide page-level flags (`read.py`). All thresholds live in `Params`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from srs_scan.results import (CROSSED_OUT, FAINT, MULTIPLE_MARKS, NO_MARK, OFF_LINE, Candidate,
+                              ItemResult)
+from srs_scan.spec import FormSpec, Item
+
+
+@dataclass(frozen=True)
+class Params:
+    """Every threshold of the reader, with its unit and why it has that value."""
+
+    # --- registration (register.py) ---
+    detect_px_per_mm: float = 5.0
+    """Markers are first searched on a copy scaled to about this many px/mm (a 10 mm marker of
+    6x6 cells is then 50 px: plenty for ArUco, and 5x faster than 300 dpi)."""
+    max_residual_mm: float = 0.8
+    """Largest distance between a detected marker corner and where the fitted homography puts it.
+    Larger means the markers disagree (a marker moved, paper badly curled): poor_registration."""
+    min_markers_trusted: int = 3
+    """With fewer markers the homography is extrapolated from a small part of the page."""
+    qr_px_per_mm: float = 10.0
+    """The QR region is warped upright at this resolution (a 0.6 mm module becomes 6 px)."""
+
+    # --- the strip around each line ---
+    strip_px_per_mm: float = 12.0
+    """Rectified strip resolution: 0.083 mm per px, about a 300 dpi scan's own pixel."""
+    strip_half_height_mm: float = 7.5
+    """The band is +-6 mm; 1.5 mm more shows whether ink continues outside it (other
+    handwriting), yet stays clear of the anchor text whose caps start ~7.8 mm below the line."""
+    paper_window_mm: float = 8.0
+    """Paper brightness is the local maximum over this window: wider than any mark (a scribble
+    is ~5 mm) so that ink never counts as paper, narrow enough to follow uneven phone light."""
+
+    # --- printed line and end-stops ---
+    line_search_mm: float = 2.0
+    """How far from where the homography puts the line we look for it."""
+    line_chunk_mm: float = 10.0
+    """The line is located in chunks of this length, then fitted as a straight line."""
+    line_percentile: float = 30.0
+    """Per chunk, the line's profile is this percentile across columns: the printed line is in
+    every column, pen marks in few, so a low percentile keeps the line and drops the marks."""
+    stop_search_mm: float = 1.5
+    """How far from the expected end-stop we look for it (registration error, not print scale:
+    the homography already absorbs uniform scaling)."""
+    stop_max_shift_mm: float = 1.0
+    """A detected end-stop further than this from where expected is not trusted."""
+    stop_clear_mm: float = 0.6
+    """Half-width of the strip removed around a detected end-stop before looking for marks."""
+
+    # --- pen marks ---
+    ink_threshold: float = 0.15
+    """Darkness (0 paper, 1 black) above which a pixel is ink. JPEG noise stays under ~0.08;
+    pencil is ~0.25-0.5, pens 0.5-0.9."""
+    bridge_mm: float = 1.0
+    """Vertical closing across the line: a faint stroke crossing the printed line can vanish
+    where the line was removed; this rejoins the two halves."""
+    min_mark_area_mm2: float = 0.12
+    """Smaller ink blobs are dust, toner specks or JPEG artefacts (a pen dot is >= 0.3 mm2)."""
+    touch_mm: float = 0.6
+    """A mark whose ink comes this close to the line centre touches it."""
+    fit_rows_mm: float = 1.5
+    """Where a mark meets the line is fitted on its ink within this distance of the line."""
+    merge_gap_mm: float = 1.2
+    """Marks on the line closer than this are pieces of one mark (a broken stroke)."""
+    faint_darkness: float = 0.30
+    """A mark whose darkest ink (90th percentile) is lighter than this is too faint to trust."""
+    scribble_fill: float = 0.55
+    """Ink fraction of a mark's bounding box above which it is a scribble (crossed out)..."""
+    scribble_min_mm: float = 2.5
+    """... provided the box is at least this big both ways (a dot is dense but small)."""
+    crease_max_darkness: float = 0.35
+    """A blob crossing the whole strip that is lighter than this is a fold crease, not ink."""
+    crease_span: float = 0.9
+    """... where 'whole strip' means this fraction of its height."""
+    off_line_min_area_mm2: float = 0.3
+    """An ink blob in the band that does not touch the line must be this big to be an off-line
+    mark rather than a speck."""
+
+
+@dataclass(frozen=True)
+class Strip:
+    """One item's band, rectified: `darkness` rows are y, columns x, in form mm via `to_mm`."""
+
+    darkness: np.ndarray  # float32, 0 paper .. 1 black
+    x0_mm: float
+    y0_mm: float
+    px_per_mm: float
+
+    def x_mm(self, col: float) -> float:
+        return self.x0_mm + col / self.px_per_mm
+
+    def col(self, x_mm: float) -> float:
+        return (x_mm - self.x0_mm) * self.px_per_mm
+
+    def row(self, y_mm: float) -> float:
+        return (y_mm - self.y0_mm) * self.px_per_mm
+
+
+def to_darkness(image: np.ndarray) -> np.ndarray:
+    """One channel where ink is dark: the darkest colour channel, so red and blue pens show."""
+    if image.ndim == 3:
+        return image.min(axis=2)
+    return image
+
+
+def warp_strip(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Item,
+               params: Params) -> Strip:
+    """The item's band cut out of the page and rectified, with paper normalised to 0."""
+    s = params.strip_px_per_mm
+    x0 = spec.line_x_mm - spec.clear_margin_x_mm
+    x1 = spec.line_end_x_mm + spec.clear_margin_x_mm
+    y0 = item.y_mm - params.strip_half_height_mm
+    width = int(round((x1 - x0) * s)) + 1
+    height = int(round(2 * params.strip_half_height_mm * s)) + 1
+    strip_to_mm = np.array([[1 / s, 0, x0], [0, 1 / s, y0], [0, 0, 1]])
+    strip_to_px = mm_to_px @ strip_to_mm
+    # Downsampling a high-resolution scan: smooth first so thin strokes are averaged, not skipped.
+    px_per_mm_img = _scale_of(mm_to_px, (x0 + x1) / 2, item.y_mm)
+    warped = cv2.warpPerspective(image, strip_to_px, (width, height),
+                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                 borderMode=cv2.BORDER_REPLICATE)
+    grey = to_darkness(warped).astype(np.float32)
+    if px_per_mm_img > 1.6 * s:
+        grey = cv2.GaussianBlur(grey, (0, 0), 0.4)
+    k = max(3, int(params.paper_window_mm * s) | 1)
+    paper = cv2.dilate(grey, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.blur(paper, (k, k))
+    darkness = np.clip(1.0 - grey / np.maximum(paper, 1.0), 0.0, 1.0)
+    return Strip(darkness, x0, y0, s)
+
+
+def _scale_of(mm_to_px: np.ndarray, x: float, y: float) -> float:
+    """Image px per form mm near (x, y)."""
+    pts = np.array([[[x, y], [x + 1.0, y]]], dtype=np.float64)
+    a, b = cv2.perspectiveTransform(pts, mm_to_px)[0]
+    return float(np.hypot(*(b - a)))
+
+
+@dataclass(frozen=True)
+class LineFit:
+    row0: float           # line row at column 0
+    slope: float          # rows per column
+    darkness: float       # the printed line's darkness at its centre
+    found: bool
+
+    def row_at(self, col: float | np.ndarray) -> float | np.ndarray:
+        return self.row0 + self.slope * col
+
+
+def find_line(strip: Strip, spec: FormSpec, item: Item,
+              params: Params) -> tuple[LineFit, np.ndarray, np.ndarray]:
+    """The printed line as a straight line in the strip, plus its per-chunk row profiles.
+
+    Chunks tile the line between the expected end-stops; `line_image` turns the profiles into
+    an image of the printed line alone.
+    """
+    d, s = strip.darkness, strip.px_per_mm
+    h, w = d.shape
+    expected = strip.row(item.y_mm)
+    c0, c1 = strip.col(spec.line_x_mm), strip.col(spec.line_end_x_mm)
+    n = max(1, int(round((c1 - c0) / (params.line_chunk_mm * s))))
+    edges = np.linspace(c0, c1, n + 1).round().astype(int)
+    profiles = np.stack([np.percentile(d[:, a:b], params.line_percentile, axis=1)
+                         for a, b in zip(edges[:-1], edges[1:])])  # (chunks, rows)
+    centres = (edges[:-1] + edges[1:]) / 2.0
+    lo = int(max(1, expected - params.line_search_mm * s))
+    hi = int(min(h - 2, expected + params.line_search_mm * s))
+    rows, cols, peaks = [], [], []
+    for prof, c in zip(profiles, centres):
+        r = lo + int(np.argmax(prof[lo:hi + 1]))
+        peak = float(prof[r])
+        if peak < params.ink_threshold:
+            continue
+        win = prof[r - 1:r + 2] - prof[lo:hi + 1].min()
+        rows.append(r + float((win * np.arange(-1, 2)).sum() / max(win.sum(), 1e-6)))
+        cols.append(c)
+        peaks.append(peak)
+    if len(rows) < 3:
+        return LineFit(expected, 0.0, 0.0, False), profiles, centres
+    cols_a, rows_a = np.array(cols), np.array(rows)
+    keep = np.abs(rows_a - np.median(rows_a)) < 0.4 * s
+    if keep.sum() >= 3:
+        cols_a, rows_a = cols_a[keep], rows_a[keep]
+    slope, row0 = np.polyfit(cols_a, rows_a, 1)
+    return LineFit(float(row0), float(slope), float(np.median(peaks)), True), profiles, centres
+
+
+def line_image(strip: Strip, profiles: np.ndarray, centres: np.ndarray,
+               stops_mm: tuple[float, float]) -> np.ndarray:
+    """The printed line alone: chunk profiles interpolated along the line, zero beyond its ends."""
+    h, w = strip.darkness.shape
+    out = np.zeros_like(strip.darkness)
+    a = int(max(0, np.floor(strip.col(stops_mm[0]))))
+    b = int(min(w, np.ceil(strip.col(stops_mm[1])) + 1))
+    cols = np.arange(a, b)
+    for r in range(h):
+        out[r, a:b] = np.interp(cols, centres, profiles[:, r])
+    return out
+
+
+def find_stop(strip: Strip, line: LineFit, x_expected_mm: float, spec: FormSpec,
+              params: Params) -> tuple[float, bool]:
+    """The end-stop's x in form mm (sub-pixel), and whether it was found rather than assumed.
+
+    An end-stop is a short vertical stroke reaching `stop_height/2` above and below the line and
+    no further; a pen mark at the stop reaches further, so it is not taken for one.
+    """
+    d, s = strip.darkness, strip.px_per_mm
+    h, w = d.shape
+    c_exp = strip.col(x_expected_mm)
+    half = spec.stop_height_mm / 2
+    lo = int(max(0, c_exp - params.stop_search_mm * s))
+    hi = int(min(w - 1, c_exp + params.stop_search_mm * s))
+    r_line = float(line.row_at(c_exp))
+    inner = [int(r_line + sign * k * s) for sign in (-1, 1) for k in np.arange(0.5, half - 0.3, 1 / s)]
+    outer = [int(r_line + sign * k * s) for sign in (-1, 1)
+             for k in np.arange(half + 0.6, params.strip_half_height_mm - 0.2, 1 / s)]
+    inner = [r for r in inner if 0 <= r < h]
+    outer = [r for r in outer if 0 <= r < h]
+    prof = d[inner, lo:hi + 1].mean(axis=0)
+    beyond = d[outer, lo:hi + 1].mean(axis=0)
+    stop_like = np.where(beyond < 0.3 * np.maximum(prof, 1e-3), prof, 0.0)
+    if stop_like.size == 0 or stop_like.max() < params.ink_threshold:
+        return x_expected_mm, False
+    i = int(np.argmax(stop_like))
+    r = int(round(0.4 * s))
+    a, b = max(0, i - r), min(len(prof), i + r + 1)
+    wts = np.clip(prof[a:b] - params.ink_threshold / 2, 0, None)
+    col = lo + a + float((wts * np.arange(b - a)).sum() / max(wts.sum(), 1e-6))
+    x = strip.x_mm(col)
+    if abs(x - x_expected_mm) > params.stop_max_shift_mm:
+        return x_expected_mm, False
+    return x, True
+
+
+@dataclass(frozen=True)
+class Blob:
+    """One connected piece of pen ink in the strip (after the printed line is removed)."""
+
+    x_mm: float          # where it meets the line (or its centre, when it does not)
+    gap_mm: float        # distance of its nearest ink from the line centre
+    area_mm2: float
+    width_mm: float
+    height_mm: float
+    fill: float          # ink fraction of its bounding box
+    darkness: float      # 90th percentile darkness of its ink
+    has_hole: bool
+    touches_edge: bool   # reaches the top or bottom of the strip
+    cols: tuple[int, int]
+
+
+def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
+               stops_mm: tuple[float, float], params: Params) -> list[Blob]:
+    d, s = strip.darkness, strip.px_per_mm
+    h, w = d.shape
+    pen = np.clip(d - line_only, 0, 1)
+    rows = np.arange(h, dtype=np.float32)[:, None]
+    dy = rows - line.row_at(np.arange(w, dtype=np.float32))[None, :]  # rows from the line
+    for x in stops_mm:
+        c = strip.col(x)
+        a, b = int(max(0, c - params.stop_clear_mm * s)), int(min(w, c + params.stop_clear_mm * s + 1))
+        clear = np.abs(dy[:, a:b]) <= (2.0 + 0.4) * s
+        pen[:, a:b][clear] = 0.0
+    mask = (pen > params.ink_threshold).astype(np.uint8)
+    bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(params.bridge_mm * s) | 1)))
+    joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, bridge)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    blobs = []
+    for k in range(1, n):
+        x, y, bw, bh, _ = stats[k]
+        sub = labels[y:y + bh, x:x + bw] == k
+        ink = sub & (mask[y:y + bh, x:x + bw] > 0)
+        area = ink.sum() / s**2
+        if area < params.min_mark_area_mm2:
+            continue
+        sub_dy = dy[y:y + bh, x:x + bw]
+        sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
+        blobs.append(Blob(
+            x_mm=strip.x_mm(x + _crossing_col(sub_pen, sub_dy, s, params)),
+            gap_mm=float(np.abs(sub_dy[sub]).min() / s),
+            area_mm2=float(area), width_mm=bw / s, height_mm=bh / s,
+            fill=float(ink.sum() / (bw * bh)),
+            darkness=float(np.percentile(d[y:y + bh, x:x + bw][ink], 90)),
+            has_hole=_has_hole(sub, s),
+            touches_edge=y <= 0 or y + bh >= h,
+            cols=(int(x), int(x + bw)),
+        ))
+    return blobs
+
+
+def _crossing_col(pen: np.ndarray, dy: np.ndarray, s: float, params: Params) -> float:
+    """Column where the ink meets the line: per-row ink centroids near the line, fitted x(dy).
+
+    A tick or slanted stroke gives its crossing; an X or a circle is symmetric about its centre,
+    so the centroid of both of its sides is the centre.
+    """
+    cols = np.arange(pen.shape[1], dtype=np.float64)
+    row_w = pen.sum(axis=1)
+    row_dy = np.median(dy, axis=1)
+    near = (np.abs(row_dy) <= params.fit_rows_mm * s) & (row_w > 0)
+    if near.sum() < 3:
+        near = row_w > 0
+    if near.sum() == 0:
+        return pen.shape[1] / 2
+    xc = (pen[near] * cols).sum(axis=1) / row_w[near]
+    wts, ys = row_w[near], row_dy[near]
+    if near.sum() >= 3 and np.ptp(ys) > 2:
+        slope, icpt = np.polyfit(ys, xc, 1, w=np.sqrt(wts))
+        if abs(slope) < 3:  # steeper than ~70 deg from vertical: the fit is ill-posed
+            return float(icpt)
+    # a mark that does not straddle the line rows: the ink nearest the line
+    return float((xc * wts).sum() / wts.sum())
+
+
+def _has_hole(region: np.ndarray, s: float) -> bool:
+    contours, hierarchy = cv2.findContours(region.astype(np.uint8), cv2.RETR_CCOMP,
+                                           cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return False
+    for c, hinfo in zip(contours, hierarchy[0]):
+        if hinfo[3] >= 0 and cv2.contourArea(c) > 1.0 * s * s:
+            return True
+    return False
+
+
+def _kind(b: Blob, params: Params) -> str:
+    if b.fill > params.scribble_fill and min(b.width_mm, b.height_mm) > params.scribble_min_mm:
+        return "scribble"
+    if b.has_hole:
+        return "circle"
+    if b.width_mm < 2.0 and b.height_mm < 2.0:
+        return "dot"
+    if b.width_mm < 0.6 * b.height_mm:
+        return "tick"
+    if 0.5 < b.width_mm / b.height_mm < 2.0:
+        return "cross"
+    return "stroke"
+
+
+def _merge(blobs: list[Blob], gap_px: float) -> list[list[Blob]]:
+    """Group blobs whose column ranges overlap or nearly touch: pieces of one mark."""
+    groups: list[list[Blob]] = []
+    for b in sorted(blobs, key=lambda b: b.cols[0]):
+        if groups and b.cols[0] - max(g.cols[1] for g in groups[-1]) <= gap_px:
+            groups[-1].append(b)
+        else:
+            groups.append([b])
+    return groups
+
+
+def _value_cm(x_mm: float, stops: tuple[float, float]) -> float:
+    v = 10.0 * (x_mm - stops[0]) / (stops[1] - stops[0])
+    return float(min(10.0, max(0.0, v)))
+
+
+def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Item,
+              params: Params = Params()) -> ItemResult:
+    """Measure one item: its end-stops, its marks, its value or the flags that stop a value."""
+    strip = warp_strip(image, mm_to_px, spec, item, params)
+    line, profiles, centres = find_line(strip, spec, item, params)
+    (xl, _), (xr, _) = spec.line_ends_mm(item)
+    left, _ = find_stop(strip, line, xl, spec, params)
+    right, _ = find_stop(strip, line, xr, spec, params)
+    stops = (left, right)
+    line_only = line_image(strip, profiles, centres, stops)
+    blobs = find_blobs(strip, line, line_only, stops, params)
+    s = strip.px_per_mm
+    band = spec.clear_band_mm
+
+    on_line = [b for b in blobs if b.gap_mm <= params.touch_mm]
+    strip_h_mm = strip.darkness.shape[0] / s
+    on_line = [b for b in on_line  # a fold crease crossing the band is long, thin and light
+               if not (b.height_mm >= params.crease_span * strip_h_mm
+                       and b.darkness < params.crease_max_darkness)]
+    off_line = [b for b in blobs if b.gap_mm > params.touch_mm and not b.touches_edge
+                and b.gap_mm < band - 0.5 and b.area_mm2 >= params.off_line_min_area_mm2
+                and xl - spec.clear_margin_x_mm + 1 < b.x_mm < xr + spec.clear_margin_x_mm - 1]
+
+    candidates: list[Candidate] = []
+    ref = max(line.darkness, 1e-3)
+    for group in _merge(on_line, params.merge_gap_mm * s):
+        main = max(group, key=lambda b: b.area_mm2)
+        if len(group) == 1:
+            x_mm, kind = main.x_mm, _kind(main, params)
+        else:  # pieces of one mark: ink-weighted position
+            x_mm = sum(b.x_mm * b.area_mm2 for b in group) / sum(b.area_mm2 for b in group)
+            kind = _kind(main, params)
+        darkness = max(b.darkness for b in group)
+        candidates.append(Candidate(x_mm=round(x_mm, 3), value_cm=round(_value_cm(x_mm, stops), 3),
+                                    kind=kind, touches_line=True,
+                                    crossed_out=kind == "scribble",
+                                    contrast=round(min(1.0, darkness / ref), 3)))
+    for b in off_line:
+        candidates.append(Candidate(x_mm=round(b.x_mm, 3), value_cm=round(_value_cm(b.x_mm, stops), 3),
+                                    kind=_kind(b, params), touches_line=False,
+                                    crossed_out=_kind(b, params) == "scribble",
+                                    contrast=round(min(1.0, b.darkness / ref), 3)))
+
+    flags = _item_flags(candidates, on_line, params)
+    value = None
+    if not flags:
+        value = candidates[0].value_cm
+    return ItemResult(item_id=item.id, value_cm=value, flags=flags,
+                      candidates=tuple(candidates),
+                      line_ends_x_mm=(round(left, 3), round(right, 3)))
+
+
+def _item_flags(candidates: list[Candidate], on_line: list[Blob], params: Params) -> tuple[str, ...]:
+    flags: list[str] = []
+    live = [c for c in candidates if c.touches_line and not c.crossed_out]
+    if any(c.crossed_out for c in candidates):
+        flags.append(CROSSED_OUT)
+    if len(live) > 1:
+        flags.append(MULTIPLE_MARKS)
+    if any(not c.touches_line and not c.crossed_out for c in candidates):
+        flags.append(OFF_LINE)
+    if not candidates:
+        flags.append(NO_MARK)
+    elif len(live) == 1 and not flags:
+        darkness = max(b.darkness for b in on_line if abs(b.x_mm - live[0].x_mm) < 20)
+        if darkness < params.faint_darkness:
+            flags.append(FAINT)
+    return tuple(flags)
