@@ -395,48 +395,43 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
                 and b.gap_mm < band - 0.5 and b.area_mm2 >= params.off_line_min_area_mm2
                 and xl - spec.clear_margin_x_mm + 1 < b.x_mm < xr + spec.clear_margin_x_mm - 1]
 
-    candidates: list[Candidate] = []
     ref = max(line.darkness, 1e-3)
+    found: list[tuple[Candidate, float]] = []  # with the mark's absolute darkness
     for group in _merge(on_line, params.merge_gap_mm * s):
-        main = max(group, key=lambda b: b.area_mm2)
-        if len(group) == 1:
-            x_mm, kind = main.x_mm, _kind(main, params)
-        else:  # pieces of one mark: ink-weighted position
-            x_mm = sum(b.x_mm * b.area_mm2 for b in group) / sum(b.area_mm2 for b in group)
-            kind = _kind(main, params)
-        darkness = max(b.darkness for b in group)
-        candidates.append(Candidate(x_mm=round(x_mm, 3), value_cm=round(_value_cm(x_mm, stops), 3),
-                                    kind=kind, touches_line=True,
-                                    crossed_out=kind == "scribble",
-                                    contrast=round(min(1.0, darkness / ref), 3)))
+        area = sum(b.area_mm2 for b in group)
+        x_mm = sum(b.x_mm * b.area_mm2 for b in group) / area  # pieces of one mark: ink-weighted
+        found.append((_candidate(max(group, key=lambda b: b.area_mm2), x_mm, True, stops, ref,
+                                 params), max(b.darkness for b in group)))
     for b in off_line:
-        candidates.append(Candidate(x_mm=round(b.x_mm, 3), value_cm=round(_value_cm(b.x_mm, stops), 3),
-                                    kind=_kind(b, params), touches_line=False,
-                                    crossed_out=_kind(b, params) == "scribble",
-                                    contrast=round(min(1.0, b.darkness / ref), 3)))
+        found.append((_candidate(b, b.x_mm, False, stops, ref, params), b.darkness))
 
-    flags = _item_flags(candidates, on_line, params)
-    value = None
-    if not flags:
-        value = candidates[0].value_cm
-    return ItemResult(item_id=item.id, value_cm=value, flags=flags,
-                      candidates=tuple(candidates),
+    flags = _item_flags(found, params)
+    candidates = tuple(c for c, _ in found)
+    value = candidates[0].value_cm if not flags else None
+    return ItemResult(item_id=item.id, value_cm=value, flags=flags, candidates=candidates,
                       line_ends_x_mm=(round(left, 3), round(right, 3)))
 
 
-def _item_flags(candidates: list[Candidate], on_line: list[Blob], params: Params) -> tuple[str, ...]:
+def _candidate(b: Blob, x_mm: float, touches: bool, stops: tuple[float, float], ref: float,
+               params: Params) -> Candidate:
+    kind = _kind(b, params)
+    return Candidate(x_mm=round(x_mm, 3), value_cm=round(_value_cm(x_mm, stops), 3), kind=kind,
+                     touches_line=touches, crossed_out=kind == "scribble",
+                     contrast=round(min(1.0, b.darkness / ref), 3))
+
+
+def _item_flags(found: list[tuple[Candidate, float]], params: Params) -> tuple[str, ...]:
+    """Flag rather than guess: a value only for exactly one clear, live mark on the line."""
     flags: list[str] = []
-    live = [c for c in candidates if c.touches_line and not c.crossed_out]
-    if any(c.crossed_out for c in candidates):
+    live = [(c, dark) for c, dark in found if c.touches_line and not c.crossed_out]
+    if any(c.crossed_out for c, _ in found):
         flags.append(CROSSED_OUT)
     if len(live) > 1:
         flags.append(MULTIPLE_MARKS)
-    if any(not c.touches_line and not c.crossed_out for c in candidates):
+    if any(not c.touches_line and not c.crossed_out for c, _ in found):
         flags.append(OFF_LINE)
-    if not candidates:
+    if not found:
         flags.append(NO_MARK)
-    elif len(live) == 1 and not flags:
-        darkness = max(b.darkness for b in on_line if abs(b.x_mm - live[0].x_mm) < 20)
-        if darkness < params.faint_darkness:
-            flags.append(FAINT)
+    if any(dark < params.faint_darkness for _, dark in live):
+        flags.append(FAINT)
     return tuple(flags)
