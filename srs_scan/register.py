@@ -123,7 +123,21 @@ def fit_homography(found: Corners, spec: FormSpec,
         if best is not None and best[0] <= params.max_residual_mm:
             residual, h, ids = best[0], best[1], best[2]
     trusted = len(ids) >= params.min_markers_trusted and residual <= params.max_residual_mm
+    if trusted and len(ids) >= 4:
+        trusted = _leave_one_out(found, spec, ids) <= params.max_leave_one_out_mm
     return Registration(h, tuple(ids), float(residual), trusted)
+
+
+def _leave_one_out(found: Corners, spec: FormSpec, ids: list[int]) -> float:
+    """The worst miss when each marker's corners are predicted from the other markers alone."""
+    by_id = spec.marker_by_id()
+    worst = 0.0
+    for out in ids:
+        keep = [i for i in ids if i != out]
+        h = _fit(np.concatenate([found[i] for i in keep]),
+                 np.array([p for i in keep for p in by_id[i].corners_mm(spec.marker_size_mm)]))
+        worst = max(worst, _residual(h, found[out], np.array(by_id[out].corners_mm(spec.marker_size_mm))))
+    return worst
 
 
 def _fit(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
