@@ -62,6 +62,11 @@ class Params:
     line_percentile: float = 30.0
     """Per chunk, the line's profile is this percentile across columns: the printed line is in
     every column, pen marks in few, so a low percentile keeps the line and drops the marks."""
+    line_open_mm: float = 1.5
+    """Ink near the line that runs on horizontally at least this far is the printed line; pen
+    strokes crossing it are narrower (0.3-0.8 mm, ~1 mm slanted)."""
+    line_rows_mm: float = 0.6
+    """Half-height of the printed line's rows, blur included (a 0.14 mm stroke, blurred)."""
     stop_search_mm: float = 1.5
     """How far from the expected end-stop we look for it (registration error, not print scale:
     the homography already absorbs uniform scaling)."""
@@ -75,13 +80,15 @@ class Params:
     ink_threshold: float = 0.15
     """Darkness (0 paper, 1 black) above which a pixel is ink. JPEG noise stays under ~0.08;
     pencil is ~0.25-0.5, pens 0.5-0.9."""
-    bridge_mm: float = 1.0
-    """Vertical closing across the line: a faint stroke crossing the printed line can vanish
-    where the line was removed; this rejoins the two halves."""
+    bridge_mm: float = 1.6
+    """Vertical closing across the line: the printed line's rows (2 x `line_rows_mm`) are
+    cleared of ink that runs along them, which can cut a mark in two; this rejoins the halves."""
     min_mark_area_mm2: float = 0.12
     """Smaller ink blobs are dust, toner specks or JPEG artefacts (a pen dot is >= 0.3 mm2)."""
-    touch_mm: float = 0.6
-    """A mark whose ink comes this close to the line centre touches it."""
+    touch_mm: float = 0.9
+    """A mark whose ink comes this close to the line centre touches it: the printed line's rows
+    (`line_rows_mm`) are cleared of all ink, so a crossing stroke resumes just outside them.
+    Off-line marks stand clear by 1.5 mm or more."""
     fit_rows_mm: float = 1.5
     """Where a mark meets the line is fitted on its ink within this distance of the line."""
     merge_gap_mm: float = 1.2
@@ -90,8 +97,11 @@ class Params:
     """A mark whose darkest ink (90th percentile) is lighter than this is too faint to trust."""
     scribble_fill: float = 0.55
     """Ink fraction of a mark's bounding box above which it is a scribble (crossed out)..."""
-    scribble_min_mm: float = 2.5
+    scribble_min_mm: float = 3.0
     """... provided the box is at least this big both ways (a dot is dense but small)."""
+    scribble_passes: int = 4
+    """A blob crossed this many times by a row of pixels (away from the line) is a zigzag
+    scribble; an X, a circle or a tick is crossed at most twice."""
     crease_max_darkness: float = 0.35
     """A blob crossing the whole strip that is lighter than this is a fold crease, not ink."""
     crease_span: float = 0.9
@@ -209,17 +219,26 @@ def find_line(strip: Strip, spec: FormSpec, item: Item,
     return LineFit(float(row0), float(slope), float(np.median(peaks)), True), profiles, centres
 
 
-def line_image(strip: Strip, profiles: np.ndarray, centres: np.ndarray,
-               stops_mm: tuple[float, float]) -> np.ndarray:
-    """The printed line alone: chunk profiles interpolated along the line, zero beyond its ends."""
-    h, w = strip.darkness.shape
-    out = np.zeros_like(strip.darkness)
-    a = int(max(0, np.floor(strip.col(stops_mm[0]))))
-    b = int(min(w, np.ceil(strip.col(stops_mm[1])) + 1))
-    cols = np.arange(a, b)
-    for r in range(h):
-        out[r, a:b] = np.interp(cols, centres, profiles[:, r])
-    return out
+def line_image(strip: Strip, line: LineFit, stops_mm: tuple[float, float],
+               params: Params) -> np.ndarray:
+    """The printed line alone: what of the ink near the line runs on horizontally.
+
+    A horizontal opening keeps ink that continues for `line_open_mm` along x (the printed line,
+    including its darkness wobble on a skewed low-resolution scan) and drops anything narrower
+    (a pen stroke crossing it). It is never darker than the strip, so subtracting it leaves
+    exactly the ink that is not the line.
+    """
+    d, s = strip.darkness, strip.px_per_mm
+    h, w = d.shape
+    k = max(3, int(params.line_open_mm * s) | 1)
+    opened = cv2.morphologyEx(d, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
+    dy = np.arange(h, dtype=np.float32)[:, None] - line.row_at(np.arange(w, dtype=np.float32))[None, :]
+    near = np.abs(dy) <= params.line_rows_mm * s
+    a = int(max(0, np.floor(strip.col(stops_mm[0] - params.stop_clear_mm))))
+    b = int(min(w, np.ceil(strip.col(stops_mm[1] + params.stop_clear_mm)) + 1))
+    near[:, :a] = False
+    near[:, b:] = False
+    return np.where(near, opened, 0.0).astype(np.float32)
 
 
 def find_stop(strip: Strip, line: LineFit, x_expected_mm: float, spec: FormSpec,
@@ -269,6 +288,7 @@ class Blob:
     fill: float          # ink fraction of its bounding box
     darkness: float      # 90th percentile darkness of its ink
     has_hole: bool
+    passes: int          # most separate ink runs along one row, away from the line
     touches_edge: bool   # reaches the top or bottom of the strip
     cols: tuple[int, int]
 
@@ -312,6 +332,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             fill=float(ink.sum() / (bw * bh)),
             darkness=float(np.percentile(d[y:y + bh, x:x + bw][ink], 90)),
             has_hole=_has_hole(sub, s),
+            passes=_passes(ink, sub_dy, s),
             touches_edge=y <= 0 or y + bh >= h,
             cols=(int(x), int(x + bw)),
         ))
@@ -342,6 +363,16 @@ def _crossing_col(pen: np.ndarray, dy: np.ndarray, s: float, params: Params) -> 
     return float((xc * wts).sum() / wts.sum())
 
 
+def _passes(ink: np.ndarray, dy: np.ndarray, s: float) -> int:
+    """The most separate ink runs along a row 1-3 mm from the line (where an X's arms part)."""
+    rows = np.abs(np.median(dy, axis=1))
+    best = 0
+    for r in np.nonzero((rows >= 1.0 * s) & (rows <= 3.0 * s))[0]:
+        row = ink[r].astype(np.int8)
+        best = max(best, int((np.diff(row, prepend=0) == 1).sum()))
+    return best
+
+
 def _has_hole(region: np.ndarray, s: float) -> bool:
     contours, hierarchy = cv2.findContours(region.astype(np.uint8), cv2.RETR_CCOMP,
                                            cv2.CHAIN_APPROX_SIMPLE)
@@ -354,7 +385,8 @@ def _has_hole(region: np.ndarray, s: float) -> bool:
 
 
 def _kind(b: Blob, params: Params) -> str:
-    if b.fill > params.scribble_fill and min(b.width_mm, b.height_mm) > params.scribble_min_mm:
+    if min(b.width_mm, b.height_mm) > params.scribble_min_mm and (
+            b.fill > params.scribble_fill or b.passes >= params.scribble_passes):
         return "scribble"
     if b.has_hole:
         return "circle"
@@ -392,7 +424,7 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     left, _ = find_stop(strip, line, xl, spec, params)
     right, _ = find_stop(strip, line, xr, spec, params)
     stops = (left, right)
-    line_only = line_image(strip, profiles, centres, stops)
+    line_only = line_image(strip, line, stops, params)
     blobs = find_blobs(strip, line, line_only, stops, spec.stop_height_mm / 2, params)
     s = strip.px_per_mm
     band = spec.clear_band_mm
