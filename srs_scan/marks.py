@@ -85,6 +85,10 @@ class Params:
     cleared of ink that runs along them, which can cut a mark in two; this rejoins the halves."""
     min_mark_area_mm2: float = 0.12
     """Smaller ink blobs are dust, toner specks or JPEG artefacts (a pen dot is >= 0.3 mm2)."""
+    line_speck_area_mm2: float = 0.45
+    """A blob lying wholly within the printed line's rows and smaller than this is a piece of the
+    line itself (the steps of a skewed 1-bit fax line), not a mark: the smallest pen dot
+    (0.9 mm across) covers ~0.6 mm2."""
     touch_mm: float = 0.9
     """A mark whose ink comes this close to the line centre touches it: the printed line's rows
     (`line_rows_mm`) are cleared of all ink, so a crossing stroke resumes just outside them.
@@ -95,7 +99,7 @@ class Params:
     """Marks on the line closer than this are pieces of one mark (a broken stroke)."""
     faint_darkness: float = 0.30
     """A mark whose darkest ink (90th percentile) is lighter than this is too faint to trust."""
-    scribble_fill: float = 0.55
+    scribble_fill: float = 0.75
     """Ink fraction of a mark's bounding box above which it is a scribble (crossed out)..."""
     scribble_min_mm: float = 3.0
     """... provided the box is at least this big both ways (a dot is dense but small)."""
@@ -324,6 +328,9 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
         if area < params.min_mark_area_mm2:
             continue
         sub_dy = dy[y:y + bh, x:x + bw]
+        if area < params.line_speck_area_mm2 and np.abs(sub_dy[ink]).max() <= (
+                params.line_rows_mm + 0.3) * s:
+            continue
         sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
         blobs.append(Blob(
             x_mm=strip.x_mm(x + _crossing_col(sub_pen, sub_dy, s, params)),

@@ -9,7 +9,6 @@ blur, JPEG) are applied afterwards, like a printer and a scanner would.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 
 import cv2
@@ -132,6 +131,3 @@ def distort(image: np.ndarray, angle_deg: float = 0.0, scale: float = 1.0,
         image = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
     return image
 
-
-def ink_scale(angle_deg: float) -> float:
-    return math.cos(math.radians(angle_deg))
