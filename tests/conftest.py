@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from srs_scan.spec import FormSpec, load_form
 
 REPO = Path(__file__).resolve().parents[1]
 REALDATA = REPO.parent / "shared" / "realdata"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/drawmarks.py
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,487 @@
+"""Pen marks on the lines: find each item's printed line, its end-stops and the marks on it.
+
+For every item a strip around the line (the clear band, plus the margins past
+each end) is warped through the homography into a rectified image at a fixed
+resolution, so everything here works in form millimetres whatever the scan's
+DPI or orientation. In that strip we find the printed line and its two
+end-stops as they were actually printed, remove them, and measure every
+remaining ink blob that meets the line. The value comes from the *detected*
+end-stops, so a sheet printed at 94-97 % reads the same as one printed at 100 %.
+
+This module does not find markers or decode the QR code (`register.py`) and
+does not decide page-level flags (`read.py`). All thresholds live in `Params`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from srs_scan.results import (CROSSED_OUT, FAINT, MULTIPLE_MARKS, NO_MARK, OFF_LINE, Candidate,
+                              ItemResult)
+from srs_scan.spec import FormSpec, Item
+
+
+@dataclass(frozen=True)
+class Params:
+    """Every threshold of the reader, with its unit and why it has that value."""
+
+    # --- registration (register.py) ---
+    detect_px_per_mm: float = 5.0
+    """Markers are first searched on a copy scaled to about this many px/mm (a 10 mm marker of
+    6x6 cells is then 50 px: plenty for ArUco, and 5x faster than 300 dpi)."""
+    max_residual_mm: float = 0.8
+    """Largest distance between a detected marker corner and where the fitted homography puts it.
+    Larger means the markers disagree (a marker moved, paper badly curled): poor_registration."""
+    max_leave_one_out_mm: float = 2.5
+    """With four markers, each is predicted from the other three; a miss larger than this means
+    they disagree (a homography can bend to fit four wrong points exactly). A curled phone photo
+    misses by ~0.5-1.5 mm."""
+    min_markers_trusted: int = 3
+    """With fewer markers the homography is extrapolated from a small part of the page."""
+    qr_px_per_mm: float = 10.0
+    """The QR region is warped upright at this resolution (a 0.6 mm module becomes 6 px)."""
+
+    # --- the strip around each line ---
+    strip_px_per_mm: float = 12.0
+    """Rectified strip resolution: 0.083 mm per px, about a 300 dpi scan's own pixel."""
+    strip_half_height_mm: float = 7.5
+    """The band is +-6 mm; 1.5 mm more shows whether ink continues outside it (other
+    handwriting), yet stays clear of the anchor text whose caps start ~7.8 mm below the line."""
+    paper_window_mm: float = 8.0
+    """Paper brightness is the local maximum over this window: wider than any mark (a scribble
+    is ~5 mm) so that ink never counts as paper, narrow enough to follow uneven phone light."""
+
+    # --- printed line and end-stops ---
+    line_search_mm: float = 2.0
+    """How far from where the homography puts the line we look for it."""
+    line_chunk_mm: float = 10.0
+    """The line is located in chunks of this length, then fitted as a straight line."""
+    line_percentile: float = 30.0
+    """Per chunk, the line's profile is this percentile across columns: the printed line is in
+    every column, pen marks in few, so a low percentile keeps the line and drops the marks."""
+    line_open_mm: float = 1.5
+    """Ink near the line that runs on horizontally at least this far is the printed line; pen
+    strokes crossing it are narrower (0.3-0.8 mm, ~1 mm slanted)."""
+    line_rows_mm: float = 0.6
+    """Half-height of the printed line's rows, blur included (a 0.14 mm stroke, blurred)."""
+    stop_search_mm: float = 1.5
+    """How far from the expected end-stop we look for it (registration error, not print scale:
+    the homography already absorbs uniform scaling)."""
+    stop_max_shift_mm: float = 1.2
+    """A detected end-stop further than this from where expected is not trusted (registration on
+    a flat scan is good to ~0.2 mm; a curled phone photo can be off by ~1 mm)."""
+    stop_clear_mm: float = 0.6
+    """Half-width of the strip removed around a detected end-stop before looking for marks."""
+
+    # --- pen marks ---
+    ink_threshold: float = 0.15
+    """Darkness (0 paper, 1 black) above which a pixel is ink. JPEG noise stays under ~0.08;
+    pencil is ~0.25-0.5, pens 0.5-0.9."""
+    bridge_mm: float = 1.6
+    """Vertical closing across the line: the printed line's rows (2 x `line_rows_mm`) are
+    cleared of ink that runs along them, which can cut a mark in two; this rejoins the halves."""
+    min_mark_area_mm2: float = 0.12
+    """Smaller ink blobs are dust, toner specks or JPEG artefacts (a pen dot is >= 0.3 mm2)."""
+    line_speck_area_mm2: float = 0.45
+    """A blob lying wholly within the printed line's rows and smaller than this is a piece of the
+    line itself (the steps of a skewed 1-bit fax line), not a mark: the smallest pen dot
+    (0.9 mm across) covers ~0.6 mm2."""
+    touch_mm: float = 0.9
+    """A mark whose ink comes this close to the line centre touches it: the printed line's rows
+    (`line_rows_mm`) are cleared of all ink, so a crossing stroke resumes just outside them.
+    Off-line marks stand clear by 1.5 mm or more."""
+    fit_rows_mm: float = 1.5
+    """Where a mark meets the line is fitted on its ink within this distance of the line."""
+    merge_gap_mm: float = 1.2
+    """Marks on the line closer than this are pieces of one mark (a broken stroke)."""
+    faint_darkness: float = 0.30
+    """A mark whose darkest ink (90th percentile) is lighter than this is too faint to trust."""
+    scribble_fill: float = 0.75
+    """Ink fraction of a mark's bounding box above which it is a scribble (crossed out)..."""
+    scribble_min_mm: float = 3.0
+    """... provided the box is at least this big both ways (a dot is dense but small)."""
+    scribble_passes: int = 4
+    """A blob crossed this many times by a row of pixels (away from the line) is a zigzag
+    scribble; an X, a circle or a tick is crossed at most twice."""
+    crease_max_darkness: float = 0.35
+    """A blob crossing the whole strip that is lighter than this is a fold crease, not ink."""
+    crease_span: float = 0.9
+    """... where 'whole strip' means this fraction of its height."""
+    off_line_min_area_mm2: float = 0.3
+    """An ink blob in the band that does not touch the line must be this big to be an off-line
+    mark rather than a speck."""
+
+
+@dataclass(frozen=True)
+class Strip:
+    """One item's band, rectified: `darkness` rows are y, columns x, in form mm via `to_mm`."""
+
+    darkness: np.ndarray  # float32, 0 paper .. 1 black
+    x0_mm: float
+    y0_mm: float
+    px_per_mm: float
+
+    def x_mm(self, col: float) -> float:
+        return self.x0_mm + col / self.px_per_mm
+
+    def col(self, x_mm: float) -> float:
+        return (x_mm - self.x0_mm) * self.px_per_mm
+
+    def row(self, y_mm: float) -> float:
+        return (y_mm - self.y0_mm) * self.px_per_mm
+
+
+def to_darkness(image: np.ndarray) -> np.ndarray:
+    """One channel where ink is dark: the darkest colour channel, so red and blue pens show."""
+    if image.ndim == 3:
+        return image.min(axis=2)
+    return image
+
+
+def warp_strip(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Item,
+               params: Params) -> Strip:
+    """The item's band cut out of the page and rectified, with paper normalised to 0."""
+    s = params.strip_px_per_mm
+    x0 = spec.line_x_mm - spec.clear_margin_x_mm
+    x1 = spec.line_end_x_mm + spec.clear_margin_x_mm
+    y0 = item.y_mm - params.strip_half_height_mm
+    width = int(round((x1 - x0) * s)) + 1
+    height = int(round(2 * params.strip_half_height_mm * s)) + 1
+    strip_to_mm = np.array([[1 / s, 0, x0], [0, 1 / s, y0], [0, 0, 1]])
+    strip_to_px = mm_to_px @ strip_to_mm
+    # Downsampling a high-resolution scan: smooth first so thin strokes are averaged, not skipped.
+    px_per_mm_img = _scale_of(mm_to_px, (x0 + x1) / 2, item.y_mm)
+    warped = cv2.warpPerspective(image, strip_to_px, (width, height),
+                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                 borderMode=cv2.BORDER_REPLICATE)
+    grey = to_darkness(warped).astype(np.float32)
+    if px_per_mm_img > 1.6 * s:
+        grey = cv2.GaussianBlur(grey, (0, 0), 0.4)
+    k = max(3, int(params.paper_window_mm * s) | 1)
+    paper = cv2.dilate(grey, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.blur(paper, (k, k))
+    darkness = np.clip(1.0 - grey / np.maximum(paper, 1.0), 0.0, 1.0)
+    return Strip(darkness, x0, y0, s)
+
+
+def _scale_of(mm_to_px: np.ndarray, x: float, y: float) -> float:
+    """Image px per form mm near (x, y)."""
+    pts = np.array([[[x, y], [x + 1.0, y]]], dtype=np.float64)
+    a, b = cv2.perspectiveTransform(pts, mm_to_px)[0]
+    return float(np.hypot(*(b - a)))
+
+
+@dataclass(frozen=True)
+class LineFit:
+    row0: float           # line row at column 0
+    slope: float          # rows per column
+    darkness: float       # the printed line's darkness at its centre
+    found: bool
+
+    def row_at(self, col: float | np.ndarray) -> float | np.ndarray:
+        return self.row0 + self.slope * col
+
+
+def find_line(strip: Strip, spec: FormSpec, item: Item,
+              params: Params) -> tuple[LineFit, np.ndarray, np.ndarray]:
+    """The printed line as a straight line in the strip, plus its per-chunk row profiles.
+
+    Chunks tile the line between the expected end-stops; `line_image` turns the profiles into
+    an image of the printed line alone.
+    """
+    d, s = strip.darkness, strip.px_per_mm
+    h, w = d.shape
+    expected = strip.row(item.y_mm)
+    c0, c1 = strip.col(spec.line_x_mm), strip.col(spec.line_end_x_mm)
+    n = max(1, int(round((c1 - c0) / (params.line_chunk_mm * s))))
+    edges = np.linspace(c0, c1, n + 1).round().astype(int)
+    profiles = np.stack([np.percentile(d[:, a:b], params.line_percentile, axis=1)
+                         for a, b in zip(edges[:-1], edges[1:])])  # (chunks, rows)
+    centres = (edges[:-1] + edges[1:]) / 2.0
+    lo = int(max(1, expected - params.line_search_mm * s))
+    hi = int(min(h - 2, expected + params.line_search_mm * s))
+    rows, cols, peaks = [], [], []
+    for prof, c in zip(profiles, centres):
+        r = lo + int(np.argmax(prof[lo:hi + 1]))
+        peak = float(prof[r])
+        if peak < params.ink_threshold:
+            continue
+        win = prof[r - 1:r + 2] - prof[lo:hi + 1].min()
+        rows.append(r + float((win * np.arange(-1, 2)).sum() / max(win.sum(), 1e-6)))
+        cols.append(c)
+        peaks.append(peak)
+    if len(rows) < 3:
+        return LineFit(expected, 0.0, 0.0, False), profiles, centres
+    cols_a, rows_a = np.array(cols), np.array(rows)
+    keep = np.abs(rows_a - np.median(rows_a)) < 0.4 * s
+    if keep.sum() >= 3:
+        cols_a, rows_a = cols_a[keep], rows_a[keep]
+    slope, row0 = np.polyfit(cols_a, rows_a, 1)
+    return LineFit(float(row0), float(slope), float(np.median(peaks)), True), profiles, centres
+
+
+def line_image(strip: Strip, line: LineFit, stops_mm: tuple[float, float],
+               params: Params) -> np.ndarray:
+    """The printed line alone: what of the ink near the line runs on horizontally.
+
+    A horizontal opening keeps ink that continues for `line_open_mm` along x (the printed line,
+    including its darkness wobble on a skewed low-resolution scan) and drops anything narrower
+    (a pen stroke crossing it). It is never darker than the strip, so subtracting it leaves
+    exactly the ink that is not the line.
+    """
+    d, s = strip.darkness, strip.px_per_mm
+    h, w = d.shape
+    k = max(3, int(params.line_open_mm * s) | 1)
+    opened = cv2.morphologyEx(d, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
+    dy = np.arange(h, dtype=np.float32)[:, None] - line.row_at(np.arange(w, dtype=np.float32))[None, :]
+    near = np.abs(dy) <= params.line_rows_mm * s
+    a = int(max(0, np.floor(strip.col(stops_mm[0] - params.stop_clear_mm))))
+    b = int(min(w, np.ceil(strip.col(stops_mm[1] + params.stop_clear_mm)) + 1))
+    near[:, :a] = False
+    near[:, b:] = False
+    return np.where(near, opened, 0.0).astype(np.float32)
+
+
+def find_stop(strip: Strip, line: LineFit, x_expected_mm: float, spec: FormSpec,
+              params: Params) -> tuple[float, bool]:
+    """The end-stop's x in form mm (sub-pixel), and whether it was found rather than assumed.
+
+    An end-stop is a short vertical stroke reaching `stop_height/2` above and below the line and
+    no further; a pen mark at the stop reaches further, so it is not taken for one.
+    """
+    d, s = strip.darkness, strip.px_per_mm
+    h, w = d.shape
+    c_exp = strip.col(x_expected_mm)
+    half = spec.stop_height_mm / 2
+    lo = int(max(0, c_exp - params.stop_search_mm * s))
+    hi = int(min(w - 1, c_exp + params.stop_search_mm * s))
+    r_line = float(line.row_at(c_exp))
+    inner = [int(r_line + sign * k * s) for sign in (-1, 1) for k in np.arange(0.5, half - 0.3, 1 / s)]
+    outer = [int(r_line + sign * k * s) for sign in (-1, 1)
+             for k in np.arange(half + 0.6, params.strip_half_height_mm - 0.2, 1 / s)]
+    inner = [r for r in inner if 0 <= r < h]
+    outer = [r for r in outer if 0 <= r < h]
+    prof = d[inner, lo:hi + 1].mean(axis=0)
+    beyond = d[outer, lo:hi + 1].mean(axis=0)
+    stop_like = np.where(beyond < 0.3 * np.maximum(prof, 1e-3), prof, 0.0)
+    if stop_like.size == 0 or stop_like.max() < params.ink_threshold:
+        return x_expected_mm, False
+    i = int(np.argmax(stop_like))
+    r = int(round(0.4 * s))
+    a, b = max(0, i - r), min(len(prof), i + r + 1)
+    wts = np.clip(prof[a:b] - params.ink_threshold / 2, 0, None)
+    col = lo + a + float((wts * np.arange(b - a)).sum() / max(wts.sum(), 1e-6))
+    x = strip.x_mm(col)
+    if abs(x - x_expected_mm) > params.stop_max_shift_mm:
+        return x_expected_mm, False
+    return x, True
+
+
+@dataclass(frozen=True)
+class Blob:
+    """One connected piece of pen ink in the strip (after the printed line is removed)."""
+
+    x_mm: float          # where it meets the line (or its centre, when it does not)
+    gap_mm: float        # distance of its nearest ink from the line centre
+    area_mm2: float
+    width_mm: float
+    height_mm: float
+    fill: float          # ink fraction of its bounding box
+    darkness: float      # 90th percentile darkness of its ink
+    has_hole: bool
+    passes: int          # most separate ink runs along one row, away from the line
+    touches_edge: bool   # reaches the top or bottom of the strip
+    cols: tuple[int, int]
+
+
+def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
+               stops_mm: tuple[float, float], spec_half_stop: float, params: Params) -> list[Blob]:
+    d, s = strip.darkness, strip.px_per_mm
+    h, w = d.shape
+    pen = np.clip(d - line_only, 0, 1)
+    rows = np.arange(h, dtype=np.float32)[:, None]
+    dy = rows - line.row_at(np.arange(w, dtype=np.float32))[None, :]  # rows from the line
+    # Distance of each pixel from the printed line. Around an end-stop the printed ink is
+    # cleared away, and the cleared box counts as part of the line: a mark at 0 or 10 drawn
+    # over the stop survives only above and below it, and still touches the line.
+    dist = np.abs(dy)
+    stop_reach = (spec_half_stop + 0.4) * s
+    for x in stops_mm:
+        c = strip.col(x)
+        a, b = int(max(0, c - params.stop_clear_mm * s)), int(min(w, c + params.stop_clear_mm * s + 1))
+        clear = dist[:, a:b] <= stop_reach
+        pen[:, a:b][clear] = 0.0
+        dist[:, a:b] = np.maximum(0.0, dist[:, a:b] - stop_reach)
+    mask = (pen > params.ink_threshold).astype(np.uint8)
+    bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(params.bridge_mm * s) | 1)))
+    joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, bridge)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    blobs = []
+    for k in range(1, n):
+        x, y, bw, bh, _ = stats[k]
+        sub = labels[y:y + bh, x:x + bw] == k
+        ink = sub & (mask[y:y + bh, x:x + bw] > 0)
+        area = ink.sum() / s**2
+        if area < params.min_mark_area_mm2:
+            continue
+        sub_dy = dy[y:y + bh, x:x + bw]
+        if area < params.line_speck_area_mm2 and np.abs(sub_dy[ink]).max() <= (
+                params.line_rows_mm + 0.3) * s:
+            continue
+        sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
+        blobs.append(Blob(
+            x_mm=strip.x_mm(x + _crossing_col(sub_pen, sub_dy, s, params)),
+            gap_mm=float(dist[y:y + bh, x:x + bw][sub].min() / s),
+            area_mm2=float(area), width_mm=bw / s, height_mm=bh / s,
+            fill=float(ink.sum() / (bw * bh)),
+            darkness=float(np.percentile(d[y:y + bh, x:x + bw][ink], 90)),
+            has_hole=_has_hole(sub, s),
+            passes=_passes(ink, sub_dy, s),
+            touches_edge=y <= 0 or y + bh >= h,
+            cols=(int(x), int(x + bw)),
+        ))
+    return blobs
+
+
+def _crossing_col(pen: np.ndarray, dy: np.ndarray, s: float, params: Params) -> float:
+    """Column where the ink meets the line: per-row ink centroids near the line, fitted x(dy).
+
+    A tick or slanted stroke gives its crossing; an X or a circle is symmetric about its centre,
+    so the centroid of both of its sides is the centre.
+    """
+    cols = np.arange(pen.shape[1], dtype=np.float64)
+    row_w = pen.sum(axis=1)
+    row_dy = np.median(dy, axis=1)
+    near = (np.abs(row_dy) <= params.fit_rows_mm * s) & (row_w > 0)
+    if near.sum() < 3:
+        near = row_w > 0
+    if near.sum() == 0:
+        return pen.shape[1] / 2
+    xc = (pen[near] * cols).sum(axis=1) / row_w[near]
+    wts, ys = row_w[near], row_dy[near]
+    if near.sum() >= 3 and np.ptp(ys) > 2:
+        slope, icpt = np.polyfit(ys, xc, 1, w=np.sqrt(wts))
+        if abs(slope) < 3:  # steeper than ~70 deg from vertical: the fit is ill-posed
+            return float(icpt)
+    # a mark that does not straddle the line rows: the ink nearest the line
+    return float((xc * wts).sum() / wts.sum())
+
+
+def _passes(ink: np.ndarray, dy: np.ndarray, s: float) -> int:
+    """The most separate ink runs along a row 1-3 mm from the line (where an X's arms part)."""
+    rows = np.abs(np.median(dy, axis=1))
+    best = 0
+    for r in np.nonzero((rows >= 1.0 * s) & (rows <= 3.0 * s))[0]:
+        row = ink[r].astype(np.int8)
+        best = max(best, int((np.diff(row, prepend=0) == 1).sum()))
+    return best
+
+
+def _has_hole(region: np.ndarray, s: float) -> bool:
+    contours, hierarchy = cv2.findContours(region.astype(np.uint8), cv2.RETR_CCOMP,
+                                           cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return False
+    for c, hinfo in zip(contours, hierarchy[0]):
+        if hinfo[3] >= 0 and cv2.contourArea(c) > 1.0 * s * s:
+            return True
+    return False
+
+
+def _kind(b: Blob, params: Params) -> str:
+    if min(b.width_mm, b.height_mm) > params.scribble_min_mm and (
+            b.fill > params.scribble_fill or b.passes >= params.scribble_passes):
+        return "scribble"
+    if b.has_hole:
+        return "circle"
+    if b.width_mm < 2.0 and b.height_mm < 2.0:
+        return "dot"
+    if b.width_mm < 0.7 * b.height_mm:
+        return "tick"
+    if 0.5 < b.width_mm / b.height_mm < 2.0:
+        return "cross"
+    return "stroke"
+
+
+def _merge(blobs: list[Blob], gap_px: float) -> list[list[Blob]]:
+    """Group blobs whose column ranges overlap or nearly touch: pieces of one mark."""
+    groups: list[list[Blob]] = []
+    for b in sorted(blobs, key=lambda b: b.cols[0]):
+        if groups and b.cols[0] - max(g.cols[1] for g in groups[-1]) <= gap_px:
+            groups[-1].append(b)
+        else:
+            groups.append([b])
+    return groups
+
+
+def _value_cm(x_mm: float, stops: tuple[float, float]) -> float:
+    v = 10.0 * (x_mm - stops[0]) / (stops[1] - stops[0])
+    return float(min(10.0, max(0.0, v)))
+
+
+def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Item,
+              params: Params = Params()) -> ItemResult:
+    """Measure one item: its end-stops, its marks, its value or the flags that stop a value."""
+    strip = warp_strip(image, mm_to_px, spec, item, params)
+    line, profiles, centres = find_line(strip, spec, item, params)
+    (xl, _), (xr, _) = spec.line_ends_mm(item)
+    left, _ = find_stop(strip, line, xl, spec, params)
+    right, _ = find_stop(strip, line, xr, spec, params)
+    stops = (left, right)
+    line_only = line_image(strip, line, stops, params)
+    blobs = find_blobs(strip, line, line_only, stops, spec.stop_height_mm / 2, params)
+    s = strip.px_per_mm
+    band = spec.clear_band_mm
+
+    on_line = [b for b in blobs if b.gap_mm <= params.touch_mm]
+    strip_h_mm = strip.darkness.shape[0] / s
+    on_line = [b for b in on_line  # a fold crease crossing the band is long, thin and light
+               if not (b.height_mm >= params.crease_span * strip_h_mm
+                       and b.darkness < params.crease_max_darkness)]
+    off_line = [b for b in blobs if b.gap_mm > params.touch_mm and not b.touches_edge
+                and b.gap_mm < band - 0.5 and b.area_mm2 >= params.off_line_min_area_mm2
+                and xl - spec.clear_margin_x_mm + 1 < b.x_mm < xr + spec.clear_margin_x_mm - 1]
+
+    ref = max(line.darkness, 1e-3)
+    found: list[tuple[Candidate, float]] = []  # with the mark's absolute darkness
+    for group in _merge(on_line, params.merge_gap_mm * s):
+        area = sum(b.area_mm2 for b in group)
+        x_mm = sum(b.x_mm * b.area_mm2 for b in group) / area  # pieces of one mark: ink-weighted
+        found.append((_candidate(max(group, key=lambda b: b.area_mm2), x_mm, True, stops, ref,
+                                 params), max(b.darkness for b in group)))
+    for b in off_line:
+        found.append((_candidate(b, b.x_mm, False, stops, ref, params), b.darkness))
+
+    flags = _item_flags(found, params)
+    candidates = tuple(c for c, _ in found)
+    value = candidates[0].value_cm if not flags else None
+    return ItemResult(item_id=item.id, value_cm=value, flags=flags, candidates=candidates,
+                      line_ends_x_mm=(round(left, 3), round(right, 3)))
+
+
+def _candidate(b: Blob, x_mm: float, touches: bool, stops: tuple[float, float], ref: float,
+               params: Params) -> Candidate:
+    kind = _kind(b, params)
+    return Candidate(x_mm=round(x_mm, 3), value_cm=round(_value_cm(x_mm, stops), 3), kind=kind,
+                     touches_line=touches, crossed_out=kind == "scribble",
+                     contrast=round(min(1.0, b.darkness / ref), 3))
+
+
+def _item_flags(found: list[tuple[Candidate, float]], params: Params) -> tuple[str, ...]:
+    """Flag rather than guess: a value only for exactly one clear, live mark on the line."""
+    flags: list[str] = []
+    live = [(c, dark) for c, dark in found if c.touches_line and not c.crossed_out]
+    if any(c.crossed_out for c, _ in found):
+        flags.append(CROSSED_OUT)
+    if len(live) > 1:
+        flags.append(MULTIPLE_MARKS)
+    if any(not c.touches_line and not c.crossed_out for c, _ in found):
+        flags.append(OFF_LINE)
+    if not found:
+        flags.append(NO_MARK)
+    if any(dark < params.faint_darkness for _, dark in live):
+        flags.append(FAINT)
+    return tuple(flags)

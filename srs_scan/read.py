@@ -1,0 +1,107 @@
+"""One page end to end: markers -> homography -> sheet id -> every item's value or flags.
+
+`read_page` never raises for a bad page: whatever goes wrong becomes a
+`PageResult` that says so. It reads one image; files, batches and CSV are the
+pipeline's business.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from srs_scan.marks import Params, read_item
+from srs_scan.register import (Corners, NoRegistration, Registration, detect_markers,
+                               fit_homography, read_sheet_id, to_grey)
+from srs_scan.results import (BLANK_PAGE, NO_MARK, NOT_A_FORM, POOR_REGISTRATION,
+                              SHEET_ID_UNREADABLE, UNKNOWN_FORM, PageResult, error_result)
+from srs_scan.spec import FormLibrary, FormSpec
+
+__all__ = ["Params", "read_page"]
+
+
+def read_page(image: np.ndarray, forms: FormLibrary, file: str = "", page: int = 1,
+              params: Params = Params()) -> PageResult:
+    """Read one page image (grey or BGR, any resolution and orientation) against the known forms."""
+    try:
+        return _read_page(image, forms, file, page, params)
+    except Exception as exc:  # a bad page must never stop a batch: report it on its result
+        return error_result(file, page, f"could not read this page: {type(exc).__name__}: {exc}")
+
+
+def _read_page(image: np.ndarray, forms: FormLibrary, file: str, page: int,
+               params: Params) -> PageResult:
+    if image is None or image.ndim not in (2, 3) or min(image.shape[:2]) < 50:
+        return error_result(file, page, "could not read this page: the image is empty or tiny")
+    if image.dtype != np.uint8:
+        image = np.clip(image, 0, 255).astype(np.uint8)
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = np.ascontiguousarray(image[:, :, :3])
+    grey = to_grey(image)
+    size = (int(image.shape[1]), int(image.shape[0]))
+    base = PageResult(file=file, page=page, image_size=size)
+
+    found_by_dict: dict[str, Corners] = {}
+    for spec in forms.values():
+        if spec.aruco_dictionary not in found_by_dict:
+            found_by_dict[spec.aruco_dictionary] = detect_markers(grey, spec.aruco_dictionary, params)
+    spec = _best_form(forms, found_by_dict)
+    if spec is None:
+        return _replace(base, flags=(NOT_A_FORM,))
+    found = found_by_dict[spec.aruco_dictionary]
+    reg = fit_homography(found, spec, params)
+    if isinstance(reg, NoRegistration):
+        return _replace(base, flags=(NOT_A_FORM,))
+
+    flags: list[str] = []
+    sheet = read_sheet_id(grey, reg, spec, params)
+    if sheet is None:
+        flags.append(SHEET_ID_UNREADABLE)
+    else:
+        key = (sheet.form_id, sheet.version)
+        if key not in forms:
+            return _replace(base, form_id=sheet.form_id, form_version=sheet.version, sheet=sheet,
+                            flags=(UNKNOWN_FORM,), homography=_as_tuple(reg.px_to_mm))
+        if forms[key] is not spec:
+            spec = forms[key]
+            refit = fit_homography(found_by_dict.get(spec.aruco_dictionary) or detect_markers(
+                grey, spec.aruco_dictionary, params), spec, params)
+            if isinstance(refit, NoRegistration):
+                return _replace(base, form_id=spec.form_id, form_version=spec.version, sheet=sheet,
+                                flags=(POOR_REGISTRATION,), reason="")
+            reg = refit
+    if not reg.trusted:
+        flags.append(POOR_REGISTRATION)
+
+    mm_to_px = reg.mm_to_px
+    items = tuple(read_item(image, mm_to_px, spec, item, params) for item in spec.items)
+    if items and all(NO_MARK in it.flags for it in items):
+        flags.append(BLANK_PAGE)
+    notes = (f"registered on markers {', '.join(map(str, reg.markers))}, "
+             f"worst corner misfit {reg.residual_mm:.2f} mm",)
+    return _replace(base, form_id=spec.form_id, form_version=spec.version, sheet=sheet,
+                    items=items, flags=tuple(flags), homography=_as_tuple(reg.px_to_mm),
+                    notes=notes)
+
+
+def _best_form(forms: FormLibrary, found_by_dict: dict[str, Corners]) -> FormSpec | None:
+    """The form whose markers were found most; ties go to the first form in the library."""
+    best, best_n = None, 0
+    for spec in forms.values():
+        ids = {m.id for m in spec.markers}
+        n = len(ids & set(found_by_dict.get(spec.aruco_dictionary, {})))
+        if n > best_n:
+            best, best_n = spec, n
+    return best
+
+
+def _as_tuple(h: np.ndarray) -> tuple[tuple[float, ...], ...]:
+    h = h / h[2, 2]
+    return tuple(tuple(float(v) for v in row) for row in h)
+
+
+def _replace(base: PageResult, **changes) -> PageResult:
+    from dataclasses import replace
+    return replace(base, **changes)
+
+
+__all__ += ["Registration"]

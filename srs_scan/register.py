@@ -1,0 +1,191 @@
+"""Registration: find the sheet's ArUco markers, fit image px -> form mm, decode the QR sheet id.
+
+Each corner marker has its own id, so the fitted homography also says which way
+up the page is: 0/90/180/270 degree turns, skew, printer scaling and a phone's
+perspective all come out of the same fit. One hidden marker is fine (three give
+12 corner points for 8 unknowns).
+
+This module does not look at pen marks (`marks.py`) and does not decide what a
+page is (`read.py`); failures come back as values, never exceptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from srs_scan.marks import Params
+from srs_scan.sheetid import SheetId, parse_payload
+from srs_scan.spec import FormSpec
+
+Corners = dict[int, np.ndarray]  # marker id -> (4, 2) image px, ArUco order TL, TR, BR, BL
+
+
+def to_grey(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 3:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return image
+
+
+def detect_markers(grey: np.ndarray, dictionary: str, params: Params = Params()) -> Corners:
+    """Every marker of `dictionary` in the image, corners refined at full resolution.
+
+    Detection runs on a copy scaled to about `detect_px_per_mm` (the page is A4 or Letter, so
+    its long side is ~280-300 mm); if that misses markers, once more at full resolution.
+    """
+    detector = cv2.aruco.ArucoDetector(
+        cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, dictionary)),
+        cv2.aruco.DetectorParameters())
+    px_per_mm = max(grey.shape) / 297.0
+    scale = min(1.0, params.detect_px_per_mm / px_per_mm)
+    found = _detect(detector, grey, scale)
+    if len(found) < 4 and scale < 1.0:
+        full = _detect(detector, grey, 1.0)
+        if len(full) > len(found):
+            found = full
+    if not found:
+        return {}
+    # Refine at full resolution: a window of ~0.6 mm around each corner.
+    win = max(2, int(round(0.6 * px_per_mm)))
+    pts = np.concatenate(list(found.values())).astype(np.float32).reshape(-1, 1, 2)
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 30, 0.01)
+    refined = cv2.cornerSubPix(grey, pts, (win, win), (-1, -1), criteria).reshape(-1, 4, 2)
+    out: Corners = {}
+    for (mid, rough), fine in zip(found.items(), refined):
+        # keep the refinement only where it stayed near the detection (it can wander into
+        # a neighbouring cell's corner on a blurred or low-resolution scan)
+        ok = np.linalg.norm(fine - rough, axis=1) < max(2.0, 1.5 / scale)
+        out[mid] = np.where(ok[:, None], fine, rough).astype(np.float64)
+    return out
+
+
+def _detect(detector: cv2.aruco.ArucoDetector, grey: np.ndarray, scale: float) -> Corners:
+    small = grey if scale >= 1.0 else cv2.resize(grey, None, fx=scale, fy=scale,
+                                                  interpolation=cv2.INTER_AREA)
+    corners, ids, _ = detector.detectMarkers(small)
+    found: Corners = {}
+    if ids is None:
+        return found
+    for c, i in zip(corners, ids.ravel()):
+        # keep the larger one if an id repeats (a stray marker printed elsewhere)
+        pts = c.reshape(4, 2).astype(np.float64) / scale
+        if int(i) not in found or cv2.contourArea(pts.astype(np.float32)) > cv2.contourArea(
+                found[int(i)].astype(np.float32)):
+            found[int(i)] = pts
+    # ArUco's corners are pixel-corner based on a scaled copy: shift to full-res pixel centres
+    if scale < 1.0:
+        for k in found:
+            found[k] = found[k] + (0.5 / scale - 0.5)
+    return found
+
+
+@dataclass(frozen=True)
+class Registration:
+    px_to_mm: np.ndarray       # 3x3 homography, image px -> form mm
+    markers: tuple[int, ...]   # marker ids used
+    residual_mm: float         # largest corner misfit after the fit
+    trusted: bool              # enough markers, and they agree
+
+    @property
+    def mm_to_px(self) -> np.ndarray:
+        return np.linalg.inv(self.px_to_mm)
+
+
+@dataclass(frozen=True)
+class NoRegistration:
+    reason: str
+
+
+def fit_homography(found: Corners, spec: FormSpec,
+                   params: Params = Params()) -> Registration | NoRegistration:
+    """Fit image px -> form mm on the corners of `spec`'s markers found in the image."""
+    by_id = spec.marker_by_id()
+    ids = sorted(i for i in found if i in by_id)
+    if not ids:
+        return NoRegistration("no alignment markers of this form")
+    src = np.concatenate([found[i] for i in ids])
+    dst = np.array([p for i in ids for p in by_id[i].corners_mm(spec.marker_size_mm)], float)
+    h = _fit(src, dst)
+    residual = _residual(h, src, dst)
+    if residual > params.max_residual_mm and len(ids) >= 4:
+        # one marker disagreeing with the rest (moved, partly covered): fit without it
+        best = None
+        for drop in ids:
+            keep = [i for i in ids if i != drop]
+            s2 = np.concatenate([found[i] for i in keep])
+            d2 = np.array([p for i in keep for p in by_id[i].corners_mm(spec.marker_size_mm)])
+            h2 = _fit(s2, d2)
+            r2 = _residual(h2, s2, d2)
+            if best is None or r2 < best[0]:
+                best = (r2, h2, keep)
+        if best is not None and best[0] <= params.max_residual_mm:
+            residual, h, ids = best[0], best[1], best[2]
+    trusted = len(ids) >= params.min_markers_trusted and residual <= params.max_residual_mm
+    if trusted and len(ids) >= 4:
+        trusted = _leave_one_out(found, spec, ids) <= params.max_leave_one_out_mm
+    return Registration(h, tuple(ids), float(residual), trusted)
+
+
+def _leave_one_out(found: Corners, spec: FormSpec, ids: list[int]) -> float:
+    """The worst miss when each marker's corners are predicted from the other markers alone."""
+    by_id = spec.marker_by_id()
+    worst = 0.0
+    for out in ids:
+        keep = [i for i in ids if i != out]
+        h = _fit(np.concatenate([found[i] for i in keep]),
+                 np.array([p for i in keep for p in by_id[i].corners_mm(spec.marker_size_mm)]))
+        worst = max(worst, _residual(h, found[out], np.array(by_id[out].corners_mm(spec.marker_size_mm))))
+    return worst
+
+
+def _fit(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    if len(src) >= 8:
+        h, _ = cv2.findHomography(src, dst, 0)
+        if h is not None:
+            return h
+    # a single marker: its four corners still define a homography, if not a good one
+    return cv2.getPerspectiveTransform(src[:4].astype(np.float32), dst[:4].astype(np.float32))
+
+
+def _residual(h: np.ndarray, src: np.ndarray, dst: np.ndarray) -> float:
+    proj = cv2.perspectiveTransform(src.reshape(-1, 1, 2), h).reshape(-1, 2)
+    return float(np.linalg.norm(proj - dst, axis=1).max())
+
+
+def px_to_mm(h: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    return cv2.perspectiveTransform(np.asarray(pts, float).reshape(-1, 1, 2), h).reshape(-1, 2)
+
+
+def mm_to_px(h: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    return px_to_mm(np.linalg.inv(h), pts)
+
+
+def read_sheet_id(grey: np.ndarray, reg: Registration | None, spec: FormSpec | None,
+                  params: Params = Params()) -> SheetId | None:
+    """The sheet id from the QR code: first the region the form says, upright; then anywhere."""
+    detector = cv2.QRCodeDetector()
+    tries = []
+    if reg is not None and spec is not None:
+        s, pad = params.qr_px_per_mm, 3.0
+        x0, y0 = spec.qr_x_mm - pad, spec.qr_y_mm - pad
+        size = int(round((spec.qr_size_mm + 2 * pad) * s))
+        to_mm = np.array([[1 / s, 0, x0], [0, 1 / s, y0], [0, 0, 1]])
+        patch = cv2.warpPerspective(grey, reg.mm_to_px @ to_mm, (size, size),
+                                    flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                    borderValue=255)
+        tries.append(patch)
+        _, binary = cv2.threshold(patch, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        tries.append(binary)
+    tries.append(grey)
+    for img in tries:
+        try:
+            text, _, _ = detector.detectAndDecode(img)
+        except cv2.error:
+            continue
+        if text:
+            sheet = parse_payload(text)
+            if sheet is not None:
+                return sheet
+    return None

@@ -1,0 +1,159 @@
+"""`srs-scan scan` end to end: one row per page, resume, no duplicates, real files never scored."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from drawmarks import Drawer, blank_page
+from srs_scan.cli import main
+from srs_scan.errors import ExitCode
+from srs_scan.sheetid import SheetId
+
+REPO = Path(__file__).resolve().parents[1]
+DPI = 150  # small pages keep these tests quick; accuracy is tested elsewhere
+
+
+def _filled(serial: str, values: tuple[float, ...]) -> np.ndarray:
+    page = blank_page(DPI, SheetId("srs", 1, serial, "C042", "5", ""))
+    draw = Drawer(page, dpi=DPI)
+    for item, value in enumerate(values):
+        draw.tick(item, value)
+    return page
+
+
+def _foreign() -> np.ndarray:
+    page = np.full((1754, 1240, 3), 255, np.uint8)
+    for row in range(200, 1500, 60):
+        cv2.putText(page, "Dear colleague, thank you for the referral.", (120, row),
+                    cv2.FONT_HERSHEY_SIMPLEX, 1.0, (30, 30, 30), 2)
+    return page
+
+
+def _pdf(path: Path, pages: list[np.ndarray]) -> Path:
+    images = [Image.fromarray(cv2.cvtColor(p, cv2.COLOR_BGR2RGB)) for p in pages]
+    images[0].save(path, save_all=True, append_images=images[1:], resolution=DPI, quality=90)
+    return path
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+@pytest.fixture(scope="module")
+def mixed_pdf(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("mixed")
+    white = np.full((1754, 1240, 3), 255, np.uint8)
+    pages = [_filled("AAAA0001", (9.1, 8.4, 9.6, 9.0)), white, _foreign(),
+             _filled("AAAA0002", (3.2, 5.0, 7.7, 10.0)), _filled("AAAA0001", (9.1, 8.4, 9.6, 9.0))]
+    return _pdf(folder / "batch.pdf", pages)
+
+
+def test_one_row_per_page_in_order(mixed_pdf, tmp_path):
+    out = tmp_path / "r.csv"
+    assert main(["scan", str(mixed_pdf), "-o", str(out), "--jobs", "2", "-q"]) == ExitCode.OK
+    rows = _rows(out)
+    assert [r["page"] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert [r["status"] for r in rows] == ["ok", "not_a_form", "not_a_form", "ok", "review"]
+    assert rows[0]["total"] == "36.1" and rows[3]["overall"] == "10.0"
+    assert rows[4]["flags"] == "duplicate_sheet"  # the same sheet fed twice
+
+
+def test_resume_reads_nothing_twice_and_same_csv(mixed_pdf, tmp_path, capsys):
+    out = tmp_path / "r.csv"
+    assert main(["scan", str(mixed_pdf), "-o", str(out), "--jobs", "1"]) == 0
+    first = out.read_bytes()
+    copy = tmp_path / "copy of batch.pdf"
+    copy.write_bytes(mixed_pdf.read_bytes())
+    capsys.readouterr()
+    assert main(["scan", str(mixed_pdf), str(copy), "-o", str(out), "--jobs", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "(0 read now)" in err and "same content" in err
+    assert out.read_bytes() == first
+
+
+def test_unreadable_input_gives_error_row_and_exit_3(mixed_pdf, tmp_path):
+    bad = tmp_path / "torn.pdf"
+    bad.write_bytes(mixed_pdf.read_bytes()[:300])
+    empty = tmp_path / "empty.tif"
+    empty.write_bytes(b"")
+    out = tmp_path / "r.csv"
+    code = main(["scan", str(bad), str(empty), str(mixed_pdf), "-o", str(out), "--jobs", "1", "-q"])
+    assert code == ExitCode.SOME_INPUTS_FAILED
+    rows = _rows(out)
+    assert [r["status"] for r in rows[:2]] == ["error", "error"]
+    assert all(r["flags"] for r in rows[:2])
+    assert len(rows) == 7
+
+
+def test_missing_input_is_a_usage_error(tmp_path, capsys):
+    assert main(["scan", str(tmp_path / "nope.pdf"), "-o", str(tmp_path / "r.csv")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_realdata_is_never_scored(realdata, tmp_path):
+    out = tmp_path / "real.csv"
+    code = main(["scan", str(realdata), "-o", str(out), "--jobs", "2", "-q"])
+    assert code in (ExitCode.OK, ExitCode.SOME_INPUTS_FAILED)
+    rows = _rows(out)
+    files = {r["file"] for r in rows}
+    expected = {str(p) for p in realdata.rglob("*") if p.is_file() and p.suffix.lower() in
+                {".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"}}
+    assert files == expected
+    for row in rows:
+        assert row["status"] in ("error", "not_a_form"), row
+        assert row["total"] == "" and row["relationship"] == ""
+        if row["status"] == "error":
+            assert row["flags"]
+
+
+def _cli(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-m", "srs_scan", *args], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_kill_9_then_rerun_equals_an_uninterrupted_run(tmp_path):
+    """A 100-page batch killed half way, then run again, gives exactly the uninterrupted CSV."""
+    serials = [f"K{n:07d}" for n in range(10)]
+    pages = [_filled(serials[n % 10], (n % 10, 9.0, 5.5, 10.0)) for n in range(100)]
+    batch = _pdf(tmp_path / "hundred.pdf", pages)
+    whole, resumed = tmp_path / "whole.csv", tmp_path / "resumed.csv"
+    assert _cli("scan", str(batch), "-o", str(whole), "--jobs", "2", "-q").wait(600) == 0
+
+    db = tmp_path / "resumed.srs.sqlite"
+    proc = _cli("scan", str(batch), "-o", str(resumed), "--jobs", "2", "-q")
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        try:
+            with sqlite3.connect(db) as conn:
+                if conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0] >= 30:
+                    break
+        except sqlite3.Error:
+            continue
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not resumed.exists()  # nothing half-written
+    with sqlite3.connect(db) as conn:
+        kept = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+    assert 30 <= kept < 100
+
+    rerun = _cli("scan", str(batch), "-o", str(resumed), "--jobs", "2")
+    _, err = rerun.communicate(timeout=600)
+    assert rerun.returncode == 0
+    assert f"({100 - kept} read now)" in err.decode()
+    assert resumed.read_bytes() == whole.read_bytes()
+    assert len(_rows(resumed)) == 100

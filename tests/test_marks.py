@@ -1,0 +1,152 @@
+"""Pen-mark measurement on one line: every mark kind, the ends, and every item flag on purpose.
+
+These call `read_item` with the page's exact geometry (no marker detection), so they test
+measurement alone; test_read.py covers the same through registration and distortion.
+"""
+
+import numpy as np
+import pytest
+
+from drawmarks import BLACK, BLUE, PENCIL, RED, Drawer, Pen, blank_page, distort
+from srs_scan.marks import Params, read_item
+from srs_scan.results import CROSSED_OUT, FAINT, MULTIPLE_MARKS, NO_MARK, OFF_LINE
+from srs_scan.spec import block_origin_mm, load_form
+
+SPEC = load_form()
+DPI = 300
+
+
+def exact_mm_to_px(dpi=DPI):
+    ox, oy = block_origin_mm(SPEC, "a4")
+    k = dpi / 25.4
+    # pixel centres: the page pixel (i, j) covers [i, i+1) / k mm
+    return np.array([[k, 0, ox * k - 0.5], [0, k, oy * k - 0.5], [0, 0, 1]])
+
+
+def read_all(image, dpi=DPI):
+    h = exact_mm_to_px(dpi)
+    return [read_item(image, h, SPEC, item) for item in SPEC.items]
+
+
+@pytest.mark.parametrize("kind", ["tick", "slanted", "cross", "circle", "dot"])
+def test_each_mark_kind_reads_where_it_meets_the_line(kind):
+    values = (0.35, 4.83, 7.02, 9.61)
+    image = blank_page()
+    d = Drawer(image)
+    for i, v in enumerate(values):
+        pen = Pen((BLUE, BLACK, RED, BLUE)[i], (0.3, 0.5, 0.8, 0.6)[i])
+        {"tick": lambda: d.tick(i, v, pen, up=4, down=2.5),
+         "slanted": lambda: d.tick(i, v, pen, up=3, down=3, lean_mm=0.6),
+         "cross": lambda: d.cross(i, v, pen),
+         "circle": lambda: d.circle(i, v, pen, r=2.0),
+         "dot": lambda: d.dot(i, v, pen)}[kind]()
+    items = read_all(distort(image, jpeg=85))
+    for item, v in zip(items, values):
+        assert item.flags == (), (kind, item)
+        assert item.value_cm == pytest.approx(v, abs=0.02), kind
+    assert [c.kind for c in items[1].candidates] == [
+        {"tick": "tick", "slanted": "tick", "cross": "cross", "circle": "circle",
+         "dot": "dot"}[kind]]
+
+
+def test_marks_at_and_beyond_the_ends_clamp_to_0_and_10():
+    image = blank_page()
+    d = Drawer(image)
+    d.tick(0, 0.0)
+    d.tick(1, 10.0)
+    d.tick(2, -0.6)   # 6 mm left of the left end-stop
+    d.tick(3, 10.5)
+    items = read_all(image)
+    assert [i.value_cm for i in items] == pytest.approx([0.0, 10.0, 0.0, 10.0], abs=0.02)
+    assert all(i.flags == () for i in items)
+
+
+def test_detected_end_stops_set_the_scale():
+    """A line printed 4 % short: the value follows the printed end-stops, not the form file."""
+    image = blank_page()
+    d = Drawer(image)
+    d.tick(0, 5.0)
+    h = exact_mm_to_px()
+    # pretend the page is 1.5 % wider than it is: expected stops move 0.75 mm each way
+    stretch = np.array([[1.015, 0, -0.015 * 90.0], [0, 1, 0], [0, 0, 1]])
+    item = read_item(image, h @ np.linalg.inv(stretch), SPEC, SPEC.items[0])
+    assert item.value_cm == pytest.approx(5.0, abs=0.02)
+
+
+def test_no_mark():
+    items = read_all(blank_page())
+    assert all(i.flags == (NO_MARK,) and i.value_cm is None and not i.candidates for i in items)
+
+
+def test_two_marks_are_multiple_marks_with_both_candidates():
+    image = blank_page()
+    Drawer(image).tick(0, 2.0)
+    Drawer(image).tick(0, 7.5)
+    item = read_all(image)[0]
+    assert item.flags == (MULTIPLE_MARKS,) and item.value_cm is None
+    assert [c.value_cm for c in item.candidates] == pytest.approx([2.0, 7.5], abs=0.02)
+
+
+def test_scribbled_out_mark_beside_a_new_one_is_crossed_out():
+    image = blank_page()
+    d = Drawer(image)
+    d.scribble(1, 3.0)
+    d.tick(1, 6.0)
+    item = read_all(image)[1]
+    assert CROSSED_OUT in item.flags and item.value_cm is None
+    assert MULTIPLE_MARKS not in item.flags  # the scribble is not a live mark
+    assert [c.crossed_out for c in item.candidates] == [True, False]
+
+
+def test_mark_near_but_off_the_line_is_off_line():
+    image = blank_page()
+    d = Drawer(image)
+    x = d.x_of(4.0)
+    y = d.line_y(2)
+    d.stroke(x, y - 4.5, x, y - 1.5)  # stops 1.5 mm short of the line
+    item = read_all(image)[2]
+    assert item.flags == (OFF_LINE,) and item.value_cm is None
+    assert item.candidates[0].touches_line is False
+    assert item.candidates[0].value_cm == pytest.approx(4.0, abs=0.05)
+
+
+def test_very_light_pencil_is_faint_but_normal_pencil_reads():
+    image = blank_page()
+    d = Drawer(image)
+    d.tick(0, 3.0, Pen((205, 205, 205), 0.4))
+    d.tick(1, 3.0, Pen(PENCIL, 0.4))
+    items = read_all(distort(image, jpeg=85))
+    assert items[0].flags == (FAINT,) and items[0].value_cm is None
+    assert items[0].candidates[0].value_cm == pytest.approx(3.0, abs=0.03)
+    assert items[1].flags == () and items[1].value_cm == pytest.approx(3.0, abs=0.02)
+
+
+def test_printed_text_and_handwriting_outside_the_band_are_ignored():
+    image = blank_page()
+    d = Drawer(image)
+    y = d.line_y(3)
+    d.stroke(60, y - 12, 90, y - 7.0)  # a comment written above the band, dipping into it
+    d.stroke(70, y + 9, 110, y + 6.8)
+    d.tick(3, 5.5)
+    item = read_all(image)[3]
+    assert item.flags == () and item.value_cm == pytest.approx(5.5, abs=0.02)
+
+
+def test_faint_fold_crease_across_the_band_is_not_a_mark():
+    image = blank_page()
+    d = Drawer(image)
+    y = d.line_y(0)
+    d.stroke(75, y - 40, 76, y + 40, Pen((215, 215, 215), 0.2))  # crease: long, thin, light
+    d.tick(0, 8.0)
+    item = read_all(distort(image, jpeg=80))[0]
+    assert item.flags == () and item.value_cm == pytest.approx(8.0, abs=0.02)
+
+
+def test_params_document_every_threshold():
+    import dataclasses
+    import inspect
+    source = inspect.getsource(Params)
+    for f in dataclasses.fields(Params):
+        # each field is followed by its docstring: unit and reason
+        after = source.split(f"    {f.name}:", 1)[1].split("\n", 2)[1]
+        assert after.strip().startswith('"""'), f.name

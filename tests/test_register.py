@@ -1,0 +1,79 @@
+"""Registration: markers -> homography px -> form mm, the sheet id, and their failures."""
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drawmarks import SHEET, Drawer, blank_page, distort
+from srs_scan.register import (NoRegistration, detect_markers, fit_homography, mm_to_px,
+                               px_to_mm, read_sheet_id, to_grey)
+from srs_scan.spec import block_origin_mm, load_form
+
+SPEC = load_form()
+DPI = 200  # registration is resolution-free; a smaller page keeps these tests quick
+
+
+def page_px(x_mm, y_mm, dpi=DPI):
+    ox, oy = block_origin_mm(SPEC, "a4")
+    k = dpi / 25.4
+    return np.array([(ox + x_mm) * k - 0.5, (oy + y_mm) * k - 0.5])
+
+
+@settings(max_examples=8, deadline=None)
+@given(angle=st.floats(-3, 3), scale=st.floats(0.90, 1.03), turns=st.integers(0, 3))
+def test_fitted_homography_maps_line_ends_to_their_form_mm(angle, scale, turns):
+    image = blank_page(DPI)
+    h, w = image.shape[:2]
+    warped = distort(image, angle_deg=angle, scale=scale, quarter_turns=turns)
+    reg = fit_homography(detect_markers(to_grey(warped), SPEC.aruco_dictionary), SPEC)
+    assert not isinstance(reg, NoRegistration) and reg.trusted
+    assert reg.markers == (0, 1, 2, 3)
+    # where distort() sent the line ends, computed independently of the reader
+    m = np.vstack([cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale), [0, 0, 1]])
+    for item in SPEC.items:
+        for end in SPEC.line_ends_mm(item):
+            x, y = (m @ [*page_px(*end), 1])[:2]
+            for _ in range(turns % 4):  # np.rot90 turns counter-clockwise: (x, y) -> (y, W-1-x)
+                x, y = y, (w if _ % 2 == 0 else h) - 1 - x
+            assert px_to_mm(reg.px_to_mm, [x, y])[0] == pytest.approx(end, abs=0.15)
+
+
+@settings(max_examples=30, deadline=None)
+@given(x=st.floats(0, 180), y=st.floats(0, 250))
+def test_mm_to_px_to_mm_is_the_identity(x, y):
+    reg = fit_homography(detect_markers(to_grey(blank_page(DPI)), SPEC.aruco_dictionary), SPEC)
+    there = mm_to_px(reg.px_to_mm, [x, y])
+    assert there[0] == pytest.approx(page_px(x, y), abs=0.1 * DPI / 25.4)
+    assert px_to_mm(reg.px_to_mm, there)[0] == pytest.approx((x, y), abs=1e-6)
+
+
+def test_three_markers_suffice_and_none_is_no_registration():
+    grey = to_grey(blank_page(DPI))
+    found = detect_markers(grey, SPEC.aruco_dictionary)
+    del found[2]
+    reg = fit_homography(found, SPEC)
+    assert reg.trusted and reg.markers == (0, 1, 3)
+    assert isinstance(fit_homography({}, SPEC), NoRegistration)
+
+
+def test_a_marker_that_disagrees_is_dropped_or_flagged():
+    found = detect_markers(to_grey(blank_page(DPI)), SPEC.aruco_dictionary)
+    found[1] = found[1] + 40.0  # 5 mm off: as if pasted in the wrong place
+    assert not fit_homography(found, SPEC).trusted
+    two = {k: found[k] for k in (0, 1)}  # and with nothing to outvote it: not trusted
+    assert not fit_homography(two, SPEC).trusted
+
+
+def test_sheet_id_is_read_and_a_blotted_code_is_none():
+    image = blank_page(DPI)
+    grey = to_grey(distort(image, angle_deg=1.0, quarter_turns=2, jpeg=80))
+    reg = fit_homography(detect_markers(grey, SPEC.aruco_dictionary), SPEC)
+    assert read_sheet_id(grey, reg, SPEC) == SHEET
+    d = Drawer(image, dpi=DPI)
+    (x, y), (x2, y2) = d.px(150, 20), d.px(164, 34)
+    cv2.rectangle(image, (x >> 4, y >> 4), (x2 >> 4, y2 >> 4), (0, 0, 0), -1)
+    grey = to_grey(image)
+    assert read_sheet_id(grey, fit_homography(detect_markers(grey, "DICT_4X4_50"), SPEC),
+                         SPEC) is None
