@@ -87,3 +87,50 @@ def fill_store(db: Path, spec: FormSpec, pages: int, seed: int = 7) -> list[Trut
             assert ok
             store.put(f"hash{n:03d}", result, jpeg.tobytes())
     return truths
+
+
+class RunningServer:
+    """The review app on a real uvicorn server in a thread, on a free loopback port."""
+
+    def __init__(self, db: Path) -> None:
+        import threading
+
+        import uvicorn
+
+        from srs_scan.spec import load_form_library
+        from srs_scan.web import bind_loopback, create_app, new_token
+
+        self.sock = bind_loopback(0)
+        self.port = self.sock.getsockname()[1]
+        self.token = new_token()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        app = create_app(db, load_form_library(), self.token, self.port)
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def __enter__(self) -> RunningServer:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert self.server.started, "the review server did not start"
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.sock.close()
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        import http.client
+
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            connection.close()

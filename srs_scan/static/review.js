@@ -319,7 +319,11 @@ async function start() {
   $("next").addEventListener("click", (ev) => { ev.currentTarget.blur(); move(1); });
   const crop = $("crop");
   crop.addEventListener("mousemove", hover);
-  crop.addEventListener("mouseleave", () => { $("live").hidden = true; });
+  crop.addEventListener("mouseleave", () => {
+    $("live").hidden = true;
+    const hair = $("hair");
+    if (hair) { hair.setAttribute("x1", -10); hair.setAttribute("x2", -10); }
+  });
   crop.addEventListener("click", click);
   document.addEventListener("keydown", key);
 
