@@ -128,3 +128,24 @@ def test_audit_lists_changes(db, spec, capsys):
 def test_export_without_a_database_is_a_usage_error(tmp_path, capsys):
     assert main(["export", "-o", str(tmp_path / "results.csv")]) == 2
     assert "no results database" in capsys.readouterr().err
+
+
+def test_a_page_flag_is_one_entry_and_accepting_keeps_the_values(tmp_path):
+    from srs_scan.results import POOR_REGISTRATION, ItemResult, PageResult
+    from srs_scan.sheetid import SheetId
+
+    items = tuple(ItemResult(i, 5.0 + k, (), (), LINE_ENDS)
+                  for k, i in enumerate(("relationship", "goals", "approach", "overall")))
+    result = PageResult("a.pdf", 1, "srs", 1, SheetId("srs", 1, "S1", "C7", "2", ""), items,
+                        flags=(POOR_REGISTRATION,))
+    with ResultStore(tmp_path / "r.srs.sqlite") as store:
+        store.put("h", result)
+        log = ReviewLog(store)
+        (entry,) = queue(list(log.pages()))
+        assert entry.item_id == PAGE and "aligned" in entry.reason
+        rows = log.decide("h", 1, PAGE, "accept", "Anna")
+        assert [(d.item_id, d.old_value, d.new_value) for d in rows][:2] == [
+            ("relationship", 5.0, 5.0), ("goals", 6.0, 6.0)]
+        assert is_settled(entry, log.latest("h", 1))
+        (row,) = csv.DictReader(io.StringIO(reviewed_csv_text(log, load_form_library())))
+    assert (row["status"], row["total"], row["flags"], row["reviewed"]) == ("ok", "26.0", "poor_registration", "yes")
