@@ -245,6 +245,7 @@ function flash(text, bad = false) {
   const s = $("status");
   s.textContent = text;
   s.classList.toggle("bad", bad);
+  $("done-status").textContent = bad ? "" : text;
 }
 
 function move(step) {
