@@ -133,6 +133,86 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _review_db(args: argparse.Namespace) -> Path:
+    """--db, else the one results database (*.srs.sqlite) in the current folder."""
+    if args.db:
+        if not args.db.is_file():
+            raise UsageError(f"no results database at {args.db}")
+        return args.db
+    found = sorted(Path.cwd().glob("*.srs.sqlite"))
+    if len(found) != 1:
+        where = "none" if not found else ", ".join(p.name for p in found)
+        raise UsageError(f"say which results database with --db FILE (in this folder: {where})")
+    return found[0]
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    import webbrowser
+
+    from srs_scan.spec import load_form_library
+    from srs_scan.web import bind_loopback, create_app, new_token, serve
+
+    db = _review_db(args)
+    forms = load_form_library(args.form)
+    sock = bind_loopback(args.port)
+    port = sock.getsockname()[1]
+    token = new_token()
+    url = f"http://127.0.0.1:{port}/?token={token}"
+    app = create_app(db, forms, token, port)
+    print(f"review page for {db.name}: {url}")
+    print("Only this computer can open it. Press Ctrl-C to stop.")
+    if not args.no_browser:
+        webbrowser.open(url)
+    try:
+        serve(app, sock)
+    except KeyboardInterrupt:
+        pass
+    return ExitCode.OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from srs_scan.fileio import write_atomic
+    from srs_scan.review import ReviewLog, reviewed_csv_text
+    from srs_scan.spec import load_form_library
+    from srs_scan.store import ResultStore, default_db_path
+
+    db = args.db or default_db_path(args.output)
+    if not db.is_file():
+        raise UsageError(f"no results database at {db} (give it with --db FILE)")
+    forms = load_form_library(args.form)
+    with ResultStore(db) as store:
+        text = reviewed_csv_text(ReviewLog(store), forms, args.decimals)
+    write_atomic(args.output, text.encode("utf-8"))
+    rows = text.count("\r\n") - 1
+    _say(args, f"wrote {rows} rows with reviewed values to {args.output}")
+    return ExitCode.OK
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from srs_scan.review import ReviewLog
+    from srs_scan.store import ResultStore
+
+    with ResultStore(_review_db(args)) as store:
+        log = ReviewLog(store)
+        serials = {}
+        for stored in log.pages():
+            sheet = stored.result.sheet
+            serials[(stored.content_hash, stored.result.page)] = (
+                f"{stored.result.file} p{stored.result.page}",
+                f"sheet {sheet.serial}" if sheet and sheet.serial else "no sheet code")
+        decisions = log.decisions()
+    if not decisions:
+        print("no changes recorded yet")
+    def cm(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f}"
+
+    for d in decisions:
+        where, sheet = serials.get((d.content_hash, d.page), ("(page no longer stored)", ""))
+        print(f"{d.at}  {d.reviewer}  {where}  {sheet}  {d.item_id or '(page)'}  "
+              f"{cm(d.old_value)} -> {cm(d.new_value)}  {d.action}  {d.reason}")
+    return ExitCode.OK
+
+
 def _say(args: argparse.Namespace, message: str) -> None:
     if not args.quiet:
         print(message, file=sys.stderr)
@@ -231,6 +311,41 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--db", type=Path, metavar="FILE", help="results database (default: beside the CSV)")
     watch.add_argument("-q", "--quiet", action="store_true")
     watch.set_defaults(run=_cmd_watch)
+
+    review = commands.add_parser(
+        "review", help="settle flagged items on a local web page",
+        description="Open a web page, on this computer only, that shows every flagged item with "
+                    "the picture of its line: click where the mark meets the line, pick a mark, or "
+                    "say no answer / not a form. Every change is kept with who, when and why.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    review.add_argument("--db", type=Path, metavar="FILE",
+                        help="results database (default: the one *.srs.sqlite in this folder)")
+    review.add_argument("--port", type=int, default=0, metavar="N",
+                        help="port on 127.0.0.1 (default: any free port)")
+    review.add_argument("--no-browser", action="store_true", help="only print the link")
+    review.add_argument("--form", type=Path, action="append", metavar="FILE")
+    review.set_defaults(run=_cmd_review)
+
+    export = commands.add_parser(
+        "export", help="write the CSV with reviewed values",
+        description="Write one CSV row per stored page with the values as reviewed, plus the "
+                    "columns reviewed (yes/no) and reviewer.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv")
+    export.add_argument("--db", type=Path, metavar="FILE",
+                        help="results database (default: beside the CSV, e.g. results.srs.sqlite)")
+    export.add_argument("--decimals", type=int, choices=range(0, 4), default=1, metavar="N")
+    export.add_argument("--form", type=Path, action="append", metavar="FILE")
+    export.add_argument("-q", "--quiet", action="store_true")
+    export.set_defaults(run=_cmd_export)
+
+    audit = commands.add_parser(
+        "audit", help="list every change made in review",
+        description="List every review decision, oldest first: when, who, which page and item, "
+                    "old value -> new value, the action and the reason.")
+    audit.add_argument("--db", type=Path, metavar="FILE",
+                       help="results database (default: the one *.srs.sqlite in this folder)")
+    audit.set_defaults(run=_cmd_audit)
     return parser
 
 

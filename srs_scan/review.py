@@ -1,0 +1,316 @@
+"""Review decisions: the queue of flagged items, the append-only audit trail, reviewed results.
+
+A person settles what the reader flagged. Every decision is one new row in the
+`reviews` table of the results database (never an update: triggers refuse
+UPDATE and DELETE), with who, when, the old value, the new value and why. The
+current reviewed value of an item is its latest row; the reading itself in
+`pages` is never changed.
+
+A click on the line is turned into a value in the reader's millimetre frame:
+value_cm = 10 * (x_mm - left end) / (right end - left end), with the end-stops
+the reader detected on that sheet (the form's when it found none), clamped to
+0-10 and rounded to 0.1 cm.
+
+This module does not serve web pages (`web.py`) or print (`cli.py`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from srs_scan.export import HEAD, TAIL, csv_row, item_columns, safe_cell
+from srs_scan.results import (
+    BLANK_PAGE, CROSSED_OUT, DUPLICATE_SHEET, FAINT, MULTIPLE_MARKS, NO_MARK, NOT_A_FORM, OFF_LINE,
+    POOR_REGISTRATION, SHEET_ID_UNREADABLE, UNKNOWN_FORM, ItemResult, PageResult, Status,
+    result_from_dict,
+)
+from srs_scan.spec import FormLibrary, FormSpec
+from srs_scan.store import ResultStore
+
+PAGE = ""  # the item_id of a decision about the whole page
+ITEM_ACTIONS = ("value", "candidate", "no_answer")
+PAGE_ACTIONS = ("not_a_form", "accept")
+ACTIONS = (*ITEM_ACTIONS, *PAGE_ACTIONS)
+REVIEW_COLUMNS = ("reviewed", "reviewer")
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS reviews (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    content_hash TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    item_id TEXT NOT NULL,          -- '' for a decision about the whole page
+    old_value REAL,                 -- cm; NULL = no value
+    new_value REAL,
+    action TEXT NOT NULL CHECK (action IN ({", ".join(repr(a) for a in ACTIONS)})),
+    reason TEXT NOT NULL,
+    reviewer TEXT NOT NULL,
+    at TEXT NOT NULL                -- ISO time, UTC
+);
+CREATE INDEX IF NOT EXISTS reviews_by_page ON reviews (content_hash, page);
+-- the audit trail is append-only: a correction is a new row, never an edit
+CREATE TRIGGER IF NOT EXISTS reviews_no_update BEFORE UPDATE ON reviews
+    BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS reviews_no_delete BEFORE DELETE ON reviews
+    BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;
+"""
+
+FLAG_WORDS = {
+    NO_MARK: "no mark found on the line",
+    MULTIPLE_MARKS: "more than one mark on the line",
+    CROSSED_OUT: "a crossed-out mark",
+    OFF_LINE: "a mark near the line that does not touch it",
+    FAINT: "a very faint mark",
+    NOT_A_FORM: "not one of our forms",
+    UNKNOWN_FORM: "a form file we do not have",
+    BLANK_PAGE: "nothing marked on the whole sheet",
+    SHEET_ID_UNREADABLE: "the sheet's code could not be read",
+    DUPLICATE_SHEET: "this sheet (same serial) was already read",
+    POOR_REGISTRATION: "the sheet could not be aligned well: check values by eye",
+}
+
+
+@dataclass(frozen=True)
+class Params:
+    """Review geometry and input limits, each with its unit and reason."""
+
+    crop_margin_x_mm: float = 12.0   # crop reaches past each end-stop: the form's clear margin
+    crop_half_height_mm: float = 10.0  # above and below the line: the clear band (6) plus a tick's reach
+    value_step_cm: float = 0.1       # what the CSV shows by default; finer clicks are not meaningful
+    reviewer_max_chars: int = 60
+    note_max_chars: int = 200
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be recorded (unknown page or item, a click off the crop)."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: int
+    content_hash: str
+    page: int
+    item_id: str
+    old_value: float | None
+    new_value: float | None
+    action: str
+    reason: str
+    reviewer: str
+    at: str
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    content_hash: str
+    read_at: str
+    result: PageResult          # as read, with the duplicate flag worked out
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One thing a person must settle: a flagged item, or a page with page flags (item_id '')."""
+
+    content_hash: str
+    page: int
+    item_id: str
+    reason: str
+
+
+# ---------------------------------------------------------------- geometry
+
+
+def line_ends_x_mm(item: ItemResult, spec: FormSpec) -> tuple[float, float]:
+    """The end-stops the reader found on this sheet, else where the form puts them."""
+    if item.line_ends_x_mm and item.line_ends_x_mm[1] > item.line_ends_x_mm[0]:
+        return item.line_ends_x_mm
+    return spec.line_x_mm, spec.line_end_x_mm
+
+
+def value_from_x(x_mm: float, ends: tuple[float, float], step_cm: float = Params.value_step_cm) -> float:
+    """Where a click meets the line, as a score: the reader's formula, clamped and rounded."""
+    left, right = ends
+    value = 10.0 * (x_mm - left) / (right - left)
+    value = min(10.0, max(0.0, value))
+    return round(round(value / step_cm) * step_cm, 6)
+
+
+def crop_box_mm(spec: FormSpec, item_y_mm: float, ends: tuple[float, float],
+                params: Params = Params()) -> tuple[float, float, float, float]:
+    """(x0, y0, width, height) of the band shown for one item, in the form frame."""
+    left = min(ends[0], spec.line_x_mm) - params.crop_margin_x_mm
+    right = max(ends[1], spec.line_end_x_mm) + params.crop_margin_x_mm
+    return (left, item_y_mm - params.crop_half_height_mm, right - left, 2 * params.crop_half_height_mm)
+
+
+# ---------------------------------------------------------------- the log
+
+
+class ReviewLog:
+    """The `reviews` table in a results database: append decisions, read them back."""
+
+    def __init__(self, store: ResultStore, params: Params = Params()) -> None:
+        self.store, self.db, self.params = store, store.db, params
+        self.db.executescript(SCHEMA)
+        self.db.commit()
+
+    def pages(self) -> Iterator[StoredPage]:
+        """Every stored page, oldest batch first."""
+        rows = self.db.execute(
+            "SELECT content_hash, page, read_at, result FROM pages ORDER BY read_at, file, page").fetchall()
+        for digest, _page, read_at, text in rows:
+            result = self.store.with_duplicate_flag(digest, result_from_dict(json.loads(text)))
+            yield StoredPage(digest, read_at, result)
+
+    def page(self, digest: str, page: int) -> StoredPage:
+        row = self.db.execute("SELECT read_at FROM pages WHERE content_hash=? AND page=?",
+                              (digest, page)).fetchone()
+        result = self.store.get(digest, page)
+        if row is None or result is None:
+            raise ReviewError("no such page in the results database")
+        return StoredPage(digest, row[0], self.store.with_duplicate_flag(digest, result))
+
+    def decisions(self, digest: str | None = None, page: int | None = None) -> list[Decision]:
+        """Every decision in the order made; for one page when given."""
+        sql, args = "SELECT * FROM reviews", ()
+        if digest is not None:
+            sql, args = sql + " WHERE content_hash=? AND page=?", (digest, page)
+        return [Decision(*row) for row in self.db.execute(sql + " ORDER BY id", args)]
+
+    def latest(self, digest: str, page: int) -> dict[str, Decision]:
+        """The current decision per item ('' = the page): its latest row."""
+        return {d.item_id: d for d in self.decisions(digest, page)}
+
+    def decide(self, digest: str, page: int, item_id: str, action: str, reviewer: str, *,
+               x_mm: float | None = None, candidate: int | None = None, note: str = "",
+               spec: FormSpec | None = None) -> list[Decision]:
+        """Record one decision (an accepted page records one row per item and one for the page)."""
+        reviewer = _clean(reviewer, self.params.reviewer_max_chars)
+        note = _clean(note, self.params.note_max_chars)
+        if not reviewer:
+            raise ReviewError("a reviewer name is needed")
+        if action not in ACTIONS:
+            raise ReviewError(f"unknown action {action!r}")
+        stored = self.page(digest, page)
+        result = stored.result
+        latest = self.latest(digest, page)
+        items = {item.item_id: item for item in result.items}
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        rows: list[tuple] = []
+
+        def current(item: ItemResult) -> float | None:
+            done = latest.get(item.item_id)
+            return done.new_value if done else item.value_cm
+
+        if action in ITEM_ACTIONS:
+            item = items.get(item_id)
+            if item is None:
+                raise ReviewError("no such item on this page")
+            new = self._item_value(item, action, x_mm, candidate, spec)
+            rows.append((item_id, current(item), new, action, _reason(item.flags, action, note)))
+        elif action == "not_a_form":
+            rows.append((PAGE, None, None, action, _reason(result.flags, action, note)))
+        else:  # accept the page as read: every undecided item keeps the reader's value
+            for item in result.items:
+                if item.item_id not in latest:
+                    rows.append((item.item_id, item.value_cm, item.value_cm, action,
+                                 _reason(item.flags, action, note)))
+            rows.append((PAGE, None, None, action, _reason(result.flags, action, note)))
+        with self.db:
+            ids = [self.db.execute(
+                "INSERT INTO reviews (content_hash, page, item_id, old_value, new_value, action, reason,"
+                " reviewer, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (digest, page, *row, reviewer, now)).lastrowid for row in rows]
+        return [Decision(i, digest, page, *row[:5], reviewer, now) for i, row in zip(ids, rows)]
+
+    def _item_value(self, item: ItemResult, action: str, x_mm: float | None, candidate: int | None,
+                    spec: FormSpec | None) -> float | None:
+        if action == "no_answer":
+            return None
+        if action == "candidate":
+            if candidate is None or not 0 <= candidate < len(item.candidates):
+                raise ReviewError("no such candidate mark")
+            return item.candidates[candidate].value_cm
+        if x_mm is None or spec is None:
+            raise ReviewError("a click position and the form are needed")
+        ends = line_ends_x_mm(item, spec)
+        x0, _y0, width, _h = crop_box_mm(spec, 0.0, ends, self.params)
+        if not x0 <= x_mm <= x0 + width:
+            raise ReviewError("the click is outside the line's picture")
+        return value_from_x(x_mm, ends, self.params.value_step_cm)
+
+
+def _clean(text: str, limit: int) -> str:
+    """One line of plain text: no control characters, trimmed, bounded."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", text or "").strip()[:limit]
+
+
+def _reason(flags: tuple[str, ...], action: str, note: str) -> str:
+    words = "; ".join(FLAG_WORDS.get(flag, flag) for flag in flags) or "not flagged"
+    return f"{words} -> {action}" + (f": {note}" if note else "")
+
+
+# ---------------------------------------------------------------- queue and results
+
+
+def queue(pages: list[StoredPage]) -> list[QueueEntry]:
+    """What needs a person, oldest batch first: a page entry for page flags, then flagged items."""
+    entries: list[QueueEntry] = []
+    for stored in pages:
+        result = stored.result
+        if result.status is not Status.REVIEW:
+            continue
+        if result.flags:
+            entries.append(QueueEntry(stored.content_hash, result.page, PAGE, flag_words(result.flags)))
+        for item in result.items:
+            if item.flags:
+                entries.append(QueueEntry(stored.content_hash, result.page, item.item_id,
+                                          flag_words(item.flags)))
+    return entries
+
+
+def flag_words(flags: tuple[str, ...]) -> str:
+    text = "; ".join(FLAG_WORDS.get(flag, flag) for flag in flags)
+    return text[:1].upper() + text[1:]
+
+
+def is_settled(entry: QueueEntry, latest: dict[str, Decision]) -> bool:
+    page = latest.get(PAGE)
+    return entry.item_id in latest or (page is not None and page.action == "not_a_form")
+
+
+def reviewed_result(result: PageResult, latest: dict[str, Decision]) -> PageResult:
+    """The page as a person settled it: decided items carry their new value and no flags."""
+    page = latest.get(PAGE)
+    if page is not None and page.action == "not_a_form":
+        items = tuple(replace(item, value_cm=None, flags=()) for item in result.items)
+        return replace(result, items=items, flags=(NOT_A_FORM,))
+    items = tuple(
+        replace(item, value_cm=latest[item.item_id].new_value, flags=()) if item.item_id in latest else item
+        for item in result.items)
+    flags = () if page is not None and page.action == "accept" else result.flags
+    return replace(result, items=items, flags=flags)
+
+
+def reviewed_csv_text(log: ReviewLog, forms: FormLibrary, decimals: int = 1) -> str:
+    """The export CSV with reviewed values: `status` after review, `flags` as the reader flagged,
+    `reviewed` yes/no and the `reviewer` names (in the order they acted)."""
+    items = item_columns(forms)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[*HEAD, *items, *TAIL, *REVIEW_COLUMNS],
+                            lineterminator="\r\n")
+    writer.writeheader()
+    for stored in log.pages():
+        decisions = log.decisions(stored.content_hash, stored.result.page)
+        latest = {d.item_id: d for d in decisions}
+        row = csv_row(reviewed_result(stored.result, latest), items, decimals)
+        as_read = stored.result
+        row["flags"] = safe_cell(";".join(as_read.all_flags()))
+        row["reviewed"] = "yes" if decisions else "no"
+        row["reviewer"] = safe_cell(";".join(dict.fromkeys(d.reviewer for d in decisions)))
+        writer.writerow(row)
+    return buffer.getvalue()

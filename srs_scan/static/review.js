@@ -1,0 +1,341 @@
+// srs-scan review page. Plain JavaScript, no build step.
+// Geometry: every SVG here uses the form frame in millimetres as its viewBox, so a click is turned
+// into x_mm by the browser's own transform; the server recomputes the value from x_mm (it is the
+// authority), the number shown while hovering is only a preview.
+"use strict";
+
+const SVG = "http://www.w3.org/2000/svg";
+const CSRF = document.querySelector('meta[name="csrf"]').content;
+const KEEP_SHEETS = 8;      // sheet pictures kept in memory (never in the browser's disk cache)
+const PRELOAD_AHEAD = 3;    // entries whose sheets are fetched before they are shown
+
+const state = {
+  pages: {}, entries: [], index: 0, busy: false, pageView: false,
+  reviewer: sessionStorage.getItem("srs-reviewer") || "",
+  sheets: new Map(),        // page key -> Promise<object URL>
+};
+
+const $ = (id) => document.getElementById(id);
+
+function el(name, attrs = {}, parent = null) {
+  const node = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function fmt(value) {
+  return value === null || value === undefined ? "no answer" : `${value.toFixed(1)} cm`;
+}
+
+function valueAt(xMm, ends) {
+  const v = 10 * (xMm - ends[0]) / (ends[1] - ends[0]);
+  return Math.round(Math.min(10, Math.max(0, v)) * 10) / 10;
+}
+
+// ------------------------------------------------------------------ data
+
+async function api(path, body) {
+  const options = body === undefined ? {} : {
+    method: "POST",
+    headers: {"Content-Type": "application/json", "X-CSRF-Token": CSRF},
+    body: JSON.stringify(body),
+  };
+  const response = await fetch(path, {credentials: "same-origin", cache: "no-store", ...options});
+  const data = await response.json().catch(() => ({error: response.statusText}));
+  if (!response.ok) throw new Error(data.error || response.statusText);
+  return data;
+}
+
+function sheetUrl(page) {
+  if (!page.has_sheet) return Promise.resolve(null);
+  if (!state.sheets.has(page.key)) {
+    const url = fetch(`/sheet/${page.key}.jpg`, {credentials: "same-origin", cache: "no-store"})
+      .then((r) => (r.ok ? r.blob() : null))
+      .then((blob) => (blob ? URL.createObjectURL(blob) : null));
+    state.sheets.set(page.key, url);
+    while (state.sheets.size > KEEP_SHEETS) {
+      const [oldest, promise] = state.sheets.entries().next().value;
+      state.sheets.delete(oldest);
+      promise.then((u) => u && URL.revokeObjectURL(u));
+    }
+  }
+  return state.sheets.get(page.key);
+}
+
+function entry() { return state.entries[state.index]; }
+function pageOf(e) { return state.pages[e.page_key]; }
+function itemOf(e) { return pageOf(e).items.find((i) => i.item_id === e.item_id) || null; }
+
+function settle(page) {
+  // after a decision: the server's view of the page replaces ours, entries follow it
+  state.pages[page.key] = page;
+  for (const e of state.entries) {
+    if (e.page_key !== page.key) continue;
+    const onPage = page.decision;
+    const item = page.items.find((i) => i.item_id === e.item_id);
+    e.settled = Boolean((e.item_id === "" ? onPage : item && item.decision)
+      || (onPage && onPage.action === "not_a_form"));
+  }
+}
+
+function nextOpen(from) {
+  const n = state.entries.length;
+  for (let step = 1; step <= n; step++) {
+    const i = (from + step) % n;
+    if (!state.entries[i].settled) return i;
+  }
+  return -1;
+}
+
+// ------------------------------------------------------------------ drawing
+
+function drawItem(svg, item, {numbers, current}) {
+  const y = item.y_mm;
+  if (item.ends_mm) {
+    for (const x of item.ends_mm) el("line", {x1: x, x2: x, y1: y - 3.2, y2: y + 3.2, class: "end"}, svg);
+  }
+  item.candidates.forEach((c, n) => {
+    const g = el("g", {class: "cand" + (c.crossed_out ? " crossed" : "")}, svg);
+    el("circle", {cx: c.x_mm, cy: y, r: 2.2}, g);
+    if (numbers) {
+      const t = el("text", {x: c.x_mm, y: y - 3.6, "text-anchor": "middle"}, g);
+      t.textContent = String(n + 1);
+    }
+  });
+  const d = item.decision;
+  const value = d ? d.new_value : item.value_cm;
+  if (current && value !== null && value !== undefined && item.ends_mm) {
+    const x = item.ends_mm[0] + (item.ends_mm[1] - item.ends_mm[0]) * value / 10;
+    el("line", {x1: x, x2: x, y1: y - 5, y2: y + 5, class: d ? "decided" : "read"}, svg);
+  }
+}
+
+async function drawSheet(svg, page, box) {
+  svg.replaceChildren();
+  svg.setAttribute("viewBox", box.join(" "));
+  svg.style.aspectRatio = `${box[2]} / ${box[3]}`;
+  el("rect", {x: box[0], y: box[1], width: box[2], height: box[3], class: "paper"}, svg);
+  const url = await sheetUrl(page);
+  if (url) {
+    el("image", {href: url, x: 0, y: 0, width: page.sheet_mm[0], height: page.sheet_mm[1],
+                 preserveAspectRatio: "none"}, svg);
+  } else {
+    const t = el("text", {x: box[0] + box[2] / 2, y: box[1] + box[3] / 2, "text-anchor": "middle",
+                          class: "nopic"}, svg);
+    t.textContent = "no picture was kept for this page";
+  }
+}
+
+async function showCrop(e) {
+  const page = pageOf(e), item = itemOf(e), svg = $("crop");
+  await drawSheet(svg, page, item.crop_mm);
+  if (entry() !== e) return;  // moved on while the picture loaded
+  drawItem(svg, item, {numbers: true, current: true});
+  el("line", {x1: -10, x2: -10, y1: item.crop_mm[1], y2: item.crop_mm[1] + item.crop_mm[3],
+              class: "hair", id: "hair"}, svg);
+}
+
+async function showPage(page, highlight) {
+  const svg = $("page-svg");
+  const box = [0, 0, ...(page.sheet_mm || [180, 250])];
+  await drawSheet(svg, page, box);
+  for (const item of page.items) {
+    if (item.y_mm === null) continue;
+    drawItem(svg, item, {numbers: false, current: true});
+    const d = item.decision, value = d ? d.new_value : item.value_cm;
+    const label = el("text", {x: box[2] - 2, y: item.y_mm - 7, "text-anchor": "end",
+                              class: "label" + (item.item_id === highlight ? " here" : "")}, svg);
+    label.textContent = `${item.heading}: ${item.flags.length && !d ? "flagged" : fmt(value)}${d ? " ✓" : ""}`;
+  }
+}
+
+// ------------------------------------------------------------------ screens
+
+function render() {
+  const open = state.entries.filter((e) => !e.settled).length;
+  const total = state.entries.length;
+  $("who").textContent = state.reviewer ? `Reviewer: ${state.reviewer}` : "";
+  if (!total || state.index < 0) {
+    $("progress").textContent = total ? `all ${total} done` : "nothing was flagged";
+    $("item").hidden = true; $("page-view").hidden = true; $("done").hidden = false;
+    return;
+  }
+  $("done").hidden = true;
+  $("progress").textContent = `${state.index + 1} of ${total} · ${open} left`;
+  const e = entry(), page = pageOf(e), item = itemOf(e);
+  $("sheet-id").textContent = `Sheet ${page.serial || "(no code)"}`;
+  $("client").textContent = page.client_code ? `Client ${page.client_code}` : "";
+  $("session").textContent = page.session ? `Session ${page.session}` : "";
+  $("source").textContent = `${page.file}, page ${page.page}`;
+  $("heading").textContent = item ? item.heading : "The whole page";
+  $("prompt").textContent = item ? item.prompt : "";
+  $("reason").textContent = e.reason + (page.flags.length && item ? ` (page: ${page.flags.join(", ")})` : "");
+  const d = item ? item.decision : page.decision;
+  $("status").textContent = d
+    ? `Decided by ${d.reviewer}: ${d.action.replace("_", " ")}${item ? ", " + fmt(d.new_value) : ""}. `
+      + "Any new decision is added to the audit trail."
+    : "";
+  $("item").hidden = false;
+  $("item").classList.toggle("settled", Boolean(d));
+  document.querySelector('[data-action="no_answer"]').disabled = !item;
+  const showWhole = state.pageView || !item;
+  $("figure").hidden = showWhole;
+  $("page-view").hidden = !showWhole;
+  renderCandidates(item);
+  if (showWhole) showPage(page, e.item_id); else showCrop(e);
+  for (let k = 1; k <= PRELOAD_AHEAD; k++) {
+    const ahead = state.entries[state.index + k];
+    if (ahead) sheetUrl(pageOf(ahead));
+  }
+}
+
+function suggested(item) {
+  if (!item || !item.candidates.length) return -1;
+  const good = item.candidates.findIndex((c) => !c.crossed_out && c.touches_line);
+  return good >= 0 ? good : item.candidates.findIndex((c) => !c.crossed_out);
+}
+
+function renderCandidates(item) {
+  const box = $("candidates");
+  box.replaceChildren();
+  if (!item || !item.candidates.length) return;
+  const best = suggested(item);
+  item.candidates.forEach((c, n) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "cand-btn" + (n === best ? " best" : "") + (c.crossed_out ? " crossed" : "");
+    const kbd = document.createElement("kbd"); kbd.textContent = String(n + 1);
+    b.append(kbd, ` ${c.value_cm.toFixed(1)} cm · ${c.kind}${c.crossed_out ? " · crossed out" : ""}`
+      + `${c.touches_line ? "" : " · off the line"}`);
+    b.addEventListener("click", () => decide({action: "candidate", candidate: n}));
+    box.appendChild(b);
+  });
+}
+
+// ------------------------------------------------------------------ actions
+
+async function decide(what) {
+  if (state.busy || state.index < 0) return;
+  if (!state.reviewer) { askName(); return; }
+  const e = entry(), page = pageOf(e);
+  if (what.action !== "accept" && what.action !== "not_a_form" && !e.item_id) return;
+  state.busy = true;
+  document.body.classList.add("busy");
+  try {
+    const out = await api("/api/decide", {hash: page.hash, page: page.page, item_id: e.item_id,
+                                          reviewer: state.reviewer, ...what});
+    settle(out.page);
+    const item = out.page.items.find((i) => i.item_id === e.item_id);
+    const said = item && item.decision ? `${item.heading} = ${fmt(item.decision.new_value)}`
+                                       : what.action.replace("_", " ");
+    state.pageView = false;
+    state.index = nextOpen(state.index);
+    render();
+    flash(`Saved: ${said} (sheet ${out.page.serial || "?"}). Back with ←.`);
+  } catch (err) {
+    flash(`Not saved: ${err.message}`, true);
+  } finally {
+    state.busy = false;
+    document.body.classList.remove("busy");
+  }
+}
+
+function flash(text, bad = false) {
+  const s = $("status");
+  s.textContent = text;
+  s.classList.toggle("bad", bad);
+  $("done-status").textContent = bad ? "" : text;
+}
+
+function move(step) {
+  if (!state.entries.length) return;
+  if (state.index < 0) state.index = step < 0 ? state.entries.length - 1 : 0;
+  else state.index = Math.min(state.entries.length - 1, Math.max(0, state.index + step));
+  state.pageView = false;
+  render();
+}
+
+function pointerMm(svg, event) {
+  const p = svg.createSVGPoint();
+  p.x = event.clientX; p.y = event.clientY;
+  return p.matrixTransform(svg.getScreenCTM().inverse());
+}
+
+function hover(event) {
+  const e = entry(); const item = e && itemOf(e);
+  if (!item || !item.ends_mm) return;
+  const svg = $("crop"), p = pointerMm(svg, event), hair = $("hair"), live = $("live");
+  if (hair) { hair.setAttribute("x1", p.x); hair.setAttribute("x2", p.x); }
+  live.textContent = `${valueAt(p.x, item.ends_mm).toFixed(1)} cm`;
+  const rect = svg.getBoundingClientRect();
+  live.style.left = `${event.clientX - rect.left}px`;
+  live.hidden = false;
+}
+
+function click(event) {
+  const e = entry(); const item = e && itemOf(e);
+  if (!item || !item.ends_mm) return;
+  decide({action: "value", x_mm: Math.round(pointerMm($("crop"), event).x * 100) / 100});
+}
+
+function key(event) {
+  if ($("name-dialog").open || event.target.tagName === "INPUT" || event.repeat) return;
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const e = entry(); const item = e && state.index >= 0 ? itemOf(e) : null;
+  const k = event.key;
+  let handled = true;
+  if (/^[1-9]$/.test(k) && item && item.candidates[Number(k) - 1]) decide({action: "candidate", candidate: Number(k) - 1});
+  else if (k === "Enter" && item && suggested(item) >= 0) decide({action: "candidate", candidate: suggested(item)});
+  else if (k === "n" || k === "N") decide({action: "no_answer"});
+  else if (k === "f" || k === "F") decide({action: "not_a_form"});
+  else if (k === "a" || k === "A") decide({action: "accept"});
+  else if (k === "p" || k === "P") { state.pageView = !state.pageView; render(); }
+  else if (k === "Escape" && state.pageView) { state.pageView = false; render(); }
+  else if (k === "ArrowRight") move(1);
+  else if (k === "ArrowLeft") move(-1);
+  else handled = false;
+  if (handled) event.preventDefault();
+}
+
+function askName() {
+  const dialog = $("name-dialog");
+  $("name").value = state.reviewer;
+  if (!dialog.open) dialog.showModal();
+  $("name").focus();
+}
+
+async function start() {
+  $("name-form").addEventListener("submit", () => {
+    state.reviewer = $("name").value.trim().slice(0, 60);
+    sessionStorage.setItem("srs-reviewer", state.reviewer);
+    render();
+  });
+  $("name-dialog").addEventListener("close", () => { if (!state.reviewer) setTimeout(askName, 0); });
+  $("change-name").addEventListener("click", askName);
+  document.querySelectorAll("[data-action]").forEach((b) =>
+    b.addEventListener("click", () => { b.blur(); decide({action: b.dataset.action}); }));
+  $("toggle-page").addEventListener("click", (ev) => { ev.currentTarget.blur(); state.pageView = !state.pageView; render(); });
+  $("prev").addEventListener("click", (ev) => { ev.currentTarget.blur(); move(-1); });
+  $("next").addEventListener("click", (ev) => { ev.currentTarget.blur(); move(1); });
+  const crop = $("crop");
+  crop.addEventListener("mousemove", hover);
+  crop.addEventListener("mouseleave", () => {
+    $("live").hidden = true;
+    const hair = $("hair");
+    if (hair) { hair.setAttribute("x1", -10); hair.setAttribute("x2", -10); }
+  });
+  crop.addEventListener("click", click);
+  document.addEventListener("keydown", key);
+
+  const data = await api("/api/queue");
+  state.pages = data.pages;
+  state.entries = data.entries;
+  state.index = state.entries.findIndex((e) => !e.settled);
+  if (state.index < 0 && state.entries.length) state.index = -1;
+  render();
+  document.body.dataset.ready = "yes";
+  if (!state.reviewer) askName();
+}
+
+start().catch((err) => flash(`Could not load the queue: ${err.message}`, true));

@@ -1,0 +1,161 @@
+"""End to end in a real headless browser: Debian's Chromium driven by Playwright.
+
+Open the queue with the printed token, click on a line picture at a known millimetre position,
+check the stored value (within 0.1 cm) and its audit row, export and check the CSV. A second test
+clears 50 flagged items with clicks and keys and prints how long that took (not a pass/fail
+criterion). Screenshots go to tmp_path, or to $SRS_REVIEW_SCREENSHOTS when set.
+
+Under CI (CI=true) a missing Chromium or Playwright fails the test: nothing is skipped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from srs_scan.cli import main
+from srs_scan.review import ReviewLog, crop_box_mm
+from srs_scan.store import ResultStore
+from tests.reviewdata import LINE_ENDS, RunningServer, fill_store, x_for_value
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+REVIEWER = "Test Reviewer"
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must run the browser test: .ci/run installs Chromium)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        _unavailable("Debian's chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("SRS_REVIEW_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _open(browser, server: RunningServer):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server.origin}/?token={server.token}")
+    page.wait_for_selector("body[data-ready=yes]")
+    assert "token" not in page.url  # moved into the cookie
+    page.fill("#name", REVIEWER)
+    page.keyboard.press("Enter")
+    return page, errors
+
+
+def _crop_point(page, spec, y_mm: float, x_mm: float) -> tuple[float, float]:
+    """Screen position of a form-frame point in the crop, from the crop's box (not the page's code)."""
+    x0, y0, w, h = crop_box_mm(spec, y_mm, LINE_ENDS)
+    box = page.locator("#crop").bounding_box()
+    return box["x"] + (x_mm - x0) / w * box["width"], box["y"] + (y_mm - y0) / h * box["height"]
+
+
+def _expect_left(page, left: int) -> None:
+    # locator waits, not wait_for_function: the page's CSP forbids evaluating strings, rightly
+    from playwright.sync_api import expect
+
+    expect(page.locator("#progress")).to_contain_text(f"· {left} left")
+
+
+def _left(page) -> int:
+    text = page.locator("#progress").inner_text()
+    return int(text.split("·")[1].split()[0]) if "left" in text else 0
+
+
+def test_click_on_the_line_records_the_value_audit_and_csv(browser, tmp_path, spec, shots):
+    db = tmp_path / "results.srs.sqlite"
+    truth = fill_store(db, spec, pages=1)[0]  # relationship, with two marks: one crossed out
+    item = spec.items[0]
+    with RunningServer(db) as server:
+        page, errors = _open(browser, server)
+        assert "1 of 4" in page.locator("#progress").inner_text()
+        assert "More than one mark" in page.locator("#reason").inner_text()
+        assert "Client C100" in page.locator("#sheet-line").inner_text()
+        x, y = _crop_point(page, spec, item.y_mm, x_for_value(truth.mark_cm))
+        page.mouse.move(x, y)
+        assert page.locator("#live").inner_text() == f"{truth.mark_cm:.1f} cm"  # the live preview
+        page.screenshot(path=str(shots / "review-hover.png"))
+        page.mouse.click(x, y)
+        _expect_left(page, 3)
+        assert "Saved: Relationship" in page.locator("#status").inner_text()
+        assert page.locator("#heading").inner_text() == "Goals and topics"  # the next item appears
+        page.keyboard.press("p")
+        page.wait_for_selector("#page-view:not([hidden])")
+        page.wait_for_timeout(200)
+        page.screenshot(path=str(shots / "review-page.png"))
+        assert errors == []
+
+    with ResultStore(db) as store:
+        (decision,) = ReviewLog(store).decisions()
+    assert decision.item_id == item.id and decision.action == "value"
+    assert decision.new_value == pytest.approx(truth.mark_cm, abs=0.1)
+    assert decision.old_value is None and decision.reviewer == REVIEWER
+    assert "more than one mark" in decision.reason and decision.at
+
+    out = tmp_path / "results.csv"
+    assert main(["export", "-o", str(out), "--db", str(db), "-q"]) == 0
+    (row,) = csv.DictReader(out.open(encoding="utf-8"))
+    assert float(row[item.id]) == pytest.approx(truth.mark_cm, abs=0.1)
+    assert (row["reviewed"], row["reviewer"]) == ("yes", REVIEWER)
+
+
+def test_clearing_50_items(browser, tmp_path, spec, shots, capsys):
+    db = tmp_path / "results.srs.sqlite"
+    truths = fill_store(db, spec, pages=13)[:50]  # 52 flagged items; clear the first 50
+    y_by_item = {i.id: i.y_mm for i in spec.items}
+    with RunningServer(db) as server:
+        page, errors = _open(browser, server)
+        page.locator("#crop").wait_for()
+        started = time.monotonic()
+        for n, truth in enumerate(truths):
+            # like a person would: press 1 / Enter for the suggested mark, N, or click the stroke
+            has_candidates = (n // 4 + n % 4) % 2 == 0  # see fill_store
+            if has_candidates and n % 3 == 0:
+                page.keyboard.press("Enter" if n % 2 == 0 else "1")
+            elif n % 5 == 4:
+                page.keyboard.press("n")
+            else:
+                page.mouse.click(*_crop_point(page, spec, y_by_item[truth.item_id], x_for_value(truth.mark_cm)))
+            _expect_left(page, 51 - n)
+            if n == 0:
+                page.screenshot(path=str(shots / "review-after-first.png"))
+        elapsed = time.monotonic() - started
+        page.screenshot(path=str(shots / "review-50.png"))
+        assert _left(page) == 2 and errors == []
+    with capsys.disabled():
+        print(f"\ncleared 50 flagged items in the browser in {elapsed:.1f} s ({elapsed / 50 * 1000:.0f} ms each)")
+
+    with ResultStore(db) as store:
+        decisions = ReviewLog(store).decisions()
+    assert len(decisions) == 50
+    for truth, decision in zip(truths, decisions):
+        assert (decision.content_hash, decision.item_id) == (truth.digest, truth.item_id)
+        if decision.action == "no_answer":
+            assert decision.new_value is None
+        else:  # a click on the stroke, or the real (not crossed-out) candidate
+            assert decision.new_value == pytest.approx(truth.mark_cm, abs=0.1)
