@@ -89,6 +89,8 @@ class Params:
     paper_white: tuple[int, int] = (243, 252)
     scan_offset_mm: float = 1.5         # where the sheet lands on the platen or in the feeder
     show_through: float = 0.035         # a blank back shows the front, mirrored, this strongly
+    fax_threshold: int = 165            # grey level below which a fax prints black; fax machines
+                                        # darken thin strokes, so higher than mid-grey
 
 
 @dataclass(frozen=True)
@@ -482,7 +484,7 @@ def _other_writing(spec: FormSpec, sheet: SheetId, paper: str, print_m: np.ndarr
         if rng.random() < 0.5:   # in the right margin, past the clear band's end
             x = spec.line_end_x_mm + spec.clear_margin_x_mm + rng.uniform(1.0, 3.0)
             y = item.y_mm + rng.uniform(-1.0, 2.0)
-            words = words[:10]
+            words = rng.choice([c for c in COMMENTS if len(c) <= 9])   # the margin is 25 mm wide
         else:                    # just above the clear band, under the prompt
             x = spec.line_x_mm + rng.uniform(10.0, 50.0)
             y = item.y_mm - spec.clear_band_mm - rng.uniform(0.6, 1.2)
@@ -912,7 +914,7 @@ def scan(img: np.ndarray, plan: PagePlan, paper: str, p: Params = Params()) -> n
         header = f"FAX  +1 555 0100   CLINIC   P.{rng.integers(1, 4)}"
         cv2.putText(grey, header, (int(0.06 * size[0]), int(0.012 * size[1]) + 8),
                     cv2.FONT_HERSHEY_PLAIN, size[0] / 1700.0, 0, 1, cv2.LINE_8)
-        return grey < 150   # True = black
+        return grey < p.fax_threshold   # True = black
     return out
 
 

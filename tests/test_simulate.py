@@ -17,7 +17,7 @@ import pytest
 
 from srs_scan.sheetid import SheetId
 from srs_scan.simulate import (
-    PagePlan, ScanPlan, draw_mark, paper_image, plan_pages, print_transform, printed_line_mm,
+    PagePlan, ScanPlan, TruthRow, draw_mark, truth_csv, paper_image, plan_pages, print_transform, printed_line_mm,
     scan, simulate, value_cm, _render_pdf_pages,
 )
 from srs_scan.generate import render_sheets
@@ -132,12 +132,14 @@ def test_truth_is_where_tick_cross_and_circle_meet_the_printed_line(spec, scale)
     measured = {}
     for item in spec.items:
         # only a rough place to look comes from the form; everything else from pixels
-        line_y, left, right = _line_geometry(img, (oy + item.y_mm) * PX_PER_MM)
+        top = int((oy + item.y_mm - 12) * PX_PER_MM)
+        band = img[top:top + int(24 * PX_PER_MM)]
+        line_y, left, right = _line_geometry(band, 12 * PX_PER_MM)
         kind, v = wanted[item.id]
         near = left + v / 10 * (right - left)
-        x = {"tick": lambda: _tick_x(img, line_y), "slant": lambda: _tick_x(img, line_y),
-             "cross": lambda: _cross_x(img, line_y, near),
-             "circle": lambda: _circle_x(img, line_y, near)}[kind]()
+        x = {"tick": lambda: _tick_x(band, line_y), "slant": lambda: _tick_x(band, line_y),
+             "cross": lambda: _cross_x(band, line_y, near),
+             "circle": lambda: _circle_x(band, line_y, near)}[kind]()
         measured[item.id] = 10 * (x - left) / (right - left)
         # the printed line really is shrunk on a fit-to-page print
         assert (right - left) / PX_PER_MM == pytest.approx(100 * scale, abs=0.15)
@@ -146,17 +148,18 @@ def test_truth_is_where_tick_cross_and_circle_meet_the_printed_line(spec, scale)
 
 
 def test_same_seed_same_bytes_other_seed_other_truth(tmp_path):
-    a = simulate(tmp_path / "a", "office", 3, seed=5)
-    simulate(tmp_path / "b", "office", 3, seed=5)
-    simulate(tmp_path / "c", "office", 3, seed=6)
+    a = simulate(tmp_path / "a", "office", 2, seed=5)
+    simulate(tmp_path / "b", "office", 2, seed=5)
+    simulate(tmp_path / "c", "office", 2, seed=6)
     for name in (*a.files, "truth.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert (tmp_path / "a" / "truth.csv").read_bytes() != (tmp_path / "c" / "truth.csv").read_bytes()
 
 
-def test_truth_csv_has_the_readers_columns_and_consistent_rows(tmp_path, spec):
-    simulate(tmp_path, "office", 12, seed=3)
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "truth.csv").read_text())))
+def test_truth_csv_has_the_readers_columns_and_consistent_rows(spec):
+    plans = plan_pages(spec, "office", 12, random.Random(3))
+    text = truth_csv([TruthRow("office.pdf", i, pl) for i, pl in enumerate(plans, start=1)], spec)
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert list(rows[0]) == ["file", "page", "form", "sheet_id", "client_code", "session", "date",
                              *spec.item_ids, "total", "status", "flags", "expect"]
     assert [r["page"] for r in rows] == [str(i) for i in range(1, 13)]
@@ -179,3 +182,111 @@ def test_values_follow_real_use_high_mostly_some_low_some_at_the_ends(spec):
     assert 0.45 < np.mean(values >= 7.5) < 0.85
     assert 0.1 < np.mean(values < 5.0) < 0.35
     assert 0.03 < np.mean(values == 10.0) and 0.01 < np.mean(values == 0.0)
+
+
+def test_every_case_a_reader_must_flag_is_in_a_dozen_pages(spec):
+    plans = plan_pages(spec, "office", 12, random.Random(9))
+    kinds = [pl.kind for pl in plans]
+    assert {"blank_form", "blank_back", "foreign"} <= set(kinds)
+    back = kinds.index("blank_back")
+    assert kinds[back - 1] == "form"            # a blank back follows its front
+    cases = {code for pl in plans for t in pl.items for code in t.expect}
+    assert {"no_mark", "multiple_marks", "crossed_out", "off_line"} <= cases
+    for pl in plans:
+        for t, item in zip(pl.items, spec.items):
+            assert (t.value_cm is None) == bool(t.expect) or pl.kind == "blank_form"
+
+
+def test_off_line_marks_leave_clear_paper_and_others_cross_the_line(spec):
+    plans = plan_pages(spec, "office", 60, random.Random(4))
+    checked = 0
+    for pl in plans:
+        print_m = print_transform(pl.print_scale, pl.print_offset_mm, "a4")
+        line_ys = [printed_line_mm(spec, item, "a4", print_m)[0][1] for item in spec.items]
+        for mark in pl.marks:
+            if mark.kind == "writing":
+                continue
+            pts = np.vstack([s.points_mm for s in mark.strokes])
+            gap = min(np.abs(pts[:, 1] - y).min() for y in line_ys) - mark.strokes[0].width_mm / 2
+            if mark.kind == "off_line":
+                assert gap >= 1.5
+                checked += 1
+            elif mark.kind in ("tick", "slant", "long", "scribble"):
+                assert any(pts[:, 1].min() < y < pts[:, 1].max() for y in line_ys)
+    assert checked >= 2
+
+
+def _pdf_images(path):
+    from pypdf import PdfReader
+    reader = PdfReader(path)
+    out = []
+    for page in reader.pages:
+        (name, xobj), = page["/Resources"]["/XObject"].items()
+        img = xobj.get_object()
+        w_in = float(page.mediabox.width) / 72
+        out.append((img["/Filter"], img["/ColorSpace"], round(img["/Width"] / w_in)))
+    return out
+
+
+@pytest.mark.parametrize("profile,dpi", [("office", 300), ("low-res", 150), ("messy", 300),
+                                         ("fit-to-page", 300)])
+def test_pdf_profiles_are_jpeg_pages_at_the_scan_dpi(tmp_path, profile, dpi):
+    import pypdfium2 as pdfium
+
+    sim = simulate(tmp_path, profile, 2, seed=21)
+    path = tmp_path / f"{profile}.pdf"
+    assert sim.files == (path.name,)
+    images = _pdf_images(path)
+    assert len(images) == 2
+    for flt, space, got_dpi in images:
+        assert flt == "/DCTDecode" and space in ("/DeviceRGB", "/DeviceGray")
+        assert got_dpi == dpi
+    doc = pdfium.PdfDocument(path)
+    assert len(doc) == 2 and doc[0].render(scale=0.2).to_numpy().size > 0
+
+
+def test_fax_is_a_bilevel_group4_tiff_at_fax_resolution(tmp_path):
+    from PIL import Image
+
+    simulate(tmp_path, "fax", 3, seed=8)
+    with Image.open(tmp_path / "fax.tif") as im:
+        assert im.n_frames == 3
+        for i in range(3):
+            im.seek(i)
+            assert im.mode == "1" and im.info["compression"] == "group4"
+            dpi = tuple(round(v) for v in im.info["dpi"])
+            assert dpi in ((200, 100), (200, 200))
+            assert im.size == (round(210 / 25.4 * dpi[0]), round(297 / 25.4 * dpi[1]))
+
+
+def test_phone_photos_are_jpegs_some_turned_by_exif(tmp_path):
+    from PIL import Image, ImageOps
+
+    sim = simulate(tmp_path, "phone", 2, seed=4)
+    assert sim.files == ("phone_1.jpg", "phone_2.jpg")
+    orientations = set()
+    for name in sim.files:
+        with Image.open(tmp_path / name) as im:
+            assert im.format == "JPEG" and im.mode == "RGB"
+            orientations.add(im.getexif().get(0x0112))
+            assert ImageOps.exif_transpose(im).size == (1800, 2400)   # upright: portrait
+    assert orientations == {1, 6}
+
+
+def test_mixed_writes_the_sample_bundle_layout(tmp_path):
+    sim = simulate(tmp_path, "mixed", 2, seed=2)
+    assert sim.files == ("batch.pdf", "fax.tif", "phone_1.jpg", "phone_2.jpg")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "truth.csv").read_text())))
+    assert [(r["file"], r["page"]) for r in rows] == [
+        ("batch.pdf", "1"), ("batch.pdf", "2"), ("fax.tif", "1"), ("fax.tif", "2"), ("phone_1.jpg", "1"), ("phone_2.jpg", "1")]
+
+
+def test_cli_simulate_writes_files_and_truth(tmp_path, capsys):
+    from srs_scan.cli import SIMULATE_PROFILES, main
+    from srs_scan.simulate import PROFILE_NAMES
+
+    assert SIMULATE_PROFILES == PROFILE_NAMES
+    assert main(["simulate", str(tmp_path), "--profile", "low-res", "--pages", "1", "--seed", "4"]) == 0
+    assert (tmp_path / "low-res.pdf").exists() and (tmp_path / "truth.csv").exists()
+    assert "seed 4" in capsys.readouterr().out
+    assert main(["simulate", str(tmp_path), "--profile", "nope"]) == 2
