@@ -321,3 +321,15 @@ def test_benchmark_scores_a_perfect_reader_and_catches_a_silent_error(spec, monk
     scored = bench.score("office", truth, wrong, spec.item_ids, 1.0)
     assert scored.silent_errors == 2
     assert scored.must_flag_pages_flagged == perfect.must_flag_pages - 1
+
+
+def test_committed_samples_truth_is_what_the_simulator_plans_for_seed_2026(spec):
+    from pathlib import Path
+
+    from srs_scan.simulate import plan_simulation
+
+    committed = Path(__file__).resolve().parents[1] / "samples" / "truth.csv"
+    if not committed.exists():
+        pytest.skip("samples/ not present")
+    rows = [row for rows in plan_simulation("mixed", 12, 2026, spec=spec) for row in rows]
+    assert truth_csv(rows, spec) == committed.read_text(encoding="utf-8")
