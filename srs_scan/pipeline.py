@@ -11,8 +11,12 @@ form, or an error with a reason. Nothing here raises for a bad page.
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,6 +32,7 @@ from srs_scan.spec import FormLibrary, FormSpec
 from srs_scan.store import ResultStore, content_hash
 
 QUEUE_PER_JOB = 2  # pages queued per worker: keeps workers busy without holding many pages
+PAGES_PER_WORKER = 25  # a worker is replaced after this many pages, so memory cannot creep
 REVIEW_PX_PER_MM = 8.0  # resolution of the registered sheet kept for review (0.125 mm a pixel)
 
 
@@ -150,15 +155,43 @@ def _write_overlay(task: Task, image, result: PageResult, forms: FormLibrary, fo
 _worker_state: dict[str, object] = {}
 
 
-def _init_worker(forms: FormLibrary, options: ScanOptions) -> None:
+def _init_worker(forms: FormLibrary, options: ScanOptions, batch_pid: int) -> None:
     # Ctrl-C is the parent's to handle: workers ignore it rather than print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Each worker process keeps the forms it was started with; nothing is shared back.
     _worker_state.update(forms=forms, options=options)
+    threading.Thread(target=_exit_with, args=(batch_pid,), daemon=True).start()
+
+
+def _exit_with(batch_pid: int) -> None:
+    """End this worker when the batch process is gone (killed with kill -9, say), not linger."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(batch_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
 
 
 def _read_in_worker(task: Task) -> Done:
-    return read_task(task, _worker_state["forms"], _worker_state["options"])  # type: ignore[arg-type]
+    try:
+        return read_task(task, _worker_state["forms"], _worker_state["options"])  # type: ignore[arg-type]
+    finally:
+        _release_memory()
+
+
+def _release_memory() -> None:
+    """Hand freed page buffers back to the system, so a worker's memory does not creep up
+    page after page through allocator fragmentation (glibc only; elsewhere nothing to do)."""
+    trim = _worker_state.get("malloc_trim")
+    if trim is None:
+        try:
+            trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            trim = False
+        _worker_state["malloc_trim"] = trim
+    if trim:
+        trim(0)
 
 
 def scan(items: Iterable[Task | Done], forms: FormLibrary, options: ScanOptions) -> Iterator[Done]:
@@ -169,8 +202,10 @@ def scan(items: Iterable[Task | Done], forms: FormLibrary, options: ScanOptions)
         return
     window = options.jobs * QUEUE_PER_JOB
     pending: deque[Done | tuple[Task, Future[Done]]] = deque()
-    with ProcessPoolExecutor(options.jobs, initializer=_init_worker,
-                             initargs=(forms, options)) as pool:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["srs_scan.read", "srs_scan.pages"])
+    with ProcessPoolExecutor(options.jobs, mp_context=context, initializer=_init_worker,
+                             initargs=(forms, options, os.getpid()), max_tasks_per_child=PAGES_PER_WORKER) as pool:
         for item in items:
             pending.append(item if isinstance(item, Done) else (item, pool.submit(_read_in_worker, item)))
             while len(pending) > window:

@@ -1,0 +1,132 @@
+"""Speed and memory benchmark: full read vs. rasterising alone, and peak memory vs. batch size.
+
+    python benchmarks/speed.py [--pages 40] [--jobs 2] [--sizes 20,200,30,300]
+
+1. Simulates `--pages` distinct office scans (300 dpi JPEG pages in one PDF, as a
+   sheet-fed scanner writes them).
+2. Rasterises every page and nothing else in `--jobs` worker processes
+   (pages.load_page), then reads every page in full (pipeline.scan: decode,
+   register, measure) with the same number of processes. Prints both rates.
+3. Builds PDFs of each size in `--sizes` by repeating those pages, runs
+   `srs-scan scan` on each in a subprocess, and samples the resident memory of
+   the whole process tree (the CLI and its workers) every 20 ms. Prints the
+   peak for each size and the ratio of the largest to the smallest.
+
+Timing is measured here, never in the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from srs_scan.pages import PageError, count_pages, load_page  # noqa: E402
+from srs_scan.pipeline import ScanOptions, Task, scan  # noqa: E402
+from srs_scan.simulate import simulate  # noqa: E402
+from srs_scan.spec import load_form_library  # noqa: E402
+
+
+def _decode_only(task: tuple[Path, int]) -> int:
+    loaded = load_page(*task)
+    return 0 if isinstance(loaded, PageError) else loaded.image.size
+
+
+def rates(pdf: Path, jobs: int) -> tuple[float, float, int]:
+    pages = count_pages(pdf)
+    assert isinstance(pages, int)
+    tasks = [(pdf, n) for n in range(1, pages + 1)]
+    with ProcessPoolExecutor(jobs) as pool:
+        list(pool.map(_decode_only, tasks[:jobs]))  # start the workers before timing
+        started = time.perf_counter()
+        list(pool.map(_decode_only, tasks))
+        decode = pages / (time.perf_counter() - started)
+    forms = load_form_library()
+    options = ScanOptions(jobs=jobs)
+    items = [Task(pdf, n, str(pdf), "bench") for n in range(1, pages + 1)]
+    list(scan(items[:jobs], forms, options))  # warm the imports the workers need
+    started = time.perf_counter()
+    results = [done.result for done in scan(items, forms, options)]
+    full = pages / (time.perf_counter() - started)
+    read = sum(r.status.value in ("ok", "review") for r in results)
+    return decode, full, read
+
+
+def repeat_pdf(source: Path, target: Path, pages: int) -> None:
+    reader = PdfReader(source)
+    writer = PdfWriter()
+    for n in range(pages):
+        writer.add_page(reader.pages[n % len(reader.pages)])
+    with target.open("wb") as handle:
+        writer.write(handle)
+
+
+def _tree_rss_kib(pid: int) -> int:
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
+def peak_memory_mib(pdf: Path, jobs: int, workdir: Path) -> tuple[float, float]:
+    out = workdir / f"{pdf.stem}.csv"
+    command = [sys.executable, "-m", "srs_scan", "scan", str(pdf), "-o", str(out), "--jobs", str(jobs),
+               "-q", "--db", str(workdir / f"{pdf.stem}.sqlite")]
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=REPO)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_kib(proc.pid))
+        time.sleep(0.02)
+    if proc.returncode != 0:
+        raise SystemExit(f"scan failed on {pdf.name} (exit {proc.returncode})")
+    return peak / 1024, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=40, help="distinct simulated pages (default 40)")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--sizes", default="20,200,30,300", help="batch sizes for the memory check")
+    parser.add_argument("--seed", type=int, default=5)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        simulate(work / "sim", profile="office", pages=args.pages, seed=args.seed)
+        source = work / "sim" / "office.pdf"
+        decode, full, read = rates(source, args.jobs)
+        print(f"office profile, {args.pages} pages at 300 dpi (JPEG in PDF), {args.jobs} processes")
+        print(f"  rasterise only : {decode:5.2f} pages/s")
+        print(f"  full read      : {full:5.2f} pages/s  ({full / decode:.0%} of rasterise-only; "
+              f"{read} pages read or flagged)")
+        sizes = [int(s) for s in args.sizes.split(",")]
+        peaks: dict[int, float] = {}
+        for size in sizes:
+            pdf = work / f"batch{size}.pdf"
+            repeat_pdf(source, pdf, size)
+            peaks[size], seconds = peak_memory_mib(pdf, args.jobs, work)
+            print(f"  {size:4d} pages: peak memory {peaks[size]:6.1f} MiB (CLI + workers), "
+                  f"{seconds:5.1f} s, {size / seconds:4.2f} pages/s")
+        for small, large in zip(sizes[::2], sizes[1::2]):
+            print(f"  peak memory {large} vs {small} pages: {peaks[large] / peaks[small]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
