@@ -14,8 +14,11 @@ $(BIN)/srs-scan: pyproject.toml
 venv: $(BIN)/srs-scan
 
 demo: venv
-	$(BIN)/srs-scan forms out/blank_sheets.pdf --count 3
-	@echo "Open out/blank_sheets.pdf and print it at 100 % (actual size)."
+	rm -f out/scores.csv out/scores.srs.sqlite*
+	$(BIN)/srs-scan scan samples/batch.pdf samples/fax.tif samples/phone_1.jpg samples/phone_2.jpg \
+		-o out/scores.csv --overlays out/overlays
+	@echo "Wrote out/scores.csv (compare with samples/truth.csv) and one picture per page in out/overlays/."
+	@echo "Flagged items: $(BIN)/srs-scan review --db out/scores.srs.sqlite"
 
 test: venv
 	$(BIN)/python -m pytest -q
