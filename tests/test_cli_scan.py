@@ -157,3 +157,26 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_run(tmp_path):
     assert f"({100 - kept} read now)" in err.decode()
     assert resumed.read_bytes() == whole.read_bytes()
     assert len(_rows(resumed)) == 100
+
+
+def test_ctrl_c_leaves_no_half_written_output(tmp_path):
+    pages = [_filled(f"C{n:07d}", (5.0, 6.0, 7.0, 8.0)) for n in range(40)]
+    batch = _pdf(tmp_path / "forty.pdf", pages)
+    out = tmp_path / "r.csv"
+    proc = _cli("scan", str(batch), "-o", str(out), "--jobs", "2", "-q")
+    db = tmp_path / "r.srs.sqlite"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        try:
+            with sqlite3.connect(db) as conn:
+                if conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0] >= 4:
+                    break
+        except sqlite3.Error:
+            continue
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == ExitCode.INTERRUPTED
+    assert "Traceback" not in err.decode() and "interrupted" in err.decode()
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".r.csv")] == []

@@ -1,0 +1,99 @@
+"""The hot folder: each file read once, whole, even when the scanner writes it slowly."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from drawmarks import Drawer, blank_page
+from srs_scan.pipeline import ScanOptions
+from srs_scan.sheetid import SheetId
+from srs_scan.spec import load_form_library
+from srs_scan.store import ResultStore
+from srs_scan.watch import HotFolder, WatchOptions
+
+DPI = 150
+
+
+def _pdf_bytes(serials: list[str]) -> bytes:
+    images = []
+    for serial in serials:
+        page = blank_page(DPI, SheetId("srs", 1, serial, "C042", "5", ""))
+        draw = Drawer(page, dpi=DPI)
+        for item, value in enumerate((9.0, 8.0, 7.0, 6.0)):
+            draw.tick(item, value)
+        images.append(Image.fromarray(cv2.cvtColor(page, cv2.COLOR_BGR2RGB)))
+    buffer = io.BytesIO()
+    images[0].save(buffer, "PDF", save_all=True, append_images=images[1:], resolution=DPI)
+    return buffer.getvalue()
+
+
+def _write_slowly(path: Path, data: bytes, pieces: int = 8, pause_s: float = 0.25) -> None:
+    with path.open("wb") as handle:
+        for n in range(pieces):
+            handle.write(data[n * len(data) // pieces:(n + 1) * len(data) // pieces])
+            handle.flush()
+            time.sleep(pause_s)
+
+
+def test_each_file_is_read_once_and_whole(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    out = tmp_path / "results.csv"
+    slow_pdf = _pdf_bytes(["SLOW0001", "SLOW0002", "SLOW0003"])
+    (inbox / "quick.pdf").write_bytes(_pdf_bytes(["QUICK001"]))
+    (inbox / "broken.pdf").write_bytes(b"%PDF-1.4 this is not a real PDF")
+    (inbox / "notes.txt").write_text("not a scan")  # ignored: not a scan file type
+    writer = threading.Thread(target=_write_slowly, args=(inbox / "slow.pdf", slow_pdf))
+
+    taken: list[tuple[str, int]] = []
+    deadline = time.monotonic() + 120
+
+    def done() -> bool:
+        names = {name for name, _ in taken}
+        return {"quick.pdf", "slow.pdf", "broken.pdf"} <= names or time.monotonic() > deadline
+
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        folder = HotFolder(inbox, out, load_form_library(), store, ScanOptions(jobs=1),
+                           WatchOptions(settle_s=1.0, poll_s=0.1))
+        writer.start()  # the scanner writes slow.pdf in pieces while the folder is watched
+        folder.run(done, lambda path, results: taken.append((path.name, len(results))))
+        writer.join()
+
+    assert sorted(taken) == [("broken.pdf", 1), ("quick.pdf", 1), ("slow.pdf", 3)]
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    slow = [r for r in rows if r["file"].endswith("slow.pdf")]
+    assert [r["sheet_id"] for r in slow] == ["SLOW0001", "SLOW0002", "SLOW0003"]
+    assert all(r["status"] == "ok" and r["total"] == "30.0" for r in slow)
+    assert len(rows) == 5
+    assert sorted(p.name for p in (inbox / "done").iterdir()) == ["quick.pdf", "slow.pdf"]
+    failed = sorted(p.name for p in (inbox / "failed").iterdir())
+    assert failed == ["broken.pdf", "broken.pdf.reason.txt"]
+    assert "damaged" in (inbox / "failed" / "broken.pdf.reason.txt").read_text()
+    assert (inbox / "notes.txt").exists()
+
+
+def test_rows_survive_a_restart(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    out = tmp_path / "results.csv"
+    forms = load_form_library()
+    for n, serial in enumerate(["FIRST001", "SECOND01"]):
+        (inbox / f"scan{n}.pdf").write_bytes(_pdf_bytes([serial]))
+        with ResultStore(tmp_path / "r.sqlite") as store:
+            clock = iter(np.arange(0, 100, 5.0)).__next__
+            folder = HotFolder(inbox, out, forms, store, ScanOptions(jobs=1),
+                               WatchOptions(settle_s=1.0), clock=clock)
+            assert folder.settled() == []  # first sight: not yet settled
+            ready = folder.settled()
+            assert [p.name for p in ready] == [f"scan{n}.pdf"]
+            folder.take(ready[0])
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [r["sheet_id"] for r in rows] == ["FIRST001", "SECOND01"]
