@@ -54,6 +54,8 @@ class Score:
     must_flag_pages_flagged: int
     missing_pages: int
     seconds: float
+    sheet_ids: int = 0        # pages whose truth has a sheet id
+    sheet_ids_read: int = 0   # of those, pages where the reader read that same id
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -73,7 +75,7 @@ def score(profile: str, truth: list[dict[str, str]], read: list[dict[str, str]],
           seconds: float) -> Score:
     """Compare the reader's rows with the truth rows, page by page and item by item."""
     by_key = {(Path(r.get("file", "")).name, str(r.get("page", ""))): r for r in read}
-    errors, silent, missing = [], 0, 0
+    errors, silent, missing, sheet_ids, sheet_ids_read = [], 0, 0, 0, 0
     clean = clean_read = must_items = must_items_flagged = must_pages = must_pages_flagged = 0
     for t in truth:
         r = by_key.get((t["file"], t["page"]))
@@ -83,6 +85,9 @@ def score(profile: str, truth: list[dict[str, str]], read: list[dict[str, str]],
             missing += 1
             continue
         got_flags = _codes(r.get("flags"))
+        if t.get("sheet_id"):
+            sheet_ids += 1
+            sheet_ids_read += r.get("sheet_id") == t["sheet_id"]
         if page_expect:
             must_pages += 1
             must_pages_flagged += r.get("status", "ok") != "ok"
@@ -104,7 +109,8 @@ def score(profile: str, truth: list[dict[str, str]], read: list[dict[str, str]],
             clean_read += not flagged
             silent += err_mm > SILENT_ERROR_MM and not flagged
     return Score(profile, len(truth), tuple(errors), clean, clean_read, silent, must_items,
-                 must_items_flagged, must_pages, must_pages_flagged, missing, seconds)
+                 must_items_flagged, must_pages, must_pages_flagged, missing, seconds,
+                 sheet_ids, sheet_ids_read)
 
 
 def _pct(n: int, d: int) -> str:
@@ -114,7 +120,7 @@ def _pct(n: int, d: int) -> str:
 def print_scores(scores: list[Score]) -> None:
     head = (f"{'profile':<12} {'pages':>5} {'MAE mm':>7} {'p95 mm':>7} {'max mm':>7} "
             f"{'clean read':>10} {'silent':>6} {'items flagged':>13} {'pages flagged':>13} "
-            f"{'missing':>7} {'pages/s':>7}")
+            f"{'missing':>7} {'ids read':>8} {'pages/s':>7}")
     print(head)
     print("-" * len(head))
     for s in scores:
@@ -124,6 +130,7 @@ def print_scores(scores: list[Score]) -> None:
         print(f"{s.profile:<12} {s.pages:>5} {mae} {p95} {mx} {_pct(s.clean_read, s.clean_items):>10} "
               f"{s.silent_errors:>6} {_pct(s.must_flag_items_flagged, s.must_flag_items):>13} "
               f"{_pct(s.must_flag_pages_flagged, s.must_flag_pages):>13} {s.missing_pages:>7} "
+              f"{_pct(s.sheet_ids_read, s.sheet_ids):>8} "
               f"{s.pages / s.seconds if s.seconds else 0:7.2f}")
 
 
