@@ -72,7 +72,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from srs_scan.export import write_csv, write_json
     from srs_scan.pages import find_inputs
     from srs_scan.pipeline import ScanOptions, identify, read_batch
-    from srs_scan.results import Status
+    from srs_scan.results import DUPLICATE_SHEET, Status
     from srs_scan.spec import load_form_library
     from srs_scan.store import ResultStore, default_db_path
 
@@ -97,8 +97,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     if args.json:
         write_json(args.json, results)
     counts = {status: sum(r.status is status for r in results) for status in Status}
+    refed = sum(DUPLICATE_SHEET in r.flags for r in results)
     _say(args, f"{len(results)} pages ({batch.read_now} read now) in {time.monotonic() - started:.1f} s: "
-               f"{counts[Status.OK]} read, {counts[Status.REVIEW]} to review, "
+               f"{counts[Status.OK]} read, {counts[Status.REVIEW]} to review"
+               f"{f' ({refed} sheets fed again)' if refed else ''}, "
                f"{counts[Status.NOT_A_FORM]} not forms, {counts[Status.ERROR]} errors; "
                f"wrote {args.output}")
     return ExitCode.SOME_INPUTS_FAILED if counts[Status.ERROR] else ExitCode.OK
