@@ -408,6 +408,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"srs-scan: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return int(ExitCode.BAD_ARGUMENTS)
+    except Exception as exc:  # a bug: say so plainly; the traceback only when asked for
+        if os.environ.get("SRS_SCAN_DEBUG"):
+            raise
+        print(f"srs-scan: internal error ({type(exc).__name__}); no output file was left "
+              f"half-written. Set SRS_SCAN_DEBUG=1 to see the details, and please report it.",
+              file=sys.stderr)
+        return int(ExitCode.INTERNAL)
 
 
 __all__ = ["main", "build_parser", "UsageError"]

@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -202,16 +203,43 @@ def scan(items: Iterable[Task | Done], forms: FormLibrary, options: ScanOptions)
         return
     window = options.jobs * QUEUE_PER_JOB
     pending: deque[Done | tuple[Task, Future[Done]]] = deque()
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["srs_scan.read", "srs_scan.pages"])
-    with ProcessPoolExecutor(options.jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(forms, options, os.getpid()), max_tasks_per_child=PAGES_PER_WORKER) as pool:
+    pool = _Pool(forms, options)
+    try:
         for item in items:
-            pending.append(item if isinstance(item, Done) else (item, pool.submit(_read_in_worker, item)))
+            pending.append(item if isinstance(item, Done) else (item, pool.submit(item)))
             while len(pending) > window:
                 yield _settle(pending.popleft())
         while pending:
             yield _settle(pending.popleft())
+    finally:
+        pool.close()
+
+
+class _Pool:
+    """A process pool that replaces itself when a worker dies (killed, out of memory):
+    the pages in flight get error rows (a re-run retries them); the batch goes on."""
+
+    def __init__(self, forms: FormLibrary, options: ScanOptions) -> None:
+        self.forms, self.options = forms, options
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(["srs_scan.read", "srs_scan.pages"])
+        self.executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.options.jobs, mp_context=self.context, initializer=_init_worker,
+                                   initargs=(self.forms, self.options, os.getpid()),
+                                   max_tasks_per_child=PAGES_PER_WORKER)
+
+    def submit(self, task: Task) -> Future[Done]:
+        try:
+            return self.executor.submit(_read_in_worker, task)
+        except BrokenProcessPool:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = self._start()
+            return self.executor.submit(_read_in_worker, task)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _settle(entry: Done | tuple[Task, Future[Done]]) -> Done:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
 import os
 import signal
 import sqlite3
@@ -18,9 +19,11 @@ import pytest
 from PIL import Image
 
 from drawmarks import Drawer, blank_page
+from srs_scan import pipeline
 from srs_scan.cli import main
 from srs_scan.errors import ExitCode
 from srs_scan.sheetid import SheetId
+from srs_scan.spec import load_form_library
 
 REPO = Path(__file__).resolve().parents[1]
 DPI = 150  # small pages keep these tests quick; accuracy is tested elsewhere
@@ -180,3 +183,21 @@ def test_ctrl_c_leaves_no_half_written_output(tmp_path):
     assert "Traceback" not in err.decode() and "interrupted" in err.decode()
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".r.csv")] == []
+
+
+def test_a_worker_killed_mid_batch_costs_only_its_pages(tmp_path):
+    """A worker that dies (as under the out-of-memory killer) gives error rows, not a crash."""
+    big = _pdf(tmp_path / "twelve.pdf", [_filled(f"W{n:07d}", (5, 5, 5, 5)) for n in range(12)])
+    tasks = [pipeline.Task(big, n, str(big), "d") for n in range(1, 13)]
+    options = pipeline.ScanOptions(jobs=2)
+    forms = load_form_library()
+    results = []
+    for done in pipeline.scan(tasks, forms, options):
+        results.append(done.result)
+        if len(results) == 2:  # kill every worker of the pool while pages are in flight
+            for child in multiprocessing.active_children():
+                os.kill(child.pid, signal.SIGKILL)
+    assert [r.page for r in results] == list(range(1, 13))
+    statuses = [r.status.value for r in results]
+    assert "error" in statuses and statuses.count("ok") >= 6
+    assert all("reading process" in r.reason for r in results if r.status.value == "error")
