@@ -26,7 +26,16 @@ PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
     "letter": (215.9, 279.4),
 }
 
-DEFAULT_FORM = Path(__file__).resolve().parent.parent / "forms" / "srs.toml"
+def _forms_folder() -> Path:
+    """forms/ beside the package in a checkout; share/srs-scan/forms in a regular install."""
+    import sys
+
+    here = Path(__file__).resolve().parent.parent / "forms"
+    installed = Path(sys.prefix) / "share" / "srs-scan" / "forms"
+    return here if here.is_dir() or not installed.is_dir() else installed
+
+
+DEFAULT_FORM = _forms_folder() / "srs.toml"
 CORNERS = ("top_left", "top_right", "bottom_right", "bottom_left")
 
 
