@@ -261,6 +261,21 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
     print("  truth.csv (the true value of every mark, and what a reader must flag)")
 
 
+def _add_reading_options(parser: argparse.ArgumentParser, default_jobs: int) -> None:
+    """Options shared by the commands that read scans (scan, watch)."""
+    parser.add_argument("--decimals", type=int, choices=range(0, 4), default=1, metavar="N",
+                        help="decimals for values in cm (default 1; 2 for research)")
+    parser.add_argument("--jobs", type=_positive_int, default=default_jobs, metavar="N",
+                        help=f"pages read at once, in separate processes (default {default_jobs})")
+    parser.add_argument("--password", metavar="PASSWORD", help="password for encrypted PDFs")
+    parser.add_argument("--form", type=Path, action="append", metavar="FILE",
+                        help="form file or folder of form files (default: forms/); may be repeated")
+    parser.add_argument("--db", type=Path, metavar="FILE",
+                        help="results database (default: beside the CSV, e.g. results.srs.sqlite); "
+                             "re-running reads only pages not already in it")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="srs-scan",
@@ -302,17 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write one picture per page showing what was read, for checking")
     scan.add_argument("--json", type=Path, metavar="FILE",
                       help="also write every detail (all candidate marks) as JSON")
-    scan.add_argument("--decimals", type=int, choices=range(0, 4), default=1, metavar="N",
-                      help="decimals for values in cm (default 1; 2 for research)")
-    scan.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
-                      help="pages read at once, in separate processes (default: number of cores)")
-    scan.add_argument("--password", metavar="PASSWORD", help="password for encrypted PDFs")
-    scan.add_argument("--form", type=Path, action="append", metavar="FILE",
-                      help="form file or folder of form files (default: forms/); may be repeated")
-    scan.add_argument("--db", type=Path, metavar="FILE",
-                      help="results database (default: beside the CSV, e.g. results.srs.sqlite); "
-                           "re-running reads only pages not already in it")
-    scan.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    _add_reading_options(scan, default_jobs=os.cpu_count() or 1)
     scan.set_defaults(run=_cmd_scan)
 
     watch = commands.add_parser(
@@ -324,12 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv")
     watch.add_argument("--settle", type=float, default=3.0, metavar="SECONDS",
                        help="read a file once it has not changed for this long (default 3)")
-    watch.add_argument("--decimals", type=int, choices=range(0, 4), default=1, metavar="N")
-    watch.add_argument("--jobs", type=_positive_int, default=1, metavar="N")
-    watch.add_argument("--password", metavar="PASSWORD", help="password for encrypted PDFs")
-    watch.add_argument("--form", type=Path, action="append", metavar="FILE")
-    watch.add_argument("--db", type=Path, metavar="FILE", help="results database (default: beside the CSV)")
-    watch.add_argument("-q", "--quiet", action="store_true")
+    _add_reading_options(watch, default_jobs=1)
     watch.set_defaults(run=_cmd_watch)
 
     review = commands.add_parser(
