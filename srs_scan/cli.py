@@ -267,7 +267,9 @@ def _add_reading_options(parser: argparse.ArgumentParser, default_jobs: int) -> 
                         help="decimals for values in cm (default 1; 2 for research)")
     parser.add_argument("--jobs", type=_positive_int, default=default_jobs, metavar="N",
                         help=f"pages read at once, in separate processes (default {default_jobs})")
-    parser.add_argument("--password", metavar="PASSWORD", help="password for encrypted PDFs")
+    parser.add_argument("--password", metavar="PASSWORD", default=os.environ.get("SRS_SCAN_PASSWORD"),
+                        help="password for encrypted PDFs (or set SRS_SCAN_PASSWORD, which keeps it "
+                             "out of the shell history)")
     parser.add_argument("--form", type=Path, action="append", metavar="FILE",
                         help="form file or folder of form files (default: forms/); may be repeated")
     parser.add_argument("--db", type=Path, metavar="FILE",
