@@ -201,3 +201,13 @@ def test_a_worker_killed_mid_batch_costs_only_its_pages(tmp_path):
     statuses = [r.status.value for r in results]
     assert "error" in statuses and statuses.count("ok") >= 6
     assert all("reading process" in r.reason for r in results if r.status.value == "error")
+
+
+def test_encrypted_pdf_needs_its_password(realdata, tmp_path, monkeypatch):
+    locked = realdata / "bad_input" / "paperless__password-is-test.pdf"
+    out = tmp_path / "r.csv"
+    assert main(["scan", str(locked), "-o", str(out), "-q", "--jobs", "1"]) == ExitCode.SOME_INPUTS_FAILED
+    assert [(r["status"], r["flags"]) for r in _rows(out)] == [("error", "encrypted: password needed")]
+    monkeypatch.setenv("SRS_SCAN_PASSWORD", "test")
+    assert main(["scan", str(locked), "-o", str(out), "-q", "--jobs", "1"]) == ExitCode.OK
+    assert [r["status"] for r in _rows(out)] == ["not_a_form"]
