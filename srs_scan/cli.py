@@ -160,6 +160,24 @@ class _Progress:
         if self.enabled:
             print(file=sys.stderr)
 
+# simulate.PROFILE_NAMES, repeated so that `srs-scan --help` does not load the simulator
+SIMULATE_PROFILES = ("office", "fit-to-page", "fax", "low-res", "phone", "messy", "mixed")
+
+
+def _cmd_simulate(args: argparse.Namespace) -> None:
+    import secrets
+
+    from srs_scan.simulate import simulate
+    from srs_scan.spec import DEFAULT_FORM, load_form
+
+    seed = args.seed if args.seed is not None else secrets.randbelow(10**6)
+    sim = simulate(args.out_dir, args.profile, args.pages, seed, args.paper,
+                   load_form(args.form or DEFAULT_FORM))
+    print(f"wrote {len(sim.rows)} simulated pages ({args.profile}, seed {seed}) to {args.out_dir}:")
+    for name in sim.files:
+        print(f"  {name}")
+    print("  truth.csv (the true value of every mark, and what a reader must flag)")
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -231,6 +249,27 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--db", type=Path, metavar="FILE", help="results database (default: beside the CSV)")
     watch.add_argument("-q", "--quiet", action="store_true")
     watch.set_defaults(run=_cmd_watch)
+
+    simulate = commands.add_parser(
+        "simulate", help="write filled, printed and scanned sheets with known truth",
+        description="Fill in sheets with simulated pen marks, print and scan them as a real "
+                    "clinic would, and write the scans with truth.csv: the true value of every "
+                    "mark and what a reader must flag. Try the whole pipeline before you own a scanner.",
+        epilog="profiles: office (300 dpi PDF), fit-to-page (printed at 94-97 %), fax (G4 TIFF), "
+               "low-res (150 dpi), phone (JPEG photos), messy (holes, staple, fold, coffee), "
+               "mixed (a bit of each)\n\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    simulate.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder to write into")
+    simulate.add_argument("--pages", type=_positive_int, default=12, metavar="N",
+                          help="pages to simulate (default 12; mixed adds 2 fax pages and 2 photos)")
+    simulate.add_argument("--seed", type=int, default=None,
+                          help="same seed, same files (default: a new seed, printed)")
+    simulate.add_argument("--profile", choices=SIMULATE_PROFILES, default="mixed", metavar="NAME",
+                          help=f"how sheets are printed and scanned: {', '.join(SIMULATE_PROFILES)} "
+                               "(default mixed)")
+    simulate.add_argument("--paper", choices=("a4", "letter"), default="a4", help="paper size (default a4)")
+    _add_form_option(simulate)
+    simulate.set_defaults(run=_cmd_simulate)
     return parser
 
 
