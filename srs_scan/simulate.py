@@ -442,7 +442,10 @@ def _plan_item(spec: FormSpec, item, paper: str, print_m: np.ndarray, case: str,
 
     if case == "clean":
         kind = rng.choices(MARK_KINDS, MARK_WEIGHTS)[0]
-        mark = draw_mark(kind, x_at(_true_value(rng)), y, ink, rng, p)
+        v = _true_value(rng)
+        if not 0.0 <= v <= 10.0 and kind in ("dot", "circle"):
+            kind = "tick"   # past an end a dot or circle would not reach the line at all
+        mark = draw_mark(kind, x_at(v), y, ink, rng, p)
         assert mark.true_x_mm is not None
         return [mark], ItemTruth(item.id, round(value_cm(mark.true_x_mm, xl, xr), 2))
     if case == "no_mark":
@@ -1054,63 +1057,78 @@ def _scanned_pages(spec: FormSpec, plans: Sequence[PagePlan], paper: str, p: Par
     return out
 
 
-def _write_profile_files(out_dir: Path, stem: str, plans: list[PagePlan], spec: FormSpec, paper: str,
-                         p: Params) -> list[TruthRow]:
+def truth_rows(stem: str, plans: Sequence[PagePlan]) -> list[TruthRow]:
+    """Which file and page each plan becomes: one PDF or TIFF per set, or one JPEG per photo."""
+    output = PROFILES[plans[0].profile].output
+    if output in ("pdf", "tiff"):
+        name = f"{stem}.{'pdf' if output == 'pdf' else 'tif'}"
+        return [TruthRow(name, i, pl) for i, pl in enumerate(plans, start=1)]
+    digits = len(str(len(plans)))
+    return [TruthRow(f"{stem}_{i:0{digits}d}.jpg", 1, pl) for i, pl in enumerate(plans, start=1)]
+
+
+def _write_files(out_dir: Path, rows: list[TruthRow], spec: FormSpec, paper: str, p: Params) -> None:
     from srs_scan.fileio import write_atomic
 
-    output = PROFILES[plans[0].profile].output
-    if output == "tiff":   # one resolution per fax
-        plans = [replace(pl, scan=replace(pl.scan, dpi=plans[0].scan.dpi)) for pl in plans]
+    plans = [r.plan for r in rows]
     images = _scanned_pages(spec, plans, paper, p)
+    output = PROFILES[plans[0].profile].output
     if output == "pdf":
-        name = f"{stem}.pdf"
-        write_atomic(out_dir / name, pdf_of_jpegs([
+        write_atomic(out_dir / rows[0].file, pdf_of_jpegs([
             (_jpeg(img, pl.scan.jpeg_quality, pl.scan.dpi), img.shape[1], img.shape[0], img.ndim == 3,
              pl.scan.dpi) for img, pl in zip(images, plans)]))
-        return [TruthRow(name, i + 1, pl) for i, pl in enumerate(plans)]
-    if output == "tiff":
-        name = f"{stem}.tif"
-        write_atomic(out_dir / name, tiff_g4(images, [pl.scan.dpi for pl in plans]))
-        return [TruthRow(name, i + 1, pl) for i, pl in enumerate(plans)]
-    rows = []
-    digits = len(str(len(plans)))
-    for i, (img, pl) in enumerate(zip(images, plans), start=1):
-        name = f"{stem}_{i:0{digits}d}.jpg"
-        write_atomic(out_dir / name, phone_jpeg(img, pl.scan.jpeg_quality, pl.scan.exif_rotated))
-        rows.append(TruthRow(name, 1, pl))
-    return rows
+    elif output == "tiff":
+        write_atomic(out_dir / rows[0].file, tiff_g4(images, [pl.scan.dpi for pl in plans]))
+    else:
+        for img, row in zip(images, rows):
+            write_atomic(out_dir / row.file,
+                         phone_jpeg(img, row.plan.scan.jpeg_quality, row.plan.scan.exif_rotated))
 
 
 MIXED_BATCH = ("office", "fit-to-page", "messy", "low-res")
 
 
-def simulate(out_dir: Path | str, profile: str = "office", pages: int = 12, seed: int = 0,
-             paper: str = "a4", spec: FormSpec | None = None, p: Params = Params()) -> Simulation:
-    """Write scanned files and truth.csv for `pages` simulated pages into out_dir.
+def plan_simulation(profile: str, pages: int, seed: int, paper: str = "a4",
+                    spec: FormSpec | None = None, p: Params = Params()) -> list[list[TruthRow]]:
+    """Every page of a run, planned and named, one list per output set; nothing drawn.
 
-    `mixed` writes batch.pdf (`pages` pages drawn from the office, fit-to-page,
+    The truth depends on this alone, so it can be checked without rendering a pixel.
+    `mixed` plans batch.pdf (`pages` pages drawn from the office, fit-to-page,
     messy and low-res profiles), fax.tif (2 pages) and phone_1.jpg, phone_2.jpg.
     """
-    from srs_scan.fileio import write_atomic
     from srs_scan.spec import load_form
 
     if profile not in PROFILE_NAMES:
         raise ValueError(f"unknown profile {profile!r}; choose from {', '.join(PROFILE_NAMES)}")
     spec = spec or load_form()
     rng = random.Random(seed)
-    out = Path(out_dir)
-    rows: list[TruthRow] = []
     if profile == MIXED:
         looks = [MIXED_BATCH[i % len(MIXED_BATCH)] for i in range(pages)]
         rng.shuffle(looks)
-        plans = plan_pages(spec, "office", pages, rng, paper, p, looks)
-        rows += _write_profile_files(out, "batch", plans, spec, paper, p)
-        rows += _write_profile_files(out, "fax", plan_pages(spec, "fax", 2, rng, paper, p), spec, paper, p)
-        rows += _write_profile_files(out, "phone", plan_pages(spec, "phone", 2, rng, paper, p),
-                                     spec, paper, p)
+        sets = [("batch", plan_pages(spec, "office", pages, rng, paper, p, looks)),
+                ("fax", plan_pages(spec, "fax", 2, rng, paper, p)),
+                ("phone", plan_pages(spec, "phone", 2, rng, paper, p))]
     else:
-        rows += _write_profile_files(out, profile, plan_pages(spec, profile, pages, rng, paper, p),
-                                     spec, paper, p)
-    write_atomic(out / "truth.csv", truth_csv(rows, spec).encode("utf-8"))
-    return Simulation(tuple(dict.fromkeys(r.file for r in rows)), tuple(rows))
+        sets = [(profile, plan_pages(spec, profile, pages, rng, paper, p))]
+    out = []
+    for stem, plans in sets:
+        if PROFILES[plans[0].profile].output == "tiff":   # a fax keeps one resolution throughout
+            plans = [replace(pl, scan=replace(pl.scan, dpi=plans[0].scan.dpi)) for pl in plans]
+        out.append(truth_rows(stem, plans))
+    return out
 
+
+def simulate(out_dir: Path | str, profile: str = "office", pages: int = 12, seed: int = 0,
+             paper: str = "a4", spec: FormSpec | None = None, p: Params = Params()) -> Simulation:
+    """Write scanned files and truth.csv for simulated pages into out_dir (see `plan_simulation`)."""
+    from srs_scan.fileio import write_atomic
+    from srs_scan.spec import load_form
+
+    spec = spec or load_form()
+    out = Path(out_dir)
+    sets = plan_simulation(profile, pages, seed, paper, spec, p)
+    for rows in sets:
+        _write_files(out, rows, spec, paper, p)
+    all_rows = [row for rows in sets for row in rows]
+    write_atomic(out / "truth.csv", truth_csv(all_rows, spec).encode("utf-8"))
+    return Simulation(tuple(dict.fromkeys(r.file for r in all_rows)), tuple(all_rows))

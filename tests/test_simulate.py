@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import sys
 
 import cv2
 import numpy as np
@@ -290,3 +291,45 @@ def test_cli_simulate_writes_files_and_truth(tmp_path, capsys):
     assert (tmp_path / "low-res.pdf").exists() and (tmp_path / "truth.csv").exists()
     assert "seed 4" in capsys.readouterr().out
     assert main(["simulate", str(tmp_path), "--profile", "nope"]) == 2
+
+
+def test_benchmark_scores_a_perfect_reader_and_catches_a_silent_error(spec, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.py"
+    module_spec = importlib.util.spec_from_file_location("accuracy", path)
+    bench = importlib.util.module_from_spec(module_spec)
+    monkeypatch.setitem(sys.modules, "accuracy", bench)   # dataclasses look their module up
+    module_spec.loader.exec_module(bench)
+
+    plans = plan_pages(spec, "office", 12, random.Random(3))
+    text = truth_csv([TruthRow("office.pdf", i, pl) for i, pl in enumerate(plans, start=1)], spec)
+    truth = list(csv.DictReader(io.StringIO(text)))
+    perfect = bench.score("office", truth, [dict(r) for r in truth], spec.item_ids, 1.0)
+    assert perfect.silent_errors == 0 and max(perfect.errors_mm) == 0.0
+    assert perfect.clean_read == perfect.clean_items > 0
+    assert perfect.must_flag_items_flagged == perfect.must_flag_items > 0
+    assert perfect.must_flag_pages_flagged == perfect.must_flag_pages > 0
+
+    wrong = [dict(r) for r in truth]
+    clean = next(r for r in wrong if r["status"] == "ok")
+    v = float(clean["relationship"])
+    clean["relationship"] = f"{v + 0.3 if v <= 9.7 else v - 0.3:.2f}"   # 3 mm off, no flag
+    foreign = next(r for r in wrong if r["status"] == "not_a_form")
+    foreign.update(status="ok", flags="", goals="5.00")
+    scored = bench.score("office", truth, wrong, spec.item_ids, 1.0)
+    assert scored.silent_errors == 2
+    assert scored.must_flag_pages_flagged == perfect.must_flag_pages - 1
+
+
+def test_committed_samples_truth_is_what_the_simulator_plans_for_seed_2026(spec):
+    from pathlib import Path
+
+    from srs_scan.simulate import plan_simulation
+
+    committed = Path(__file__).resolve().parents[1] / "samples" / "truth.csv"
+    if not committed.exists():
+        pytest.skip("samples/ not present")
+    rows = [row for rows in plan_simulation("mixed", 12, 2026, spec=spec) for row in rows]
+    assert truth_csv(rows, spec) == committed.read_text(encoding="utf-8")
