@@ -73,6 +73,14 @@ class Params:
     stop_max_shift_mm: float = 1.2
     """A detected end-stop further than this from where expected is not trusted (registration on
     a flat scan is good to ~0.2 mm; a curled phone photo can be off by ~1 mm)."""
+    stop_prior_mm: float = 0.4
+    """Spread (1 sigma) of where an end-stop is found around where the homography puts it. On
+    simulated office, fax, messy and phone scans the stops sit within 0.1 mm of that; a curled
+    photo may be ~1 mm off, which is still found when nothing else near it looks like a stop."""
+    stop_rows_percentile: float = 60.0
+    """A column is part of the printed stop when this percentile of its darkness over the stop's
+    rows is ink, i.e. ink covers at least 40 % of them: a 1-bit fax prints the stop as a stair
+    whose steps each cover about half; a pen stroke beside the stop seldom runs that far."""
     stop_clear_mm: float = 0.6
     """Half-width of the strip removed around a detected end-stop before looking for marks."""
 
@@ -89,6 +97,11 @@ class Params:
     """A blob lying wholly within the printed line's rows and smaller than this is a piece of the
     line itself (the steps of a skewed 1-bit fax line), not a mark: the smallest pen dot
     (0.9 mm across) covers ~0.6 mm2."""
+    line_piece_height_mm: float = 0.7
+    """A blob lying wholly within the printed line's rows and flatter than this is a piece of the
+    line, whatever its length: a 1-bit fax breaks a line whose grey is near its threshold into
+    dashes 1-2 mm long and ~0.4 mm tall. A pen dot is >= 0.9 mm across, and a stroke crossing
+    the line reaches well outside its rows."""
     touch_mm: float = 0.9
     """A mark whose ink comes this close to the line centre touches it: the printed line's rows
     (`line_rows_mm`) are cleared of all ink, so a crossing stroke resumes just outside them.
@@ -269,7 +282,12 @@ def find_stop(strip: Strip, line: LineFit, x_expected_mm: float, spec: FormSpec,
     stop_like = np.where(beyond < 0.3 * np.maximum(prof, 1e-3), prof, 0.0)
     if stop_like.size == 0 or stop_like.max() < params.ink_threshold:
         return x_expected_mm, False
-    i = int(np.argmax(stop_like))
+    # A pen mark beside the stop can look as stop-like as the stop (a bent tick's middle is dark
+    # and has clear paper above and below it): among stop-like columns prefer the one nearest
+    # where the homography puts the stop, which is where the stop almost always is.
+    dx_mm = (np.arange(lo, hi + 1) - c_exp) / s
+    prior = np.exp(-0.5 * (dx_mm / params.stop_prior_mm) ** 2)
+    i = int(np.argmax(np.where(stop_like >= params.ink_threshold, stop_like * prior, 0.0)))
     r = int(round(0.4 * s))
     a, b = max(0, i - r), min(len(prof), i + r + 1)
     wts = np.clip(prof[a:b] - params.ink_threshold / 2, 0, None)
@@ -309,11 +327,18 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
     # over the stop survives only above and below it, and still touches the line.
     dist = np.abs(dy)
     stop_reach = (spec_half_stop + 0.4) * s
+    # Only the stop's own columns are cleared, found from the detected stop outwards for as long
+    # as most of the stop's rows are ink: a circle or an X drawn over or beside the stop keeps
+    # the rest of its ink, so its centre is not pulled aside. (A vertical opening would miss a
+    # 1-bit fax's stop, printed as a jagged stair that no single column runs all of.)
+    zones = []
     for x in stops_mm:
         c = strip.col(x)
         a, b = int(max(0, c - params.stop_clear_mm * s)), int(min(w, c + params.stop_clear_mm * s + 1))
-        clear = dist[:, a:b] <= stop_reach
-        pen[:, a:b][clear] = 0.0
+        zones.append((a, b))
+        ca, cb = _stop_columns(d, dist, a, b, int(round(c)), spec_half_stop * s, params)
+        clear = dist[:, ca:cb] <= stop_reach
+        pen[:, ca:cb][clear] = 0.0
         dist[:, a:b] = np.maximum(0.0, dist[:, a:b] - stop_reach)
     mask = (pen > params.ink_threshold).astype(np.uint8)
     bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(params.bridge_mm * s) | 1)))
@@ -328,9 +353,13 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
         if area < params.min_mark_area_mm2:
             continue
         sub_dy = dy[y:y + bh, x:x + bw]
-        if area < params.line_speck_area_mm2 and np.abs(sub_dy[ink]).max() <= (
-                params.line_rows_mm + 0.3) * s:
+        in_line_rows = np.abs(sub_dy[ink]).max() <= (params.line_rows_mm + 0.3) * s
+        if in_line_rows and (area < params.line_speck_area_mm2
+                             or bh < params.line_piece_height_mm * s):
             continue
+        if any(a <= x and x + bw <= b for a, b in zones) and (
+                np.abs(sub_dy[ink]).max() <= stop_reach):
+            continue  # what is left of a stop the opening missed (a jagged 1-bit stop)
         sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
         blobs.append(Blob(
             x_mm=strip.x_mm(x + _crossing_col(sub_pen, sub_dy, s, params)),
@@ -344,6 +373,24 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             cols=(int(x), int(x + bw)),
         ))
     return blobs
+
+
+def _stop_columns(d: np.ndarray, dist: np.ndarray, a: int, b: int, c: int, half_px: float,
+                  params: Params) -> tuple[int, int]:
+    """The columns [ca, cb) of the printed stop near column c, within the zone [a, b)."""
+    rows = (dist[:, a:b] >= 0.3 * half_px) & (dist[:, a:b] <= half_px)
+    prof = np.array([np.percentile(d[rows[:, j], a + j], params.stop_rows_percentile)
+                     if rows[:, j].any() else 0.0 for j in range(b - a)])
+    is_stop = prof >= params.ink_threshold
+    j = int(np.clip(c - a, 0, b - a - 1))
+    if not is_stop[j]:
+        return c, c  # nothing stop-like where it was found: clear nothing
+    lo, hi = j, j
+    while lo > 0 and is_stop[lo - 1]:
+        lo -= 1
+    while hi < b - a - 1 and is_stop[hi + 1]:
+        hi += 1
+    return a + lo, a + hi + 1
 
 
 def _crossing_col(pen: np.ndarray, dy: np.ndarray, s: float, params: Params) -> float:
