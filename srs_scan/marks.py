@@ -73,6 +73,14 @@ class Params:
     stop_max_shift_mm: float = 1.2
     """A detected end-stop further than this from where expected is not trusted (registration on
     a flat scan is good to ~0.2 mm; a curled phone photo can be off by ~1 mm)."""
+    stop_prior_mm: float = 0.4
+    """Spread (1 sigma) of where an end-stop is found around where the homography puts it. On
+    simulated office, fax, messy and phone scans the stops sit within 0.1 mm of that; a curled
+    photo may be ~1 mm off, which is still found when nothing else near it looks like a stop."""
+    stop_rows_percentile: float = 60.0
+    """A column is part of the printed stop when this percentile of its darkness over the stop's
+    rows is ink, i.e. ink covers at least 40 % of them: a 1-bit fax prints the stop as a stair
+    whose steps each cover about half; a pen stroke beside the stop seldom runs that far."""
     stop_clear_mm: float = 0.6
     """Half-width of the strip removed around a detected end-stop before looking for marks."""
 
@@ -89,6 +97,11 @@ class Params:
     """A blob lying wholly within the printed line's rows and smaller than this is a piece of the
     line itself (the steps of a skewed 1-bit fax line), not a mark: the smallest pen dot
     (0.9 mm across) covers ~0.6 mm2."""
+    line_piece_height_mm: float = 0.7
+    """A blob lying wholly within the printed line's rows and flatter than this is a piece of the
+    line, whatever its length: a 1-bit fax breaks a line whose grey is near its threshold into
+    dashes 1-2 mm long and ~0.4 mm tall. A pen dot is >= 0.9 mm across, and a stroke crossing
+    the line reaches well outside its rows."""
     touch_mm: float = 0.9
     """A mark whose ink comes this close to the line centre touches it: the printed line's rows
     (`line_rows_mm`) are cleared of all ink, so a crossing stroke resumes just outside them.
@@ -260,16 +273,26 @@ def find_stop(strip: Strip, line: LineFit, x_expected_mm: float, spec: FormSpec,
     hi = int(min(w - 1, c_exp + params.stop_search_mm * s))
     r_line = float(line.row_at(c_exp))
     inner = [int(r_line + sign * k * s) for sign in (-1, 1) for k in np.arange(0.5, half - 0.3, 1 / s)]
-    outer = [int(r_line + sign * k * s) for sign in (-1, 1)
-             for k in np.arange(half + 0.6, params.strip_half_height_mm - 0.2, 1 / s)]
     inner = [r for r in inner if 0 <= r < h]
-    outer = [r for r in outer if 0 <= r < h]
     prof = d[inner, lo:hi + 1].mean(axis=0)
-    beyond = d[outer, lo:hi + 1].mean(axis=0)
+    # Clear paper beyond the stop's tips on at least one side: a mark drawn over the stop often
+    # runs on past one tip, seldom past both exactly in the stop's column.
+    beyond = np.full(prof.shape, np.inf)
+    for sign in (-1, 1):
+        outer = [int(r_line + sign * k * s)
+                 for k in np.arange(half + 0.6, params.strip_half_height_mm - 0.2, 1 / s)]
+        outer = [r for r in outer if 0 <= r < h]
+        if outer:
+            beyond = np.minimum(beyond, d[outer, lo:hi + 1].mean(axis=0))
     stop_like = np.where(beyond < 0.3 * np.maximum(prof, 1e-3), prof, 0.0)
     if stop_like.size == 0 or stop_like.max() < params.ink_threshold:
         return x_expected_mm, False
-    i = int(np.argmax(stop_like))
+    # A pen mark beside the stop can look as stop-like as the stop (a bent tick's middle is dark
+    # and has clear paper above and below it): among stop-like columns prefer the one nearest
+    # where the homography puts the stop, which is where the stop almost always is.
+    dx_mm = (np.arange(lo, hi + 1) - c_exp) / s
+    prior = np.exp(-0.5 * (dx_mm / params.stop_prior_mm) ** 2)
+    i = int(np.argmax(np.where(stop_like >= params.ink_threshold, stop_like * prior, 0.0)))
     r = int(round(0.4 * s))
     a, b = max(0, i - r), min(len(prof), i + r + 1)
     wts = np.clip(prof[a:b] - params.ink_threshold / 2, 0, None)
@@ -295,10 +318,22 @@ class Blob:
     passes: int          # most separate ink runs along one row, away from the line
     touches_edge: bool   # reaches the top or bottom of the strip
     cols: tuple[int, int]
+    label: int = 0       # its pixels in `PenInk.labels`
+
+
+@dataclass(frozen=True)
+class PenInk:
+    """The pen ink of one strip: what `find_blobs` measured its blobs on."""
+
+    pen: np.ndarray       # float32 darkness of pen ink, 0 where not ink of a kept blob
+    labels: np.ndarray    # int32 blob label per pixel
+    dy: np.ndarray        # float32 rows from the printed line
+    cleared: np.ndarray   # bool, where a printed end-stop was cleared away (ink unknown)
 
 
 def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
-               stops_mm: tuple[float, float], spec_half_stop: float, params: Params) -> list[Blob]:
+               stops_mm: tuple[float, float], spec_half_stop: float, params: Params
+               ) -> tuple[list[Blob], PenInk]:
     d, s = strip.darkness, strip.px_per_mm
     h, w = d.shape
     pen = np.clip(d - line_only, 0, 1)
@@ -309,11 +344,20 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
     # over the stop survives only above and below it, and still touches the line.
     dist = np.abs(dy)
     stop_reach = (spec_half_stop + 0.4) * s
+    # Only the stop's own columns are cleared, found from the detected stop outwards for as long
+    # as most of the stop's rows are ink: a circle or an X drawn over or beside the stop keeps
+    # the rest of its ink, so its centre is not pulled aside. (A vertical opening would miss a
+    # 1-bit fax's stop, printed as a jagged stair that no single column runs all of.)
+    zones = []
+    cleared = np.zeros((h, w), bool)
     for x in stops_mm:
         c = strip.col(x)
         a, b = int(max(0, c - params.stop_clear_mm * s)), int(min(w, c + params.stop_clear_mm * s + 1))
-        clear = dist[:, a:b] <= stop_reach
-        pen[:, a:b][clear] = 0.0
+        zones.append((a, b))
+        ca, cb = _stop_columns(d, dist, a, b, int(round(c)), spec_half_stop * s, params)
+        clear = dist[:, ca:cb] <= stop_reach
+        pen[:, ca:cb][clear] = 0.0
+        cleared[:, ca:cb] |= clear
         dist[:, a:b] = np.maximum(0.0, dist[:, a:b] - stop_reach)
     mask = (pen > params.ink_threshold).astype(np.uint8)
     bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(params.bridge_mm * s) | 1)))
@@ -328,9 +372,13 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
         if area < params.min_mark_area_mm2:
             continue
         sub_dy = dy[y:y + bh, x:x + bw]
-        if area < params.line_speck_area_mm2 and np.abs(sub_dy[ink]).max() <= (
-                params.line_rows_mm + 0.3) * s:
+        in_line_rows = np.abs(sub_dy[ink]).max() <= (params.line_rows_mm + 0.3) * s
+        if in_line_rows and (area < params.line_speck_area_mm2
+                             or bh < params.line_piece_height_mm * s):
             continue
+        if any(a <= x and x + bw <= b for a, b in zones) and (
+                np.abs(sub_dy[ink]).max() <= stop_reach):
+            continue  # what is left of a stop the opening missed (a jagged 1-bit stop)
         sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
         blobs.append(Blob(
             x_mm=strip.x_mm(x + _crossing_col(sub_pen, sub_dy, s, params)),
@@ -342,11 +390,52 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             passes=_passes(ink, sub_dy, s),
             touches_edge=y <= 0 or y + bh >= h,
             cols=(int(x), int(x + bw)),
+            label=k,
         ))
-    return blobs
+    ink_only = np.where(mask > 0, pen, 0.0).astype(np.float32)
+    return blobs, PenInk(ink_only, labels, dy, cleared)
 
 
-def _crossing_col(pen: np.ndarray, dy: np.ndarray, s: float, params: Params) -> float:
+def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> float:
+    """Where a mark made of one or more blobs meets the line, fitted on all of its ink at once.
+
+    Pieces of one mark (cut by the line's or a stop's removal) are fitted together, not
+    averaged, so a small piece does not count less than its share of the crossing.
+    """
+    s = strip.px_per_mm
+    x0 = min(b.cols[0] for b in group)
+    x1 = max(b.cols[1] for b in group)
+    labels = ink.labels[:, x0:x1]
+    mine = np.isin(labels, [b.label for b in group])
+    rows = np.nonzero(mine.any(axis=1))[0]
+    y0, y1 = int(rows.min()), int(rows.max()) + 1
+    pen = np.where(mine[y0:y1], ink.pen[y0:y1, x0:x1], 0.0)
+    dy = ink.dy[y0:y1, x0:x1]
+    # (Leaving out the rows where the mark overlaps a cleared stop helps a circle but throws an X
+    # off: far from the line only one of its arms may remain. Not done; see the notes.)
+    return strip.x_mm(x0 + _crossing_col(pen, dy, s, params))
+
+
+def _stop_columns(d: np.ndarray, dist: np.ndarray, a: int, b: int, c: int, half_px: float,
+                  params: Params) -> tuple[int, int]:
+    """The columns [ca, cb) of the printed stop near column c, within the zone [a, b)."""
+    rows = (dist[:, a:b] >= 0.3 * half_px) & (dist[:, a:b] <= half_px)
+    prof = np.array([np.percentile(d[rows[:, j], a + j], params.stop_rows_percentile)
+                     if rows[:, j].any() else 0.0 for j in range(b - a)])
+    is_stop = prof >= params.ink_threshold
+    j = int(np.clip(c - a, 0, b - a - 1))
+    if not is_stop[j]:
+        return c, c  # nothing stop-like where it was found: clear nothing
+    lo, hi = j, j
+    while lo > 0 and is_stop[lo - 1]:
+        lo -= 1
+    while hi < b - a - 1 and is_stop[hi + 1]:
+        hi += 1
+    return a + lo, a + hi + 1
+
+
+def _crossing_col(pen: np.ndarray, dy: np.ndarray, s: float, params: Params,
+                  skip_rows: np.ndarray | None = None) -> float:
     """Column where the ink meets the line: per-row ink centroids near the line, fitted x(dy).
 
     A tick or slanted stroke gives its crossing; an X or a circle is symmetric about its centre,
@@ -355,7 +444,10 @@ def _crossing_col(pen: np.ndarray, dy: np.ndarray, s: float, params: Params) -> 
     cols = np.arange(pen.shape[1], dtype=np.float64)
     row_w = pen.sum(axis=1)
     row_dy = np.median(dy, axis=1)
-    near = (np.abs(row_dy) <= params.fit_rows_mm * s) & (row_w > 0)
+    known = np.ones(len(row_w), bool) if skip_rows is None else ~skip_rows
+    near = (np.abs(row_dy) <= params.fit_rows_mm * s) & (row_w > 0) & known
+    if near.sum() < 3:
+        near = (row_w > 0) & known
     if near.sum() < 3:
         near = row_w > 0
     if near.sum() == 0:
@@ -432,7 +524,7 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     right, _ = find_stop(strip, line, xr, spec, params)
     stops = (left, right)
     line_only = line_image(strip, line, stops, params)
-    blobs = find_blobs(strip, line, line_only, stops, spec.stop_height_mm / 2, params)
+    blobs, ink = find_blobs(strip, line, line_only, stops, spec.stop_height_mm / 2, params)
     s = strip.px_per_mm
     band = spec.clear_band_mm
 
@@ -448,8 +540,7 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     ref = max(line.darkness, 1e-3)
     found: list[tuple[Candidate, float]] = []  # with the mark's absolute darkness
     for group in _merge(on_line, params.merge_gap_mm * s):
-        area = sum(b.area_mm2 for b in group)
-        x_mm = sum(b.x_mm * b.area_mm2 for b in group) / area  # pieces of one mark: ink-weighted
+        x_mm = group_x_mm(strip, ink, group, params)
         found.append((_candidate(max(group, key=lambda b: b.area_mm2), x_mm, True, stops, ref,
                                  params), max(b.darkness for b in group)))
     for b in off_line:

@@ -150,3 +150,32 @@ def test_params_document_every_threshold():
         # each field is followed by its docstring: unit and reason
         after = source.split(f"    {f.name}:", 1)[1].split("\n", 2)[1]
         assert after.strip().startswith('"""'), f.name
+
+
+def test_a_bent_tick_beside_an_end_stop_is_not_taken_for_the_stop():
+    # regression: a tick ~1 mm inside the right stop, bowed so its middle has clear paper above
+    # and below, was found as the stop (stop 1 mm short, value 10.0 instead of 9.89).
+    image = blank_page()
+    d = Drawer(image)
+    x, y = d.x_of(9.89), d.line_y(3)
+    pen = Pen(BLUE, 0.6)
+    d.stroke(x - 0.5, y - 4.5, x, y, pen)   # a bow: top and bottom lean left of the middle
+    d.stroke(x, y, x - 0.5, y + 4.5, pen)
+    item = read_all(distort(image, jpeg=85))[3]
+    assert item.flags == (), item
+    assert abs(item.line_ends_x_mm[1] - SPEC.line_end_x_mm) < 0.2, item
+    assert abs(item.value_cm - 9.89) < 0.05, item
+
+
+def test_pieces_of_a_broken_printed_line_are_not_marks():
+    # regression: a 1-bit fax breaks the line into flat dashes; one over 0.45 mm2 read as a mark
+    # on an empty line. Here part of the line is erased, then redrawn as the fax leaves it:
+    # 1.2 mm dashes, 0.4 mm thick, 1 mm apart.
+    image = blank_page()
+    d = Drawer(image)
+    y = d.line_y(0)
+    d.stroke(60.0, y, 120.0, y, Pen((255, 255, 255), 0.8))
+    for x0 in np.arange(60.0, 120.0, 2.2):
+        d.stroke(x0 + 0.2, y, x0 + 1.2, y, Pen(BLACK, 0.4))
+    item = read_all(distort(image, jpeg=85))[0]
+    assert item.flags == ("no_mark",), item
