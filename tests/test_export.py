@@ -77,3 +77,17 @@ def test_files_written_whole(tmp_path):
     assert data["pages"][0]["items"][0]["candidates"][0]["kind"] == "tick"
     assert data["pages"][1]["status"] == Status.OK.value
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv", "r.json"]  # no temp files left
+
+
+def test_another_forms_columns_come_from_its_item_ids(tmp_path):
+    from srs_scan.spec import DEFAULT_FORM, load_form_library
+
+    text = DEFAULT_FORM.read_text().replace('id = "srs"', 'id = "ors"')
+    for old, new in (("relationship", "individually"), ("goals", "interpersonally"),
+                     ("approach", "socially")):
+        text = text.replace(f'id = "{old}"', f'id = "{new}"')
+    (tmp_path / "ors.toml").write_text(text)
+    forms = load_form_library([tmp_path])
+    header = csv_text([], forms).splitlines()[0]
+    assert header == ("file,page,form,sheet_id,client_code,session,date,individually,"
+                      "interpersonally,socially,overall,total,status,flags")
