@@ -437,8 +437,19 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
     y0, y1 = int(rows.min()), int(rows.max()) + 1
     pen = np.where(mine[y0:y1], ink.pen[y0:y1, x0:x1], 0.0)
     dy = ink.dy[y0:y1, x0:x1]
-    # (Leaving out the rows where the mark overlaps a cleared stop helps a circle but throws an X
-    # off: far from the line only one of its arms may remain. Not done; see the notes.)
+    # A ring drawn round the value with one side on an end-stop loses that side where the stop
+    # is cleared, and the other side alone pulls the fit by its radius. A ring is still closed
+    # with the cleared box filled in; it is then fitted on its rows that kept both sides (the
+    # rest of the ring is symmetric about its centre). Only for rings: an X far from the line
+    # may keep one arm only.
+    pad = 2  # px: a stop cleared right up to the ring's side leaves no cleared pixel inside it
+    cleared = ink.cleared[y0:y1, max(0, x0 - pad):x1 + pad]
+    if cleared.any() and _has_hole(
+            np.isin(ink.labels[y0:y1, max(0, x0 - pad):x1 + pad], [b.label for b in group])
+            | cleared, s):
+        skip = cleared.any(axis=1)
+        if (~skip & (pen.sum(axis=1) > 0)).sum() >= 3:
+            return strip.x_mm(x0 + _crossing_col(pen, dy, s, params, skip_rows=skip))
     return strip.x_mm(x0 + _crossing_col(pen, dy, s, params))
 
 

@@ -205,3 +205,14 @@ def test_an_off_line_tick_running_out_of_the_strip_is_off_line():
     d.stroke(x, y + 2.0, x + 0.8, y + 9.0, Pen(BLUE, 0.5))
     item = read_all(distort(image, jpeg=85))[0]
     assert item.flags == (OFF_LINE,), item
+
+
+@pytest.mark.parametrize("value", [9.8, 0.2])
+def test_a_circle_with_its_side_on_an_end_stop_reads_its_centre(value):
+    # regression (office seed 12 p23): clearing the stop took the ring's side with it and the
+    # other side alone pulled the value 1.8 mm towards the middle of the line.
+    image = blank_page()
+    d = Drawer(image)
+    d.circle(2, value, Pen(BLACK, 0.6), r=2.5)
+    item = read_all(distort(image, jpeg=85))[2]
+    assert item.flags == () and item.value_cm == pytest.approx(value, abs=0.03), item
