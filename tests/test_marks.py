@@ -216,3 +216,4 @@ def test_a_circle_with_its_side_on_an_end_stop_reads_its_centre(value):
     d.circle(2, value, Pen(BLACK, 0.6), r=2.5)
     item = read_all(distort(image, jpeg=85))[2]
     assert item.flags == () and item.value_cm == pytest.approx(value, abs=0.03), item
+
