@@ -110,6 +110,12 @@ class Params:
     """Where a mark meets the line is fitted on its ink within this distance of the line."""
     merge_gap_mm: float = 1.2
     """Marks on the line closer than this are pieces of one mark (a broken stroke)."""
+    stain_darkness: float = 0.25
+    """Ink whose darkest part (90th percentile, where it meets the line) is lighter than this is
+    as likely the paper's handling as a pen: a fold crease, a coffee ring, or the two
+    overlapping (simulated ones reach 0.21; the lightest pencil mark reads ~0.40). It never
+    counts beside a real mark (no multiple_marks, off_line or crossed_out from a stain); on a
+    line with nothing else it is shown as a faint candidate and the item flagged no_mark+faint."""
     faint_darkness: float = 0.30
     """A mark whose darkest ink (90th percentile) is lighter than this is too faint to trust."""
     scribble_fill: float = 0.75
@@ -123,6 +129,10 @@ class Params:
     """A blob crossing the whole strip that is lighter than this is a fold crease, not ink."""
     crease_span: float = 0.9
     """... where 'whole strip' means this fraction of its height."""
+    off_line_max_gap_mm: float = 4.5
+    """Ink this near the line that does not touch it is an off-line mark even when it runs out of
+    the strip (an off-line tick drawn 1.6-3.5 mm from the line may be 6 mm long); other writing
+    coming in from outside the band (a comment under the prompt) stays >= 5.5 mm away."""
     off_line_min_area_mm2: float = 0.3
     """An ink blob in the band that does not touch the line must be this big to be an off-line
     mark rather than a speck."""
@@ -379,13 +389,16 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
         if any(a <= x and x + bw <= b for a, b in zones) and (
                 np.abs(sub_dy[ink]).max() <= stop_reach):
             continue  # what is left of a stop the opening missed (a jagged 1-bit stop)
+        if _stop_remnant_and_line_piece(ink, sub_dy, x, zones, stop_reach, s, params):
+            continue
+        darkness = _darkness(d[y:y + bh, x:x + bw], ink, np.abs(sub_dy), s, params)
         sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
         blobs.append(Blob(
             x_mm=strip.x_mm(x + _crossing_col(sub_pen, sub_dy, s, params)),
             gap_mm=float(dist[y:y + bh, x:x + bw][sub].min() / s),
             area_mm2=float(area), width_mm=bw / s, height_mm=bh / s,
             fill=float(ink.sum() / (bw * bh)),
-            darkness=float(np.percentile(d[y:y + bh, x:x + bw][ink], 90)),
+            darkness=darkness,
             has_hole=_has_hole(sub, s),
             passes=_passes(ink, sub_dy, s),
             touches_edge=y <= 0 or y + bh >= h,
@@ -394,6 +407,43 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
         ))
     ink_only = np.where(mask > 0, pen, 0.0).astype(np.float32)
     return blobs, PenInk(ink_only, labels, dy, cleared)
+
+
+def _stop_remnant_and_line_piece(ink: np.ndarray, dy: np.ndarray, x: int,
+                                 zones: list[tuple[int, int]], stop_reach: float, s: float,
+                                 params: Params) -> bool:
+    """A jagged 1-bit stop's remnant joined to a short piece of the line beside it (the line
+    broken by the fax next to the stop): within the stop's zone no taller than the stop, outside
+    it a flat piece within the line's rows. Seen as a 0.06 value on an empty fax line."""
+    cols = np.arange(ink.shape[1]) + x
+    in_zone = np.zeros(ink.shape[1], bool)
+    for a, b in zones:
+        in_zone |= (cols >= a) & (cols < b)
+    if not in_zone.any() or in_zone.all():
+        return False
+    inside, outside = ink[:, in_zone], ink[:, ~in_zone]
+    if not outside.any() or not inside.any():
+        return False
+    out_dy = np.abs(dy[:, ~in_zone][outside])
+    out_rows = np.nonzero(outside.any(axis=1))[0]
+    return bool(np.abs(dy[:, in_zone][inside]).max() <= stop_reach
+                and out_dy.max() <= (params.line_rows_mm + 0.3) * s
+                and out_rows.max() - out_rows.min() + 1 < params.line_piece_height_mm * s)
+
+
+def _darkness(d: np.ndarray, ink: np.ndarray, dist: np.ndarray, s: float, params: Params) -> float:
+    """90th percentile darkness of a blob's ink where it meets the line, else wherever it is.
+
+    Judged just beside the printed line's rows: on them the line's own darkness would lend a
+    crease crossing it the look of ink, and further out a crease may have run into a comment's
+    letters, which are real ink but not what meets the line.
+    """
+    off_rows = ink & (dist > params.line_rows_mm * s)
+    near = off_rows & (dist <= params.fit_rows_mm * s)
+    for where in (near, off_rows, ink):
+        if where.sum() >= 4:
+            return float(np.percentile(d[where], 90))
+    return float(np.percentile(d[ink], 90))
 
 
 def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> float:
@@ -411,8 +461,19 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
     y0, y1 = int(rows.min()), int(rows.max()) + 1
     pen = np.where(mine[y0:y1], ink.pen[y0:y1, x0:x1], 0.0)
     dy = ink.dy[y0:y1, x0:x1]
-    # (Leaving out the rows where the mark overlaps a cleared stop helps a circle but throws an X
-    # off: far from the line only one of its arms may remain. Not done; see the notes.)
+    # A ring drawn round the value with one side on an end-stop loses that side where the stop
+    # is cleared, and the other side alone pulls the fit by its radius. A ring is still closed
+    # with the cleared box filled in; it is then fitted on its rows that kept both sides (the
+    # rest of the ring is symmetric about its centre). Only for rings: an X far from the line
+    # may keep one arm only.
+    pad = 2  # px: a stop cleared right up to the ring's side leaves no cleared pixel inside it
+    cleared = ink.cleared[y0:y1, max(0, x0 - pad):x1 + pad]
+    if cleared.any() and _has_hole(
+            np.isin(ink.labels[y0:y1, max(0, x0 - pad):x1 + pad], [b.label for b in group])
+            | cleared, s):
+        skip = cleared.any(axis=1)
+        if (~skip & (pen.sum(axis=1) > 0)).sum() >= 3:
+            return strip.x_mm(x0 + _crossing_col(pen, dy, s, params, skip_rows=skip))
     return strip.x_mm(x0 + _crossing_col(pen, dy, s, params))
 
 
@@ -498,11 +559,17 @@ def _kind(b: Blob, params: Params) -> str:
     return "stroke"
 
 
-def _merge(blobs: list[Blob], gap_px: float) -> list[list[Blob]]:
-    """Group blobs whose column ranges overlap or nearly touch: pieces of one mark."""
+def _merge(blobs: list[Blob], gap_px: float, cleared_cols: np.ndarray) -> list[list[Blob]]:
+    """Group blobs whose column ranges overlap or nearly touch: pieces of one mark.
+
+    Columns where a printed end-stop was cleared away do not count towards the gap: a mark
+    drawn over the stop loses its middle there, and its halves are still one mark.
+    """
     groups: list[list[Blob]] = []
     for b in sorted(blobs, key=lambda b: b.cols[0]):
-        if groups and b.cols[0] - max(g.cols[1] for g in groups[-1]) <= gap_px:
+        end = max(g.cols[1] for g in groups[-1]) if groups else 0
+        gap = int((~cleared_cols[end:b.cols[0]]).sum()) if b.cols[0] > end else b.cols[0] - end
+        if groups and gap <= gap_px:
             groups[-1].append(b)
         else:
             groups.append([b])
@@ -528,25 +595,47 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     s = strip.px_per_mm
     band = spec.clear_band_mm
 
+    light = [b for b in blobs if b.darkness < params.stain_darkness]
+    blobs = [b for b in blobs if b.darkness >= params.stain_darkness]
     on_line = [b for b in blobs if b.gap_mm <= params.touch_mm]
     strip_h_mm = strip.darkness.shape[0] / s
     on_line = [b for b in on_line  # a fold crease crossing the band is long, thin and light
                if not (b.height_mm >= params.crease_span * strip_h_mm
                        and b.darkness < params.crease_max_darkness)]
-    off_line = [b for b in blobs if b.gap_mm > params.touch_mm and not b.touches_edge
-                and b.gap_mm < band - 0.5 and b.area_mm2 >= params.off_line_min_area_mm2
+    # Ink in the band that does not touch the line. Ink reaching the strip's edge may be other
+    # writing coming in from outside the band, unless it comes as near the line as a mark
+    # drawn just off it does.
+    off_line = [b for b in blobs if b.gap_mm > params.touch_mm
+                and (b.gap_mm <= params.off_line_max_gap_mm
+                     or (b.gap_mm < band - 0.5 and not b.touches_edge))
+                and b.area_mm2 >= params.off_line_min_area_mm2
                 and xl - spec.clear_margin_x_mm + 1 < b.x_mm < xr + spec.clear_margin_x_mm - 1]
 
     ref = max(line.darkness, 1e-3)
     found: list[tuple[Candidate, float]] = []  # with the mark's absolute darkness
-    for group in _merge(on_line, params.merge_gap_mm * s):
+    # Off-line ink beside a mark on the line is a piece of that mark (an X or circle drawn over
+    # an end-stop loses its middle where the stop is cleared): merged with it, fitted with it.
+    touching = {id(b) for b in on_line}
+    for group in _merge(on_line + off_line, params.merge_gap_mm * s, ink.cleared.any(axis=0)):
+        on = [b for b in group if id(b) in touching]
+        if not on:
+            for b in group:
+                found.append((_candidate(b, b.x_mm, False, stops, ref, params), b.darkness))
+            continue
         x_mm = group_x_mm(strip, ink, group, params)
-        found.append((_candidate(max(group, key=lambda b: b.area_mm2), x_mm, True, stops, ref,
-                                 params), max(b.darkness for b in group)))
-    for b in off_line:
-        found.append((_candidate(b, b.x_mm, False, stops, ref, params), b.darkness))
+        found.append((_candidate(max(on, key=lambda b: b.area_mm2), x_mm, True, stops, ref,
+                                 params), max(b.darkness for b in on)))
 
     flags = _item_flags(found, params)
+    if not found:
+        # Nothing but light ink touches the line: no mark to read, but show a person what is there.
+        faint = [b for b in light if b.gap_mm <= params.touch_mm]
+        for group in _merge(faint, params.merge_gap_mm * s, ink.cleared.any(axis=0)):
+            found.append((_candidate(max(group, key=lambda b: b.area_mm2),
+                                     group_x_mm(strip, ink, group, params), True, stops, ref,
+                                     params), max(b.darkness for b in group)))
+        if found:
+            flags = (NO_MARK, FAINT)
     candidates = tuple(c for c, _ in found)
     value = candidates[0].value_cm if not flags else None
     return ItemResult(item_id=item.id, value_cm=value, flags=flags, candidates=candidates,

@@ -116,7 +116,7 @@ def test_very_light_pencil_is_faint_but_normal_pencil_reads():
     d.tick(0, 3.0, Pen((205, 205, 205), 0.4))
     d.tick(1, 3.0, Pen(PENCIL, 0.4))
     items = read_all(distort(image, jpeg=85))
-    assert items[0].flags == (FAINT,) and items[0].value_cm is None
+    assert items[0].flags == (NO_MARK, FAINT) and items[0].value_cm is None
     assert items[0].candidates[0].value_cm == pytest.approx(3.0, abs=0.03)
     assert items[1].flags == () and items[1].value_cm == pytest.approx(3.0, abs=0.02)
 
@@ -179,3 +179,41 @@ def test_pieces_of_a_broken_printed_line_are_not_marks():
         d.stroke(x0 + 0.2, y, x0 + 1.2, y, Pen(BLACK, 0.4))
     item = read_all(distort(image, jpeg=85))[0]
     assert item.flags == ("no_mark",), item
+
+
+def test_light_crease_pieces_beside_a_mark_do_not_flag_it():
+    # regression (messy profile): a crease broken into short light pieces near the line, and a
+    # coffee ring's edge, read as a second faint mark (multiple_marks, faint) or an off-line mark.
+    image = blank_page()
+    d = Drawer(image)
+    y = d.line_y(1)
+    stain = Pen((200, 200, 200), 0.3)
+    d.stroke(75.0, y - 3.5, 75.1, y - 0.8, stain)     # a piece of crease reaching the line
+    d.stroke(75.1, y + 0.8, 75.2, y + 3.0, stain)
+    d.stroke(100.0, y + 2.0, 104.0, y + 4.5, stain)   # a light arc off the line
+    d.tick(1, 6.5)
+    item = read_all(distort(image, jpeg=80))[1]
+    assert item.flags == () and item.value_cm == pytest.approx(6.5, abs=0.02), item
+
+
+def test_an_off_line_tick_running_out_of_the_strip_is_off_line():
+    # regression: a tick 2 mm below the line, long enough to leave the strip, was dropped as
+    # other writing and the item reported no_mark rather than off_line.
+    image = blank_page()
+    d = Drawer(image)
+    x, y = d.x_of(4.0), d.line_y(0)
+    d.stroke(x, y + 2.0, x + 0.8, y + 9.0, Pen(BLUE, 0.5))
+    item = read_all(distort(image, jpeg=85))[0]
+    assert item.flags == (OFF_LINE,), item
+
+
+@pytest.mark.parametrize("value", [9.8, 0.2])
+def test_a_circle_with_its_side_on_an_end_stop_reads_its_centre(value):
+    # regression (office seed 12 p23): clearing the stop took the ring's side with it and the
+    # other side alone pulled the value 1.8 mm towards the middle of the line.
+    image = blank_page()
+    d = Drawer(image)
+    d.circle(2, value, Pen(BLACK, 0.6), r=2.5)
+    item = read_all(distort(image, jpeg=85))[2]
+    assert item.flags == () and item.value_cm == pytest.approx(value, abs=0.03), item
+
