@@ -83,6 +83,11 @@ class Params:
     whose steps each cover about half; a pen stroke beside the stop seldom runs that far."""
     stop_clear_mm: float = 0.6
     """Half-width of the strip removed around a detected end-stop before looking for marks."""
+    stop_remnant_width_mm: float = 0.7
+    """Ink left in an end-stop's zone after clearing it, no taller than the stop and narrower
+    than this, is what remains of the stop (a 1-bit fax prints the 0.14 mm stop as a stair
+    ~0.3-0.45 mm across); a pen dot on the stop is >= 0.9 mm across and is a mark (phone seed
+    11: dots at 0.0 and 9.96 were dropped and the items read no_mark)."""
 
     # --- pen marks ---
     ink_threshold: float = 0.15
@@ -116,6 +121,9 @@ class Params:
     overlapping (simulated ones reach 0.21; the lightest pencil mark reads ~0.40). It never
     counts beside a real mark (no multiple_marks, off_line or crossed_out from a stain); on a
     line with nothing else it is shown as a faint candidate and the item flagged no_mark+faint."""
+    darkness_min_share: float = 0.25
+    """A mark's darkness is judged beside the line's rows only when at least this share of its
+    ink lies there; otherwise (a dot, 0.9-1.6 mm across, centred on the line) on all of it."""
     faint_darkness: float = 0.30
     """A mark whose darkest ink (90th percentile) is lighter than this is too faint to trust."""
     scribble_fill: float = 0.75
@@ -125,6 +133,10 @@ class Params:
     scribble_passes: int = 4
     """A blob crossed this many times by a row of pixels (away from the line) is a zigzag
     scribble; an X, a circle or a tick is crossed at most twice."""
+    pass_min_run_mm: float = 0.25
+    """A row crossing a pen stroke (>= 0.3 mm wide, pencil ~0.25 mm, wider when slanted) runs
+    through at least this much ink; shorter runs are where a row grazes the top of a wobbly
+    ring or a speck of JPEG noise, which made rings and X's on phone photos look like scribbles."""
     crease_max_darkness: float = 0.35
     """A blob crossing the whole strip that is lighter than this is a fold crease, not ink."""
     crease_span: float = 0.9
@@ -359,6 +371,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
     # the rest of its ink, so its centre is not pulled aside. (A vertical opening would miss a
     # 1-bit fax's stop, printed as a jagged stair that no single column runs all of.)
     zones = []
+    stop_cols = []
     cleared = np.zeros((h, w), bool)
     for x in stops_mm:
         c = strip.col(x)
@@ -368,10 +381,26 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
         clear = dist[:, ca:cb] <= stop_reach
         pen[:, ca:cb][clear] = 0.0
         cleared[:, ca:cb] |= clear
+        stop_cols.append((ca, cb))
         dist[:, a:b] = np.maximum(0.0, dist[:, a:b] - stop_reach)
     mask = (pen > params.ink_threshold).astype(np.uint8)
+    # Specks (JPEG ringing, pencil grain) are joined to a nearby mark by the closing below; they
+    # count towards its ink but not towards how often a row crosses it (`_passes`): two specks
+    # between an X's arms would make it a four-pass scribble.
+    n0, lab0, st0, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    speck = st0[:, cv2.CC_STAT_AREA] < params.min_mark_area_mm2 * s**2
+    speck[0] = False
+    solid = ~speck[lab0]
     bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(params.bridge_mm * s) | 1)))
     joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, bridge)
+    # A dot or a stroke drawn over an end-stop is cut in two where the stop is cleared; a row
+    # with ink on both sides of the cleared columns is one mark across them, so its halves are
+    # one blob (and judged as one: neither half alone looks like a dot).
+    for ca, cb in stop_cols:
+        if cb > ca and ca >= 2 and cb + 2 <= w:
+            across = (cleared[:, ca] & mask[:, ca - 2:ca].any(axis=1)
+                      & mask[:, cb:cb + 2].any(axis=1))
+            joined[across, ca:cb] = 1
     n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     blobs = []
     for k in range(1, n):
@@ -387,7 +416,8 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
                              or bh < params.line_piece_height_mm * s):
             continue
         if any(a <= x and x + bw <= b for a, b in zones) and (
-                np.abs(sub_dy[ink]).max() <= stop_reach):
+                np.abs(sub_dy[ink]).max() <= stop_reach
+                and bw < params.stop_remnant_width_mm * s):
             continue  # what is left of a stop the opening missed (a jagged 1-bit stop)
         if _stop_remnant_and_line_piece(ink, sub_dy, x, zones, stop_reach, s, params):
             continue
@@ -400,7 +430,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             fill=float(ink.sum() / (bw * bh)),
             darkness=darkness,
             has_hole=_has_hole(sub, s),
-            passes=_passes(ink, sub_dy, s),
+            passes=_passes(ink & solid[y:y + bh, x:x + bw], sub_dy, s, params),
             touches_edge=y <= 0 or y + bh >= h,
             cols=(int(x), int(x + bw)),
             label=k,
@@ -424,6 +454,9 @@ def _stop_remnant_and_line_piece(ink: np.ndarray, dy: np.ndarray, x: int,
     inside, outside = ink[:, in_zone], ink[:, ~in_zone]
     if not outside.any() or not inside.any():
         return False
+    in_cols = np.nonzero(inside.any(axis=0))[0]
+    if in_cols.max() - in_cols.min() + 1 >= params.stop_remnant_width_mm * s:
+        return False  # a dot on the stop, not its remnant
     out_dy = np.abs(dy[:, ~in_zone][outside])
     out_rows = np.nonzero(outside.any(axis=1))[0]
     return bool(np.abs(dy[:, in_zone][inside]).max() <= stop_reach
@@ -440,8 +473,11 @@ def _darkness(d: np.ndarray, ink: np.ndarray, dist: np.ndarray, s: float, params
     """
     off_rows = ink & (dist > params.line_rows_mm * s)
     near = off_rows & (dist <= params.fit_rows_mm * s)
-    for where in (near, off_rows, ink):
-        if where.sum() >= 4:
+    # A dot on the line has only its blurred rim outside the line's rows: judged there it looks
+    # as light as a stain. Where too little of the ink is off the rows, judge all of it.
+    enough = max(4.0, params.darkness_min_share * ink.sum())
+    for where in (near, off_rows):
+        if where.sum() >= enough:
             return float(np.percentile(d[where], 90))
     return float(np.percentile(d[ink], 90))
 
@@ -523,13 +559,19 @@ def _crossing_col(pen: np.ndarray, dy: np.ndarray, s: float, params: Params,
     return float((xc * wts).sum() / wts.sum())
 
 
-def _passes(ink: np.ndarray, dy: np.ndarray, s: float) -> int:
-    """The most separate ink runs along a row 1-3 mm from the line (where an X's arms part)."""
+def _passes(ink: np.ndarray, dy: np.ndarray, s: float, params: Params) -> int:
+    """The most separate ink runs along a row 1-3 mm from the line (where an X's arms part).
+
+    Runs shorter than `pass_min_run_mm` do not count: there the row only grazes the top of a
+    curve (a ring's wobbly top arc) or a speck, rather than crossing a stroke.
+    """
     rows = np.abs(np.median(dy, axis=1))
+    min_run = params.pass_min_run_mm * s
     best = 0
     for r in np.nonzero((rows >= 1.0 * s) & (rows <= 3.0 * s))[0]:
-        row = ink[r].astype(np.int8)
-        best = max(best, int((np.diff(row, prepend=0) == 1).sum()))
+        edges = np.diff(ink[r].astype(np.int8), prepend=0, append=0)
+        runs = np.nonzero(edges == -1)[0] - np.nonzero(edges == 1)[0]
+        best = max(best, int((runs >= min_run).sum()))
     return best
 
 

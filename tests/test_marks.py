@@ -217,3 +217,43 @@ def test_a_circle_with_its_side_on_an_end_stop_reads_its_centre(value):
     item = read_all(distort(image, jpeg=85))[2]
     assert item.flags == () and item.value_cm == pytest.approx(value, abs=0.03), item
 
+
+
+def test_specks_between_the_arms_of_an_x_do_not_make_it_a_scribble():
+    # regression (phone seed 11, phone_02): JPEG specks between an X's upper arms, joined to it
+    # by the closing across the line, made a row cross it four times: read as crossed_out.
+    image = blank_page()
+    d = Drawer(image)
+    d.cross(1, 5.0, Pen(BLUE, 0.5), arm=2.5)
+    x, y = d.x_of(5.0), d.line_y(1)
+    for dx in (-0.5, 0.5):
+        d.stroke(x + dx, y - 1.6, x + dx + 0.05, y - 1.6, Pen(BLUE, 0.12))
+    item = read_all(image)[1]
+    assert item.flags == () and item.candidates[0].kind == "cross", item
+    assert item.value_cm == pytest.approx(5.0, abs=0.02)
+
+
+def test_a_row_grazing_a_ring_top_counts_only_the_strokes_it_crosses():
+    # regression (phone seed 11, phone_20): a wobbly pencil ring's top arc touches a row in
+    # 2-px bits, which were counted as passes: a ring read as four passes, crossed_out.
+    from srs_scan.marks import _passes
+    s = Params().strip_px_per_mm
+    ink = np.zeros((40, 100), bool)
+    ink[5, 10:16] = ink[5, 80:86] = True   # the ring's two sides, 0.5 mm wide
+    ink[5, 40:42] = ink[5, 55:57] = True   # its top arc grazing the row
+    dy = np.repeat((np.arange(40) - 30.0)[:, None], 100, axis=1)  # row 5 is 2.1 mm from the line
+    assert _passes(ink, dy, s, Params()) == 2
+    ink[5, 40:46] = ink[5, 55:61] = True   # a zigzag's strokes, crossed
+    assert _passes(ink, dy, s, Params()) == 4
+
+
+@pytest.mark.parametrize("value", [9.96, 0.03])
+def test_a_dot_on_an_end_stop_reads(value):
+    # regression (phone seed 11, phone_12 and phone_25): a dot on the stop was cut in two by
+    # the stop's clearing, each half dropped as the stop's remnant or judged on its blurred rim
+    # as a stain: no_mark.
+    image = blank_page()
+    d = Drawer(image)
+    d.dot(3, value, Pen(BLUE), r=0.5)
+    item = read_all(distort(image, blur=1.2, jpeg=85))[3]
+    assert item.flags == () and item.value_cm == pytest.approx(value, abs=0.05), item
