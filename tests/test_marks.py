@@ -257,3 +257,15 @@ def test_a_dot_on_an_end_stop_reads(value):
     d.dot(3, value, Pen(BLUE), r=0.5)
     item = read_all(distort(image, blur=1.2, jpeg=85))[3]
     assert item.flags == () and item.value_cm == pytest.approx(value, abs=0.05), item
+
+
+def test_pencil_as_dark_as_the_printed_line_on_a_blurred_150_dpi_scan_is_not_faint():
+    # regression (low-res seed 11: 5 of 7 flagged clean items): a 150 dpi scan lightens every
+    # thin stroke; a pencil tick as dark as the printed line was flagged faint.
+    image = blank_page(150)
+    d = Drawer(image, dpi=150)
+    for i in range(4):
+        d.tick(i, 2.0 + 2.0 * i, Pen((165, 165, 165), 0.3))
+    items = read_all(distort(image, blur=1.3, jpeg=70), dpi=150)
+    for i, item in enumerate(items):
+        assert item.flags == () and item.value_cm == pytest.approx(2.0 + 2.0 * i, abs=0.05), item
