@@ -87,7 +87,12 @@ class Params:
     """Ink left in an end-stop's zone after clearing it, no taller than the stop and narrower
     than this, is what remains of the stop (a 1-bit fax prints the 0.14 mm stop as a stair
     ~0.3-0.45 mm across); a pen dot on the stop is >= 0.9 mm across and is a mark (phone seed
-    11: dots at 0.0 and 9.96 were dropped and the items read no_mark)."""
+    11: dots at 0.0 and 9.96 were dropped and the items read no_mark)..."""
+    stop_remnant_area_mm2: float = 0.65
+    """... and has less ink than this: the whole printed stop is 4 x 0.14 = 0.56 mm2; what its
+    clearing misses, with the line's broken edge pieces beside it, reached 0.52 mm2 on 1-bit
+    faxes (fax seeds 11-12). A 1.1 mm dot over the stop keeps ~0.7 mm2 beside the cleared
+    columns; a smaller dot stays dropped, and the item is then flagged no_mark (safe)."""
 
     # --- pen marks ---
     ink_threshold: float = 0.15
@@ -423,7 +428,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             continue
         if any(a <= x and x + bw <= b for a, b in zones) and (
                 np.abs(sub_dy[ink]).max() <= stop_reach
-                and bw < params.stop_remnant_width_mm * s):
+                and not _dot_on_stop(ink, s, params)):
             continue  # what is left of a stop the opening missed (a jagged 1-bit stop)
         if _stop_remnant_and_line_piece(ink, sub_dy, x, zones, stop_reach, s, params):
             continue
@@ -460,14 +465,21 @@ def _stop_remnant_and_line_piece(ink: np.ndarray, dy: np.ndarray, x: int,
     inside, outside = ink[:, in_zone], ink[:, ~in_zone]
     if not outside.any() or not inside.any():
         return False
-    in_cols = np.nonzero(inside.any(axis=0))[0]
-    if in_cols.max() - in_cols.min() + 1 >= params.stop_remnant_width_mm * s:
-        return False  # a dot on the stop, not its remnant
+    if _dot_on_stop(ink, s, params):
+        return False
     out_dy = np.abs(dy[:, ~in_zone][outside])
     out_rows = np.nonzero(outside.any(axis=1))[0]
     return bool(np.abs(dy[:, in_zone][inside]).max() <= stop_reach
                 and out_dy.max() <= (params.line_rows_mm + 0.3) * s
                 and out_rows.max() - out_rows.min() + 1 < params.line_piece_height_mm * s)
+
+
+def _dot_on_stop(ink: np.ndarray, s: float, params: Params) -> bool:
+    """Ink in an end-stop's zone that is a pen dot over the stop, not what is left of the stop:
+    wider than the stop's remnant and with more ink than one."""
+    cols = np.nonzero(ink.any(axis=0))[0]
+    return bool(cols.max() - cols.min() + 1 >= params.stop_remnant_width_mm * s
+                and ink.sum() >= params.stop_remnant_area_mm2 * s * s)
 
 
 def _darkness(d: np.ndarray, ink: np.ndarray, dist: np.ndarray, s: float, params: Params) -> float:
