@@ -162,30 +162,84 @@ def mm_to_px(h: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return px_to_mm(np.linalg.inv(h), pts)
 
 
+@dataclass(frozen=True)
+class QrParams:
+    """How the sheet id's QR code is looked for: a list of cheap tries, in order, until one decodes.
+
+    The form says where the code is and how big (`spec.qr_*_mm`), so each try warps that square
+    upright at some scale, cleans it one way, and hands it to one of OpenCV's decoders. A clean
+    page decodes on the first try; a fax (ragged 1-bit modules, 200x100 dpi pages stretched 2x)
+    or a blurred phone photo may need another scale or cleaning: OpenCV's decoder is brittle
+    to module size and edge noise, so a different scale alone often rescues it.
+    """
+
+    # Tries as (decoder, px per mm, cleaning). Decoder "qr" is cv2.QRCodeDetector, "aruco"
+    # cv2.QRCodeDetectorAruco (finds the finder patterns another way). Cleaning: "raw";
+    # "otsu" threshold; "close"/"open" a 3x3 morphological close/open, which mends white
+    # notches / black speckles on a thresholded fax module edge. Modules are ~0.6 mm, so
+    # 6-12 px/mm gives 3.6-7 px per module. Order from the simulator's fax, phone and low-res
+    # pages (seeds 11, 12; 248 pages): ("qr", 12, "raw") alone read 234, the old first try
+    # ("qr", 10, "raw") 229; the next three read every page left; the rest are spares that
+    # each read most pages on their own, so an unseen page has more chances.
+    tries: tuple[tuple[str, float, str], ...] = (
+        ("qr", 12.0, "raw"), ("aruco", 10.0, "raw"), ("qr", 6.0, "raw"), ("qr", 10.0, "raw"),
+        ("qr", 8.0, "close"), ("aruco", 8.0, "close"), ("qr", 12.0, "close"), ("qr", 8.0, "raw"),
+        ("qr", 10.0, "otsu"), ("aruco", 12.0, "raw"),
+    )
+    margin_mm: float = 3.0       # quiet zone kept around the code's square in the crop (mm)
+    mend_px: int = 3             # side of the close/open kernel (px at the try's scale)
+    whole_page: bool = True      # last resort: look for a code anywhere (slow: ~0.5 s a page)
+
+
 def read_sheet_id(grey: np.ndarray, reg: Registration | None, spec: FormSpec | None,
-                  params: Params = Params()) -> SheetId | None:
-    """The sheet id from the QR code: first the region the form says, upright; then anywhere."""
-    detector = cv2.QRCodeDetector()
-    tries = []
+                  params: Params = Params(), qr: QrParams = QrParams()) -> SheetId | None:
+    """The sheet id from the QR code: first the region the form says, upright, at several
+    scales and cleanings (`QrParams.tries`); then anywhere on the page.
+
+    `params` stays for callers' sake; its `qr_px_per_mm` is superseded by `qr.tries`.
+    """
+    decoders: dict[str, cv2.QRCodeDetector] = {}
     if reg is not None and spec is not None:
-        s, pad = params.qr_px_per_mm, 3.0
-        x0, y0 = spec.qr_x_mm - pad, spec.qr_y_mm - pad
-        size = int(round((spec.qr_size_mm + 2 * pad) * s))
-        to_mm = np.array([[1 / s, 0, x0], [0, 1 / s, y0], [0, 0, 1]])
-        patch = cv2.warpPerspective(grey, reg.mm_to_px @ to_mm, (size, size),
-                                    flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                    borderValue=255)
-        tries.append(patch)
-        _, binary = cv2.threshold(patch, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        tries.append(binary)
-    tries.append(grey)
-    for img in tries:
-        try:
-            text, _, _ = detector.detectAndDecode(img)
-        except cv2.error:
-            continue
-        if text:
-            sheet = parse_payload(text)
+        patches: dict[float, np.ndarray] = {}
+        for decoder, scale, cleaning in qr.tries:
+            if scale not in patches:
+                patches[scale] = _qr_patch(grey, reg, spec, scale, qr.margin_mm)
+            sheet = _decode(decoders, decoder, _clean(patches[scale], cleaning, qr.mend_px))
             if sheet is not None:
                 return sheet
+    if qr.whole_page:
+        return _decode(decoders, "qr", grey)
     return None
+
+
+def _qr_patch(grey: np.ndarray, reg: Registration, spec: FormSpec, px_per_mm: float,
+              margin_mm: float) -> np.ndarray:
+    """The form's QR square (plus a margin) warped upright at `px_per_mm`."""
+    x0, y0 = spec.qr_x_mm - margin_mm, spec.qr_y_mm - margin_mm
+    size = int(round((spec.qr_size_mm + 2 * margin_mm) * px_per_mm))
+    to_mm = np.array([[1 / px_per_mm, 0, x0], [0, 1 / px_per_mm, y0], [0, 0, 1]])
+    return cv2.warpPerspective(grey, reg.mm_to_px @ to_mm, (size, size),
+                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=255)
+
+
+def _clean(patch: np.ndarray, cleaning: str, mend_px: int) -> np.ndarray:
+    kernel = np.ones((mend_px, mend_px), np.uint8)
+    if cleaning == "otsu":
+        return cv2.threshold(patch, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
+    if cleaning == "close":
+        return cv2.morphologyEx(patch, cv2.MORPH_CLOSE, kernel)
+    if cleaning == "open":
+        return cv2.morphologyEx(patch, cv2.MORPH_OPEN, kernel)
+    return patch
+
+
+def _decode(decoders: dict[str, cv2.QRCodeDetector], name: str, image: np.ndarray
+            ) -> SheetId | None:
+    """A payload `parse_payload` accepts, or None; decoders are made on first use."""
+    if name not in decoders:
+        decoders[name] = cv2.QRCodeDetectorAruco() if name == "aruco" else cv2.QRCodeDetector()
+    try:
+        text, _, _ = decoders[name].detectAndDecode(image)
+    except cv2.error:
+        return None
+    return parse_payload(text) if text else None

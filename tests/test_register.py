@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drawmarks import SHEET, Drawer, blank_page, distort
-from srs_scan.register import (NoRegistration, detect_markers, fit_homography, mm_to_px,
-                               px_to_mm, read_sheet_id, to_grey)
+from srs_scan.register import (NoRegistration, QrParams, detect_markers, fit_homography,
+                               mm_to_px, px_to_mm, read_sheet_id, to_grey)
 from srs_scan.spec import block_origin_mm, load_form
 
 SPEC = load_form()
@@ -77,3 +77,30 @@ def test_sheet_id_is_read_and_a_blotted_code_is_none():
     grey = to_grey(image)
     assert read_sheet_id(grey, fit_homography(detect_markers(grey, "DICT_4X4_50"), SPEC),
                          SPEC) is None
+
+
+def fax_standard_mode(angle_deg: float, threshold: int, blur: float, seed: int) -> np.ndarray:
+    """A 200 dpi page as a fax in standard mode sends it: skewed, 100 dpi down the page, noisy,
+    thresholded to 1 bit, then stretched 2x vertically to square pixels as `pages.py` does."""
+    grey = to_grey(blank_page(DPI))
+    h, w = grey.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle_deg, 1.0)
+    grey = cv2.warpAffine(grey, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    grey = cv2.GaussianBlur(cv2.resize(grey, (w, h // 2), interpolation=cv2.INTER_AREA),
+                            (0, 0), blur)
+    noise = np.random.default_rng(seed).standard_normal(grey.shape).astype(np.float32) * 12
+    grey = cv2.add(grey, noise, dtype=cv2.CV_8U)
+    ragged = np.where(grey < threshold, 0, 255).astype(np.uint8)
+    return cv2.resize(ragged, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+# Each of these ragged codes was missed by the reader that tried only 10 px/mm as is and
+# Otsu-thresholded, then the whole page.
+@pytest.mark.parametrize("angle_deg, threshold, blur, seed",
+                         [(1.3, 150, 0.6, 0), (0.9, 165, 0.6, 1), (0.4, 150, 0.9, 2)])
+def test_a_ragged_fax_code_is_read_from_its_region(angle_deg, threshold, blur, seed):
+    grey = fax_standard_mode(angle_deg, threshold, blur, seed)
+    reg = fit_homography(detect_markers(grey, SPEC.aruco_dictionary), SPEC)
+    assert reg.trusted
+    # from the form's QR region alone: the whole-page fallback is not what reads it
+    assert read_sheet_id(grey, reg, SPEC, qr=QrParams(whole_page=False)) == SHEET
