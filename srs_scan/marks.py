@@ -126,6 +126,16 @@ class Params:
     overlapping (simulated ones reach 0.21; the lightest pencil mark reads ~0.40). It never
     counts beside a real mark (no multiple_marks, off_line or crossed_out from a stain); on a
     line with nothing else it is shown as a faint candidate and the item flagged no_mark+faint."""
+    stain_min_width_mm: float = 0.8
+    """Light ink (below `stain_max_darkness`) at least this thick both ways is the area of a
+    stain (a coffee ring's band is ~1.5 mm wide) and is kept apart from the pen ink it touches.
+    Pen and pencil strokes are thinner (0.3-0.8 mm) or darker (a felt tip's 1 mm stroke), and a
+    dark stroke's light blurred edge is thinner still; a light dot this big touches no darker
+    ink, so it is unchanged."""
+    stain_max_darkness: float = 0.35
+    """Ink lighter than this may be a stain's (simulated ones reach 0.21, a darker ring ~0.3);
+    a pen stroke's core is darker (the lightest pencil ~0.40), only its blurred edge is this
+    light, and that edge goes with the stain where the stroke crosses it."""
     darkness_min_share: float = 0.25
     """A mark's darkness is judged beside the line's rows only when at least this share of its
     ink lies there; otherwise (a dot, 0.9-1.6 mm across, centred on the line) on all of it."""
@@ -352,6 +362,7 @@ class Blob:
     touches_edge: bool   # reaches the top or bottom of the strip
     cols: tuple[int, int]
     label: int = 0       # its pixels in `PenInk.labels`
+    stain: bool = False  # a stain's area, cut apart from the pen ink it touched
 
 
 @dataclass(frozen=True)
@@ -365,8 +376,8 @@ class PenInk:
 
 
 def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
-               stops_mm: tuple[float, float], spec_half_stop: float, params: Params
-               ) -> tuple[list[Blob], PenInk]:
+               stops_mm: tuple[float, float], spec_half_stop: float, params: Params,
+               band_mm: float) -> tuple[list[Blob], PenInk]:
     d, s = strip.darkness, strip.px_per_mm
     h, w = d.shape
     pen = np.clip(d - line_only, 0, 1)
@@ -412,6 +423,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             across = (cleared[:, ca] & mask[:, ca - 2:ca].any(axis=1)
                       & mask[:, cb:cb + 2].any(axis=1))
             joined[across, ca:cb] = 1
+    joined, stain = _apart_from_stains(joined, mask, pen, s, params)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     blobs = []
     for k in range(1, n):
@@ -432,7 +444,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             continue  # what is left of a stop the opening missed (a jagged 1-bit stop)
         if _stop_remnant_and_line_piece(ink, sub_dy, x, zones, stop_reach, s, params):
             continue
-        darkness = _darkness(d[y:y + bh, x:x + bw], ink, np.abs(sub_dy), s, params)
+        darkness = _darkness(d[y:y + bh, x:x + bw], ink, np.abs(sub_dy), s, params, band_mm)
         sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
         blobs.append(Blob(
             x_mm=strip.x_mm(x + _crossing_col(sub_pen, sub_dy, s, params)),
@@ -445,9 +457,33 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             touches_edge=y <= 0 or y + bh >= h,
             cols=(int(x), int(x + bw)),
             label=k,
+            stain=bool(stain[y:y + bh, x:x + bw][sub].any()),
         ))
     ink_only = np.where(mask > 0, pen, 0.0).astype(np.float32)
     return blobs, PenInk(ink_only, labels, dy, cleared)
+
+
+def _apart_from_stains(joined: np.ndarray, mask: np.ndarray, pen: np.ndarray, s: float,
+                       params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """`joined` with a stain's ink cut one pixel apart from the pen ink it touches, so that each
+    is a blob of its own: a coffee ring crossed by a tick made one blob that a row crossed four
+    times (ring, tick, ring) and read as a scribble (messy seed 12, crossed_out). The stain is
+    then judged on its own: as a stain (never beside a real mark) when lighter than
+    `stain_darkness`, else as a mark of its own, never merged with the mark it touched
+    (flagged); the tick as a tick. Also returns where the stain is."""
+    weak = (mask > 0) & (pen < params.stain_max_darkness)
+    k = max(3, int(round(params.stain_min_width_mm * s)))
+    core = cv2.morphologyEx(weak.astype(np.uint8), cv2.MORPH_OPEN,
+                            np.ones((k, k), np.uint8)).astype(bool)
+    if not core.any():
+        return joined, core
+    # The whole stain is the light ink connected to its broad parts: a ring thins out at its
+    # ends, which would otherwise stay part of the pen ink they touch and pull its fit aside.
+    _, weak_labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
+    stain = np.isin(weak_labels, np.unique(weak_labels[core])) & weak
+    dark = (joined > 0) & ~stain
+    beside = cv2.dilate(dark.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return (dark | (stain & ~beside)).astype(np.uint8), stain
 
 
 def _stop_remnant_and_line_piece(ink: np.ndarray, dy: np.ndarray, x: int,
@@ -482,13 +518,19 @@ def _dot_on_stop(ink: np.ndarray, s: float, params: Params) -> bool:
                 and ink.sum() >= params.stop_remnant_area_mm2 * s * s)
 
 
-def _darkness(d: np.ndarray, ink: np.ndarray, dist: np.ndarray, s: float, params: Params) -> float:
+def _darkness(d: np.ndarray, ink: np.ndarray, dist: np.ndarray, s: float, params: Params,
+              band_mm: float) -> float:
     """90th percentile darkness of a blob's ink where it meets the line, else wherever it is.
 
     Judged just beside the printed line's rows: on them the line's own darkness would lend a
     crease crossing it the look of ink, and further out a crease may have run into a comment's
-    letters, which are real ink but not what meets the line.
+    letters, which are real ink but not what meets the line. Ink outside the clear band is never
+    judged, nor counted in the share below: a faint scanner streak joined to a comment's
+    letters above the band read as dark as the letters (messy seed 12, multiple_marks).
     """
+    in_band = ink & (dist <= band_mm * s)
+    if in_band.any():
+        ink = in_band
     off_rows = ink & (dist > params.line_rows_mm * s)
     near = off_rows & (dist <= params.fit_rows_mm * s)
     # A dot on the line has only its blurred rim outside the line's rows: judged there it looks
@@ -651,7 +693,8 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     right, _ = find_stop(strip, line, xr, spec, params)
     stops = (left, right)
     line_only = line_image(strip, line, stops, params)
-    blobs, ink = find_blobs(strip, line, line_only, stops, spec.stop_height_mm / 2, params)
+    blobs, ink = find_blobs(strip, line, line_only, stops, spec.stop_height_mm / 2, params,
+                            spec.clear_band_mm)
     s = strip.px_per_mm
     band = spec.clear_band_mm
 
@@ -676,7 +719,8 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     # Off-line ink beside a mark on the line is a piece of that mark (an X or circle drawn over
     # an end-stop loses its middle where the stop is cleared): merged with it, fitted with it.
     touching = {id(b) for b in on_line}
-    for group in _merge(on_line + off_line, params.merge_gap_mm * s, ink.cleared.any(axis=0)):
+    pen_marks = [b for b in on_line + off_line if not b.stain]
+    for group in _merge(pen_marks, params.merge_gap_mm * s, ink.cleared.any(axis=0)):
         on = [b for b in group if id(b) in touching]
         if not on:
             for b in group:
@@ -685,6 +729,12 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         x_mm = group_x_mm(strip, ink, group, params)
         found.append((_candidate(max(on, key=lambda b: b.area_mm2), x_mm, True, stops, ref,
                                  params), max(b.darkness for b in on)))
+    # A stain as dark as ink is a mark of its own, never a piece of the pen mark it touched:
+    # merged, it would pull that mark's fit aside; alone, it flags the item.
+    for b in on_line + off_line:
+        if b.stain:
+            found.append((_candidate(b, b.x_mm, id(b) in touching, stops, ref, params),
+                          b.darkness))
 
     flags = _item_flags(found, line.darkness if line.found else 1.0, params)
     if not found:
