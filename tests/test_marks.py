@@ -317,3 +317,25 @@ def test_a_ring_darker_than_a_stain_beside_a_tick_is_flagged_not_fitted_with_it(
     item = read_all(distort(image, jpeg=80))[1]
     assert item.value_cm is None and item.flags, item
     assert any(c.value_cm == pytest.approx(2.6, abs=0.02) for c in item.candidates)
+
+
+def test_a_faint_streak_through_a_stain_stays_with_the_stain():
+    # regression (messy seed 14): a scanner streak crossing a coffee ring, its 1-px gaps bridged
+    # by the closing, was cut off the ring as "pen ink" and read as a second mark.
+    from srs_scan.marks import _apart_from_stains
+    s = 12.0
+    pen = np.zeros((180, 200), np.float32)
+    pen[100:130, 40:160] = 0.20            # the ring's broad band
+    pen[10:100, 100] = 0.16                # the streak, running up out of the band...
+    pen[50:52, 100] = 0.0                  # ... with a gap the vertical closing bridges
+    mask = (pen > Params().ink_threshold).astype(np.uint8)
+    joined = mask.copy()
+    joined[50:52, 100] = 1
+    _, stain = _apart_from_stains(joined, mask, pen, s, Params())
+    assert stain[10:100, 100].all()
+    pen[20:40, 95:106] = 0.8               # a real pen mark on the streak is not a stain
+    mask = (pen > Params().ink_threshold).astype(np.uint8)
+    joined = mask.copy()
+    joined[50:52, 100] = 1
+    cut, stain = _apart_from_stains(joined, mask, pen, s, Params())
+    assert not stain[20:40, 95:106].any() and cut[20:40, 95:106].all()
