@@ -94,6 +94,21 @@ class Params:
     faxes (fax seeds 11-12). A 1.1 mm dot over the stop keeps ~0.7 mm2 beside the cleared
     columns; a smaller dot stays dropped, and the item is then flagged no_mark (safe)."""
 
+    x_arms_min_rows: int = 6
+    """An X over an end-stop is fitted arm by arm only with at least this many complete rows per
+    arm (0.5 mm of arm at 12 px/mm), else the centroid fit stands..."""
+    x_arms_min_span_mm: float = 0.8
+    """... spread over at least this height (a slope from less is too loosely held)..."""
+    x_arms_max_rms_mm: float = 0.12
+    """... and only when each arm is straight: its crossings lie this close (rms) to a line.
+    A drawn stroke wobbles by less; a ring's sides or a scribble do not fit."""
+    x_arms_clear_gap_mm: float = 0.2
+    """... where a crossing this close to the cleared stop may have lost ink to it (the blurred
+    edge of a stroke is ~0.1-0.2 mm) and is left out of the arm fit..."""
+    x_arms_max_shift_mm: float = 1.0
+    """... and only when it moves the value by at most this: the centroid fit's bias from a cut
+    arm is ~0.6 mm, so a larger change means the arms were not what they seemed."""
+
     # --- pen marks ---
     ink_threshold: float = 0.15
     """Darkness (0 paper, 1 black) above which a pixel is ink. JPEG noise stays under ~0.08;
@@ -579,7 +594,59 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
         skip = cleared.any(axis=1)
         if (~skip & (pen.sum(axis=1) > 0)).sum() >= 3:
             return strip.x_mm(x0 + _crossing_col(pen, dy, s, params, skip_rows=skip))
-    return strip.x_mm(x0 + _crossing_col(pen, dy, s, params))
+    col = _crossing_col(pen, dy, s, params)
+    if ink.cleared[y0:y1, x0:x1].any():
+        arms = _x_arms_col(pen, dy, ink.cleared[y0:y1, x0:x1], s, params)
+        if arms is not None and abs(arms - col) <= params.x_arms_max_shift_mm * s:
+            col = arms
+    return strip.x_mm(x0 + col)
+
+
+def _x_arms_col(pen: np.ndarray, dy: np.ndarray, cleared: np.ndarray, s: float,
+                params: Params) -> float | None:
+    """Where an X drawn over an end-stop meets the line, from its two arms fitted as lines.
+
+    Clearing the stop cuts a piece out of one arm, and per-row centroids are then pulled
+    towards the other arm (~0.6 mm). Here each row away from the line must cross the X exactly
+    twice; a crossing that touches the cleared columns is incomplete and left out. The left
+    crossings above the line and the right ones below are one arm, the others the other arm;
+    each arm is fitted as x(dy) and the mark is where their mean meets the line. None (use the
+    centroid fit) unless both arms are straight, slope opposite ways and have enough rows.
+    """
+    row_dy = np.median(dy, axis=1)
+    k = 2 * int(round(params.x_arms_clear_gap_mm * s)) + 1
+    near_cleared = cv2.dilate(cleared.astype(np.uint8), np.ones((1, k), np.uint8)).astype(bool)
+    arm_pts: tuple[list, list] = ([], [])
+    for r in np.nonzero((np.abs(row_dy) >= params.line_rows_mm * s)
+                        & (np.abs(row_dy) <= 3.0 * s))[0]:
+        ink_row = (pen[r] > 0) | cleared[r]  # a run split only by the cleared stop is one run
+        edges = np.diff(ink_row.astype(np.int8), prepend=0, append=0)
+        starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+        if len(starts) != 2:
+            continue
+        for side, (a, b) in enumerate(zip(starts, ends)):
+            if near_cleared[r, a:b].any():
+                continue
+            w = pen[r, a:b]
+            x = float((w * np.arange(a, b)).sum() / max(w.sum(), 1e-6))
+            # the arm running down to the right is the left crossing above the line
+            arm = side if row_dy[r] < 0 else 1 - side
+            arm_pts[arm].append((row_dy[r], x))
+    fits = []
+    for pts in arm_pts:
+        if len(pts) < params.x_arms_min_rows:
+            return None
+        ys, xs = np.array(pts).T
+        if np.ptp(ys) < params.x_arms_min_span_mm * s:
+            return None
+        slope, icpt = np.polyfit(ys, xs, 1)
+        if np.sqrt(np.mean((xs - (icpt + slope * ys)) ** 2)) > params.x_arms_max_rms_mm * s:
+            return None
+        fits.append((slope, icpt))
+    (b1, a1), (b2, a2) = fits
+    if not (b1 > 0.3 and b2 < -0.3):  # the down-right arm, then the down-left one
+        return None
+    return float((a1 + a2) / 2)
 
 
 def _stop_columns(d: np.ndarray, dist: np.ndarray, a: int, b: int, c: int, half_px: float,

@@ -339,3 +339,14 @@ def test_a_faint_streak_through_a_stain_stays_with_the_stain():
     joined[50:52, 100] = 1
     cut, stain = _apart_from_stains(joined, mask, pen, s, Params())
     assert not stain[20:40, 95:106].any() and cut[20:40, 95:106].all()
+
+
+@pytest.mark.parametrize("value", [0.1, 9.9])
+def test_an_x_over_an_end_stop_reads_its_centre(value):
+    # Clearing the stop cuts a piece out of one arm; per-row centroids then read 0.6 mm off
+    # towards the other arm. Each arm is fitted as a line instead.
+    image = blank_page()
+    d = Drawer(image)
+    d.cross(0, value)
+    item = read_all(distort(image, jpeg=80))[0]
+    assert item.flags == () and item.value_cm == pytest.approx(value, abs=0.015), item
