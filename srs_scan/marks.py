@@ -94,6 +94,21 @@ class Params:
     faxes (fax seeds 11-12). A 1.1 mm dot over the stop keeps ~0.7 mm2 beside the cleared
     columns; a smaller dot stays dropped, and the item is then flagged no_mark (safe)."""
 
+    x_arms_min_rows: int = 6
+    """An X over an end-stop is fitted arm by arm only with at least this many complete rows per
+    arm (0.5 mm of arm at 12 px/mm), else the centroid fit stands..."""
+    x_arms_min_span_mm: float = 0.8
+    """... spread over at least this height (a slope from less is too loosely held)..."""
+    x_arms_max_rms_mm: float = 0.12
+    """... and only when each arm is straight: its crossings lie this close (rms) to a line.
+    A drawn stroke wobbles by less; a ring's sides or a scribble do not fit."""
+    x_arms_clear_gap_mm: float = 0.2
+    """... where a crossing this close to the cleared stop may have lost ink to it (the blurred
+    edge of a stroke is ~0.1-0.2 mm) and is left out of the arm fit..."""
+    x_arms_max_shift_mm: float = 1.0
+    """... and only when it moves the value by at most this: the centroid fit's bias from a cut
+    arm is ~0.6 mm, so a larger change means the arms were not what they seemed."""
+
     # --- pen marks ---
     ink_threshold: float = 0.15
     """Darkness (0 paper, 1 black) above which a pixel is ink. JPEG noise stays under ~0.08;
@@ -126,6 +141,16 @@ class Params:
     overlapping (simulated ones reach 0.21; the lightest pencil mark reads ~0.40). It never
     counts beside a real mark (no multiple_marks, off_line or crossed_out from a stain); on a
     line with nothing else it is shown as a faint candidate and the item flagged no_mark+faint."""
+    stain_min_width_mm: float = 0.8
+    """Light ink (below `stain_max_darkness`) at least this thick both ways is the area of a
+    stain (a coffee ring's band is ~1.5 mm wide) and is kept apart from the pen ink it touches.
+    Pen and pencil strokes are thinner (0.3-0.8 mm) or darker (a felt tip's 1 mm stroke), and a
+    dark stroke's light blurred edge is thinner still; a light dot this big touches no darker
+    ink, so it is unchanged."""
+    stain_max_darkness: float = 0.35
+    """Ink lighter than this may be a stain's (simulated ones reach 0.21, a darker ring ~0.3);
+    a pen stroke's core is darker (the lightest pencil ~0.40), only its blurred edge is this
+    light, and that edge goes with the stain where the stroke crosses it."""
     darkness_min_share: float = 0.25
     """A mark's darkness is judged beside the line's rows only when at least this share of its
     ink lies there; otherwise (a dot, 0.9-1.6 mm across, centred on the line) on all of it."""
@@ -352,6 +377,7 @@ class Blob:
     touches_edge: bool   # reaches the top or bottom of the strip
     cols: tuple[int, int]
     label: int = 0       # its pixels in `PenInk.labels`
+    stain: bool = False  # a stain's area, cut apart from the pen ink it touched
 
 
 @dataclass(frozen=True)
@@ -365,8 +391,8 @@ class PenInk:
 
 
 def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
-               stops_mm: tuple[float, float], spec_half_stop: float, params: Params
-               ) -> tuple[list[Blob], PenInk]:
+               stops_mm: tuple[float, float], spec_half_stop: float, params: Params,
+               band_mm: float) -> tuple[list[Blob], PenInk]:
     d, s = strip.darkness, strip.px_per_mm
     h, w = d.shape
     pen = np.clip(d - line_only, 0, 1)
@@ -412,6 +438,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             across = (cleared[:, ca] & mask[:, ca - 2:ca].any(axis=1)
                       & mask[:, cb:cb + 2].any(axis=1))
             joined[across, ca:cb] = 1
+    joined, stain = _apart_from_stains(joined, mask, pen, s, params)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     blobs = []
     for k in range(1, n):
@@ -432,7 +459,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             continue  # what is left of a stop the opening missed (a jagged 1-bit stop)
         if _stop_remnant_and_line_piece(ink, sub_dy, x, zones, stop_reach, s, params):
             continue
-        darkness = _darkness(d[y:y + bh, x:x + bw], ink, np.abs(sub_dy), s, params)
+        darkness = _darkness(d[y:y + bh, x:x + bw], ink, np.abs(sub_dy), s, params, band_mm)
         sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
         blobs.append(Blob(
             x_mm=strip.x_mm(x + _crossing_col(sub_pen, sub_dy, s, params)),
@@ -445,9 +472,42 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             touches_edge=y <= 0 or y + bh >= h,
             cols=(int(x), int(x + bw)),
             label=k,
+            stain=bool(stain[y:y + bh, x:x + bw][sub].any()),
         ))
     ink_only = np.where(mask > 0, pen, 0.0).astype(np.float32)
     return blobs, PenInk(ink_only, labels, dy, cleared)
+
+
+def _apart_from_stains(joined: np.ndarray, mask: np.ndarray, pen: np.ndarray, s: float,
+                       params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """`joined` with a stain's ink cut one pixel apart from the pen ink it touches, so that each
+    is a blob of its own: a coffee ring crossed by a tick made one blob that a row crossed four
+    times (ring, tick, ring) and read as a scribble (messy seed 12, crossed_out). The stain is
+    then judged on its own: as a stain (never beside a real mark) when lighter than
+    `stain_darkness`, else as a mark of its own, never merged with the mark it touched
+    (flagged); the tick as a tick. Also returns where the stain is."""
+    weak = (mask > 0) & (pen < params.stain_max_darkness)
+    k = max(3, int(round(params.stain_min_width_mm * s)))
+    core = cv2.morphologyEx(weak.astype(np.uint8), cv2.MORPH_OPEN,
+                            np.ones((k, k), np.uint8)).astype(bool)
+    if not core.any():
+        return joined, core
+    # The whole stain is the light ink connected to its broad parts: a ring thins out at its
+    # ends, which would otherwise stay part of the pen ink they touch and pull its fit aside.
+    _, weak_labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
+    stain = np.isin(weak_labels, np.unique(weak_labels[core])) & weak
+    dark = (joined > 0) & ~stain
+    # What the cut leaves that has no ink darker than a stain is not pen ink either (a faint
+    # scanner streak running through the ring, its gaps bridged by the closing): it stays with
+    # the stain, as it was before the cut (messy seed 14: a streak piece read as a second mark).
+    n, pieces = cv2.connectedComponents(dark.astype(np.uint8), connectivity=8)
+    darkest = np.zeros(n, np.float32)
+    np.maximum.at(darkest, pieces[dark], np.where(mask > 0, pen, 0.0)[dark])
+    faint_piece = dark & (darkest[pieces] < params.stain_max_darkness)
+    stain |= faint_piece
+    dark &= ~faint_piece
+    beside = cv2.dilate(dark.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return (dark | (stain & ~beside)).astype(np.uint8), stain
 
 
 def _stop_remnant_and_line_piece(ink: np.ndarray, dy: np.ndarray, x: int,
@@ -482,13 +542,19 @@ def _dot_on_stop(ink: np.ndarray, s: float, params: Params) -> bool:
                 and ink.sum() >= params.stop_remnant_area_mm2 * s * s)
 
 
-def _darkness(d: np.ndarray, ink: np.ndarray, dist: np.ndarray, s: float, params: Params) -> float:
+def _darkness(d: np.ndarray, ink: np.ndarray, dist: np.ndarray, s: float, params: Params,
+              band_mm: float) -> float:
     """90th percentile darkness of a blob's ink where it meets the line, else wherever it is.
 
     Judged just beside the printed line's rows: on them the line's own darkness would lend a
     crease crossing it the look of ink, and further out a crease may have run into a comment's
-    letters, which are real ink but not what meets the line.
+    letters, which are real ink but not what meets the line. Ink outside the clear band is never
+    judged, nor counted in the share below: a faint scanner streak joined to a comment's
+    letters above the band read as dark as the letters (messy seed 12, multiple_marks).
     """
+    in_band = ink & (dist <= band_mm * s)
+    if in_band.any():
+        ink = in_band
     off_rows = ink & (dist > params.line_rows_mm * s)
     near = off_rows & (dist <= params.fit_rows_mm * s)
     # A dot on the line has only its blurred rim outside the line's rows: judged there it looks
@@ -528,7 +594,59 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
         skip = cleared.any(axis=1)
         if (~skip & (pen.sum(axis=1) > 0)).sum() >= 3:
             return strip.x_mm(x0 + _crossing_col(pen, dy, s, params, skip_rows=skip))
-    return strip.x_mm(x0 + _crossing_col(pen, dy, s, params))
+    col = _crossing_col(pen, dy, s, params)
+    if ink.cleared[y0:y1, x0:x1].any():
+        arms = _x_arms_col(pen, dy, ink.cleared[y0:y1, x0:x1], s, params)
+        if arms is not None and abs(arms - col) <= params.x_arms_max_shift_mm * s:
+            col = arms
+    return strip.x_mm(x0 + col)
+
+
+def _x_arms_col(pen: np.ndarray, dy: np.ndarray, cleared: np.ndarray, s: float,
+                params: Params) -> float | None:
+    """Where an X drawn over an end-stop meets the line, from its two arms fitted as lines.
+
+    Clearing the stop cuts a piece out of one arm, and per-row centroids are then pulled
+    towards the other arm (~0.6 mm). Here each row away from the line must cross the X exactly
+    twice; a crossing that touches the cleared columns is incomplete and left out. The left
+    crossings above the line and the right ones below are one arm, the others the other arm;
+    each arm is fitted as x(dy) and the mark is where their mean meets the line. None (use the
+    centroid fit) unless both arms are straight, slope opposite ways and have enough rows.
+    """
+    row_dy = np.median(dy, axis=1)
+    k = 2 * int(round(params.x_arms_clear_gap_mm * s)) + 1
+    near_cleared = cv2.dilate(cleared.astype(np.uint8), np.ones((1, k), np.uint8)).astype(bool)
+    arm_pts: tuple[list, list] = ([], [])
+    for r in np.nonzero((np.abs(row_dy) >= params.line_rows_mm * s)
+                        & (np.abs(row_dy) <= 3.0 * s))[0]:
+        ink_row = (pen[r] > 0) | cleared[r]  # a run split only by the cleared stop is one run
+        edges = np.diff(ink_row.astype(np.int8), prepend=0, append=0)
+        starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+        if len(starts) != 2:
+            continue
+        for side, (a, b) in enumerate(zip(starts, ends)):
+            if near_cleared[r, a:b].any():
+                continue
+            w = pen[r, a:b]
+            x = float((w * np.arange(a, b)).sum() / max(w.sum(), 1e-6))
+            # the arm running down to the right is the left crossing above the line
+            arm = side if row_dy[r] < 0 else 1 - side
+            arm_pts[arm].append((row_dy[r], x))
+    fits = []
+    for pts in arm_pts:
+        if len(pts) < params.x_arms_min_rows:
+            return None
+        ys, xs = np.array(pts).T
+        if np.ptp(ys) < params.x_arms_min_span_mm * s:
+            return None
+        slope, icpt = np.polyfit(ys, xs, 1)
+        if np.sqrt(np.mean((xs - (icpt + slope * ys)) ** 2)) > params.x_arms_max_rms_mm * s:
+            return None
+        fits.append((slope, icpt))
+    (b1, a1), (b2, a2) = fits
+    if not (b1 > 0.3 and b2 < -0.3):  # the down-right arm, then the down-left one
+        return None
+    return float((a1 + a2) / 2)
 
 
 def _stop_columns(d: np.ndarray, dist: np.ndarray, a: int, b: int, c: int, half_px: float,
@@ -651,7 +769,8 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     right, _ = find_stop(strip, line, xr, spec, params)
     stops = (left, right)
     line_only = line_image(strip, line, stops, params)
-    blobs, ink = find_blobs(strip, line, line_only, stops, spec.stop_height_mm / 2, params)
+    blobs, ink = find_blobs(strip, line, line_only, stops, spec.stop_height_mm / 2, params,
+                            spec.clear_band_mm)
     s = strip.px_per_mm
     band = spec.clear_band_mm
 
@@ -676,7 +795,8 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     # Off-line ink beside a mark on the line is a piece of that mark (an X or circle drawn over
     # an end-stop loses its middle where the stop is cleared): merged with it, fitted with it.
     touching = {id(b) for b in on_line}
-    for group in _merge(on_line + off_line, params.merge_gap_mm * s, ink.cleared.any(axis=0)):
+    pen_marks = [b for b in on_line + off_line if not b.stain]
+    for group in _merge(pen_marks, params.merge_gap_mm * s, ink.cleared.any(axis=0)):
         on = [b for b in group if id(b) in touching]
         if not on:
             for b in group:
@@ -685,6 +805,12 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         x_mm = group_x_mm(strip, ink, group, params)
         found.append((_candidate(max(on, key=lambda b: b.area_mm2), x_mm, True, stops, ref,
                                  params), max(b.darkness for b in on)))
+    # A stain as dark as ink is a mark of its own, never a piece of the pen mark it touched:
+    # merged, it would pull that mark's fit aside; alone, it flags the item.
+    for b in on_line + off_line:
+        if b.stain:
+            found.append((_candidate(b, b.x_mm, id(b) in touching, stops, ref, params),
+                          b.darkness))
 
     flags = _item_flags(found, line.darkness if line.found else 1.0, params)
     if not found:

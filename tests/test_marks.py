@@ -4,6 +4,7 @@ These call `read_item` with the page's exact geometry (no marker detection), so 
 measurement alone; test_read.py covers the same through registration and distortion.
 """
 
+import cv2
 import numpy as np
 import pytest
 
@@ -269,3 +270,83 @@ def test_pencil_as_dark_as_the_printed_line_on_a_blurred_150_dpi_scan_is_not_fai
     items = read_all(distort(image, blur=1.3, jpeg=70), dpi=150)
     for i, item in enumerate(items):
         assert item.flags == () and item.value_cm == pytest.approx(2.0 + 2.0 * i, abs=0.05), item
+
+
+def test_a_faint_streak_joined_to_writing_above_the_band_is_not_a_mark():
+    # regression (messy seed 12): a scanner streak, barely darker than paper, ran across the band
+    # into a comment's letters just above it and was judged as dark as the letters: a second
+    # mark on the line (multiple_marks).
+    image = blank_page()
+    d = Drawer(image)
+    y = d.line_y(2)
+    streak = Pen((190, 190, 190), 0.08)
+    d.stroke(79.5, y - 7.5, 79.5, y + 7.5, streak)
+    for x in (77.0, 78.3, 79.5):  # letters of the comment, above the band, meeting the streak
+        d.stroke(x - 0.5, y - 7.3, x + 0.5, y - 6.7, Pen(BLUE, 0.4))
+    d.tick(2, 9.3)
+    item = read_all(distort(image, jpeg=80))[2]
+    assert item.flags == () and item.value_cm == pytest.approx(9.3, abs=0.02), item
+
+
+def _coffee_ring(d, item, grey):
+    """A wide light ring (a cup's base) whose lower edge comes within ~1.5 mm of the line."""
+    ring = Pen((grey, grey - 5, grey - 15), 1.6)
+    s = d.dpi / 25.4 * (1 << d.shift)
+    cv2.circle(d.image, d.px(d.x_of(3.0), d.line_y(item) - 15.0), round(13.0 * s), ring.colour,
+               d._w(ring), cv2.LINE_AA, d.shift)
+
+
+def test_a_tick_crossing_a_coffee_ring_reads():
+    # regression (messy seed 12): the ring and the tick made one blob, crossed four times by a
+    # row (ring, tick, ring): read as a scribble (crossed_out); here it read no_mark + faint.
+    image = blank_page()
+    d = Drawer(image)
+    _coffee_ring(d, 1, 215)
+    d.tick(1, 2.6, up=4.0, down=3.0)
+    item = read_all(distort(image, jpeg=80))[1]
+    assert item.flags == () and item.value_cm == pytest.approx(2.6, abs=0.02), item
+
+
+def test_a_ring_darker_than_a_stain_beside_a_tick_is_flagged_not_fitted_with_it():
+    # As dark as ink, the ring is not a stain: it must not be merged into the tick (that read
+    # 0.6 mm off, unflagged) but shown as a mark of its own, and the item flagged.
+    image = blank_page()
+    d = Drawer(image)
+    _coffee_ring(d, 1, 200)
+    d.tick(1, 2.6, up=4.0, down=3.0)
+    item = read_all(distort(image, jpeg=80))[1]
+    assert item.value_cm is None and item.flags, item
+    assert any(c.value_cm == pytest.approx(2.6, abs=0.02) for c in item.candidates)
+
+
+def test_a_faint_streak_through_a_stain_stays_with_the_stain():
+    # regression (messy seed 14): a scanner streak crossing a coffee ring, its 1-px gaps bridged
+    # by the closing, was cut off the ring as "pen ink" and read as a second mark.
+    from srs_scan.marks import _apart_from_stains
+    s = 12.0
+    pen = np.zeros((180, 200), np.float32)
+    pen[100:130, 40:160] = 0.20            # the ring's broad band
+    pen[10:100, 100] = 0.16                # the streak, running up out of the band...
+    pen[50:52, 100] = 0.0                  # ... with a gap the vertical closing bridges
+    mask = (pen > Params().ink_threshold).astype(np.uint8)
+    joined = mask.copy()
+    joined[50:52, 100] = 1
+    _, stain = _apart_from_stains(joined, mask, pen, s, Params())
+    assert stain[10:100, 100].all()
+    pen[20:40, 95:106] = 0.8               # a real pen mark on the streak is not a stain
+    mask = (pen > Params().ink_threshold).astype(np.uint8)
+    joined = mask.copy()
+    joined[50:52, 100] = 1
+    cut, stain = _apart_from_stains(joined, mask, pen, s, Params())
+    assert not stain[20:40, 95:106].any() and cut[20:40, 95:106].all()
+
+
+@pytest.mark.parametrize("value", [0.1, 9.9])
+def test_an_x_over_an_end_stop_reads_its_centre(value):
+    # Clearing the stop cuts a piece out of one arm; per-row centroids then read 0.6 mm off
+    # towards the other arm. Each arm is fitted as a line instead.
+    image = blank_page()
+    d = Drawer(image)
+    d.cross(0, value)
+    item = read_all(distort(image, jpeg=80))[0]
+    assert item.flags == () and item.value_cm == pytest.approx(value, abs=0.015), item
