@@ -41,8 +41,6 @@ class Params:
     misses by ~0.5-1.5 mm."""
     min_markers_trusted: int = 3
     """With fewer markers the homography is extrapolated from a small part of the page."""
-    qr_px_per_mm: float = 10.0
-    """The QR region is warped upright at this resolution (a 0.6 mm module becomes 6 px)."""
 
     # --- the strip around each line ---
     strip_px_per_mm: float = 12.0

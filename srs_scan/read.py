@@ -53,7 +53,7 @@ def _read_page(image: np.ndarray, forms: FormLibrary, file: str, page: int,
         return _replace(base, flags=(NOT_A_FORM,))
 
     flags: list[str] = []
-    sheet = read_sheet_id(grey, reg, spec, params)
+    sheet = read_sheet_id(grey, reg, spec)
     if sheet is None:
         flags.append(SHEET_ID_UNREADABLE)
     else:

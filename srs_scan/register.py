@@ -192,11 +192,9 @@ class QrParams:
 
 
 def read_sheet_id(grey: np.ndarray, reg: Registration | None, spec: FormSpec | None,
-                  params: Params = Params(), qr: QrParams = QrParams()) -> SheetId | None:
+                  qr: QrParams = QrParams()) -> SheetId | None:
     """The sheet id from the QR code: first the region the form says, upright, at several
     scales and cleanings (`QrParams.tries`); then anywhere on the page.
-
-    `params` stays for callers' sake; its `qr_px_per_mm` is superseded by `qr.tries`.
     """
     decoders: dict[str, cv2.QRCodeDetector] = {}
     if reg is not None and spec is not None:
