@@ -6,8 +6,11 @@
    sheet-fed scanner writes them).
 2. Rasterises every page and nothing else in `--jobs` worker processes
    (pages.load_page), then reads every page in full (pipeline.scan: decode,
-   register, measure) with the same number of processes. Prints both rates.
-3. Builds PDFs of each size in `--sizes` by repeating those pages, runs
+   register, measure) with the same number of processes. Prints both steady
+   rates (first page out to last page out, so pool start-up is left out of both).
+3. Builds PDFs of each pair of sizes in `--sizes` (small, large) from the same
+   `small` distinct pages (the large one repeats them), so both batches hold the
+   same kinds of page and only their length differs. Runs
    `srs-scan scan` on each in a subprocess, and samples the resident memory of
    the whole process tree (the CLI and its workers) every 20 ms. Prints the
    peak for each size and the ratio of the largest to the smallest.
@@ -23,6 +26,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
@@ -32,6 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from srs_scan.pages import PageError, count_pages, load_page  # noqa: E402
 from srs_scan.pipeline import ScanOptions, Task, scan  # noqa: E402
+from srs_scan.results import PageResult  # noqa: E402
 from srs_scan.simulate import simulate  # noqa: E402
 from srs_scan.spec import load_form_library  # noqa: E402
 
@@ -41,31 +46,38 @@ def _decode_only(task: tuple[Path, int]) -> int:
     return 0 if isinstance(loaded, PageError) else loaded.image.size
 
 
+def _steady_rate(results: Iterator[object]) -> float:
+    """Pages per second from the first page's arrival to the last: the rate a long batch
+    keeps up, without the few seconds it takes to start the worker processes."""
+    first = last = 0.0
+    count = 0
+    for _ in results:
+        last = time.perf_counter()
+        first = first or last
+        count += 1
+    return (count - 1) / (last - first)
+
+
 def rates(pdf: Path, jobs: int) -> tuple[float, float, int]:
     pages = count_pages(pdf)
     assert isinstance(pages, int)
     tasks = [(pdf, n) for n in range(1, pages + 1)]
     with ProcessPoolExecutor(jobs) as pool:
-        list(pool.map(_decode_only, tasks[:jobs]))  # start the workers before timing
-        started = time.perf_counter()
-        list(pool.map(_decode_only, tasks))
-        decode = pages / (time.perf_counter() - started)
+        decode = _steady_rate(pool.map(_decode_only, tasks))
     forms = load_form_library()
-    options = ScanOptions(jobs=jobs)
     items = [Task(pdf, n, str(pdf), "bench") for n in range(1, pages + 1)]
-    list(scan(items[:jobs], forms, options))  # warm the imports the workers need
-    started = time.perf_counter()
-    results = [done.result for done in scan(items, forms, options)]
-    full = pages / (time.perf_counter() - started)
+    results: list[PageResult] = []
+    full = _steady_rate(results.append(done.result) or done
+                        for done in scan(items, forms, ScanOptions(jobs=jobs)))
     read = sum(r.status.value in ("ok", "review") for r in results)
     return decode, full, read
 
 
-def repeat_pdf(source: Path, target: Path, pages: int) -> None:
+def repeat_pdf(source: Path, target: Path, pages: int, distinct: int) -> None:
     reader = PdfReader(source)
     writer = PdfWriter()
     for n in range(pages):
-        writer.add_page(reader.pages[n % len(reader.pages)])
+        writer.add_page(reader.pages[n % min(distinct, len(reader.pages))])
     with target.open("wb") as handle:
         writer.write(handle)
 
@@ -118,9 +130,9 @@ def main() -> None:
               f"{read} pages read or flagged)")
         sizes = [int(s) for s in args.sizes.split(",")]
         peaks: dict[int, float] = {}
-        for size in sizes:
+        for n, size in enumerate(sizes):
             pdf = work / f"batch{size}.pdf"
-            repeat_pdf(source, pdf, size)
+            repeat_pdf(source, pdf, size, distinct=sizes[n - n % 2])
             peaks[size], seconds = peak_memory_mib(pdf, args.jobs, work)
             print(f"  {size:4d} pages: peak memory {peaks[size]:6.1f} MiB (CLI + workers), "
                   f"{seconds:5.1f} s, {size / seconds:4.2f} pages/s")

@@ -11,7 +11,6 @@ form, or an error with a reason. Nothing here raises for a bad page.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import signal
@@ -33,7 +32,8 @@ from srs_scan.spec import FormLibrary, FormSpec
 from srs_scan.store import ResultStore, content_hash
 
 QUEUE_PER_JOB = 2  # pages queued per worker: keeps workers busy without holding many pages
-PAGES_PER_WORKER = 25  # a worker is replaced after this many pages, so memory cannot creep
+PAGES_PER_WORKER = 100  # a worker is replaced after this many pages, so allocator fragmentation
+                        # cannot make its memory creep up over a long batch
 REVIEW_PX_PER_MM = 8.0  # resolution of the registered sheet kept for review (0.125 mm a pixel)
 
 
@@ -159,6 +159,9 @@ _worker_state: dict[str, object] = {}
 def _init_worker(forms: FormLibrary, options: ScanOptions, batch_pid: int) -> None:
     # Ctrl-C is the parent's to handle: workers ignore it rather than print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # One thread per worker: the pool already keeps every core busy, and OpenCV's own
+    # threads on top of it only make the workers wait for each other.
+    cv2.setNumThreads(1)
     # Each worker process keeps the forms it was started with; nothing is shared back.
     _worker_state.update(forms=forms, options=options)
     threading.Thread(target=_exit_with, args=(batch_pid,), daemon=True).start()
@@ -175,24 +178,7 @@ def _exit_with(batch_pid: int) -> None:
 
 
 def _read_in_worker(task: Task) -> Done:
-    try:
-        return read_task(task, _worker_state["forms"], _worker_state["options"])  # type: ignore[arg-type]
-    finally:
-        _release_memory()
-
-
-def _release_memory() -> None:
-    """Hand freed page buffers back to the system, so a worker's memory does not creep up
-    page after page through allocator fragmentation (glibc only; elsewhere nothing to do)."""
-    trim = _worker_state.get("malloc_trim")
-    if trim is None:
-        try:
-            trim = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            trim = False
-        _worker_state["malloc_trim"] = trim
-    if trim:
-        trim(0)
+    return read_task(task, _worker_state["forms"], _worker_state["options"])  # type: ignore[arg-type]
 
 
 def scan(items: Iterable[Task | Done], forms: FormLibrary, options: ScanOptions) -> Iterator[Done]:

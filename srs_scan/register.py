@@ -62,8 +62,10 @@ def detect_markers(grey: np.ndarray, dictionary: str, params: Params = Params())
 
 
 def _detect(detector: cv2.aruco.ArucoDetector, grey: np.ndarray, scale: float) -> Corners:
+    # INTER_LINEAR, not INTER_AREA: ten times faster, and the 10 mm markers stay ~50 px wide;
+    # the corners are refined at full resolution afterwards anyway
     small = grey if scale >= 1.0 else cv2.resize(grey, None, fx=scale, fy=scale,
-                                                  interpolation=cv2.INTER_AREA)
+                                                  interpolation=cv2.INTER_LINEAR)
     corners, ids, _ = detector.detectMarkers(small)
     found: Corners = {}
     if ids is None:

@@ -350,3 +350,16 @@ def test_an_x_over_an_end_stop_reads_its_centre(value):
     d.cross(0, value)
     item = read_all(distort(image, jpeg=80))[0]
     assert item.flags == () and item.value_cm == pytest.approx(value, abs=0.015), item
+
+
+def test_column_percentile_equals_numpy_per_column():
+    from srs_scan.marks import _column_percentile
+
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        rows, cols = rng.integers(1, 40), rng.integers(1, 30)
+        values, chosen = rng.random((rows, cols)), rng.random((rows, cols)) < rng.random()
+        q = float(rng.choice([0, 30, 60, 90, 100]))
+        expected = [np.percentile(values[chosen[:, j], j], q) if chosen[:, j].any() else 0.0
+                    for j in range(cols)]
+        assert np.allclose(_column_percentile(values, chosen, q), expected)
