@@ -128,6 +128,19 @@ def _cli(*args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+def _wait_for_stored_pages(db: Path, pages: int, timeout_s: float = 300) -> None:
+    """Until the running batch has kept `pages` readings in its results database."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        try:
+            with sqlite3.connect(db) as conn:
+                if conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0] >= pages:
+                    return
+        except sqlite3.Error:
+            continue
+
+
 def test_kill_9_then_rerun_equals_an_uninterrupted_run(tmp_path):
     """A 100-page batch killed half way, then run again, gives exactly the uninterrupted CSV."""
     serials = [f"K{n:07d}" for n in range(10)]
@@ -138,15 +151,7 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_run(tmp_path):
 
     db = tmp_path / "resumed.srs.sqlite"
     proc = _cli("scan", str(batch), "-o", str(resumed), "--jobs", "2", "-q")
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        time.sleep(0.3)
-        try:
-            with sqlite3.connect(db) as conn:
-                if conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0] >= 30:
-                    break
-        except sqlite3.Error:
-            continue
+    _wait_for_stored_pages(db, 30)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not resumed.exists()  # nothing half-written
@@ -167,16 +172,7 @@ def test_ctrl_c_leaves_no_half_written_output(tmp_path):
     batch = _pdf(tmp_path / "forty.pdf", pages)
     out = tmp_path / "r.csv"
     proc = _cli("scan", str(batch), "-o", str(out), "--jobs", "2", "-q")
-    db = tmp_path / "r.srs.sqlite"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        time.sleep(0.2)
-        try:
-            with sqlite3.connect(db) as conn:
-                if conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0] >= 4:
-                    break
-        except sqlite3.Error:
-            continue
+    _wait_for_stored_pages(tmp_path / "r.srs.sqlite", 4)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == ExitCode.INTERRUPTED
