@@ -153,6 +153,8 @@ def _write_overlay(task: Task, image, result: PageResult, forms: FormLibrary, fo
         write_atomic(folder / overlay_name(task.label, task.page), encoded.tobytes())
 
 
+# Set once in each worker process by its initializer (the pool's way of giving workers
+# their forms and options without sending them with every page); the batch never reads it.
 _worker_state: dict[str, object] = {}
 
 
