@@ -278,20 +278,25 @@ def _add_reading_options(parser: argparse.ArgumentParser, default_jobs: int) -> 
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
 
+def _command(commands: argparse._SubParsersAction, name: str, summary: str,
+             description: str, epilog: str = EXIT_CODES_HELP) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with the exit codes, laid out as written."""
+    return commands.add_parser(name, help=summary, description=description, epilog=epilog,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="srs-scan",
-        description="Print, scan and score Session Rating Scale sheets. Everything stays on this computer.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description="Print, scan and score Session Rating Scale sheets. Everything stays on this computer.")
     parser.add_argument("--version", action="version", version=f"srs-scan {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    forms = commands.add_parser(
-        "forms", help="write printable sheets to a PDF",
+    forms = _command(
+        commands, "forms", summary="write printable sheets to a PDF",
         description="Write printable SRS sheets to a PDF: blank sheets with distinct serials, "
                     "or one pre-filled sheet per row of a roster.",
-        epilog="Print the PDF at 100 %% (actual size).\n\n" + EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog="Print the PDF at 100 %% (actual size).\n\n" + EXIT_CODES_HELP)
     forms.add_argument("output", type=Path, metavar="OUT.pdf", help="PDF file to write")
     what = forms.add_mutually_exclusive_group()
     what.add_argument("--count", type=_positive_int, default=1, metavar="N",
@@ -305,12 +310,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "never for sheets you hand out)")
     forms.set_defaults(run=_cmd_forms)
 
-    scan = commands.add_parser(
-        "scan", help="read scanned sheets and write scores to CSV",
+    scan = _command(
+        commands, "scan", summary="read scanned sheets and write scores to CSV",
         description="Read scanned SRS sheets (PDF, TIFF, PNG, JPEG; files or folders), measure "
                     "every pen mark in cm, flag what a person must check, and write one CSV row "
-                    "per page.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "per page.")
     scan.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
                       help="scan files, or folders to search (recursively, in name order)")
     scan.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv",
@@ -322,11 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_reading_options(scan, default_jobs=os.cpu_count() or 1)
     scan.set_defaults(run=_cmd_scan)
 
-    watch = commands.add_parser(
-        "watch", help="read each scan a network scanner drops into a folder",
+    watch = _command(
+        commands, "watch", summary="read each scan a network scanner drops into a folder",
         description="Watch a folder: read each new scan once it is completely written, add its rows "
-                    "to the CSV, and move it to done/ (or failed/, with a reason file).",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "to the CSV, and move it to done/ (or failed/, with a reason file).")
     watch.add_argument("inbox", type=Path, metavar="INBOX", help="the folder the scanner writes to")
     watch.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv")
     watch.add_argument("--settle", type=float, default=3.0, metavar="SECONDS",
@@ -334,12 +337,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_reading_options(watch, default_jobs=1)
     watch.set_defaults(run=_cmd_watch)
 
-    review = commands.add_parser(
-        "review", help="settle flagged items on a local web page",
+    review = _command(
+        commands, "review", summary="settle flagged items on a local web page",
         description="Open a web page, on this computer only, that shows every flagged item with "
                     "the picture of its line: click where the mark meets the line, pick a mark, or "
-                    "say no answer / not a form. Every change is kept with who, when and why.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "say no answer / not a form. Every change is kept with who, when and why.")
     review.add_argument("--db", type=Path, metavar="FILE",
                         help="results database (default: the one *.srs.sqlite in this folder)")
     review.add_argument("--port", type=int, default=0, metavar="N",
@@ -348,11 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--form", type=Path, action="append", metavar="FILE")
     review.set_defaults(run=_cmd_review)
 
-    export = commands.add_parser(
-        "export", help="write the CSV with reviewed values",
+    export = _command(
+        commands, "export", summary="write the CSV with reviewed values",
         description="Write one CSV row per stored page with the values as reviewed, plus the "
-                    "columns reviewed (yes/no) and reviewer.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "columns reviewed (yes/no) and reviewer.")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv")
     export.add_argument("--db", type=Path, metavar="FILE",
                         help="results database (default: beside the CSV, e.g. results.srs.sqlite)")
@@ -361,23 +362,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-q", "--quiet", action="store_true")
     export.set_defaults(run=_cmd_export)
 
-    audit = commands.add_parser(
-        "audit", help="list every change made in review",
+    audit = _command(
+        commands, "audit", summary="list every change made in review",
         description="List every review decision, oldest first: when, who, which page and item, "
                     "old value -> new value, the action and the reason.")
     audit.add_argument("--db", type=Path, metavar="FILE",
                        help="results database (default: the one *.srs.sqlite in this folder)")
     audit.set_defaults(run=_cmd_audit)
 
-    simulate = commands.add_parser(
-        "simulate", help="write filled, printed and scanned sheets with known truth",
+    simulate = _command(
+        commands, "simulate", summary="write filled, printed and scanned sheets with known truth",
         description="Fill in sheets with simulated pen marks, print and scan them as a real "
                     "clinic would, and write the scans with truth.csv: the true value of every "
                     "mark and what a reader must flag. Try the whole pipeline before you own a scanner.",
         epilog="profiles: office (300 dpi PDF), fit-to-page (printed at 94-97 %), fax (G4 TIFF), "
                "low-res (150 dpi), phone (JPEG photos), messy (holes, staple, fold, coffee), "
-               "mixed (a bit of each)\n\n" + EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+               "mixed (a bit of each)\n\n" + EXIT_CODES_HELP)
     simulate.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder to write into")
     simulate.add_argument("--pages", type=_positive_int, default=12, metavar="N",
                           help="pages to simulate (default 12; mixed adds 2 fax pages and 2 photos)")
