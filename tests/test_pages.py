@@ -163,8 +163,8 @@ def test_encrypted_pdf_needs_its_password(tmp_path):
 
 def test_empty_user_password_opens_with_or_without_a_batch_password(tmp_path):
     path = _encrypted_pdf(tmp_path, "")
-    _only_images(_pages(path))
-    _only_images(_pages(path, password="some-other-files-password"))
+    assert len(_only_images(_pages(path))) == 1
+    assert len(_only_images(_pages(path, password="some-other-files-password"))) == 1
 
 
 def test_iter_pages_does_not_keep_earlier_pages_alive(tmp_path):
