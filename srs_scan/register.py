@@ -40,11 +40,15 @@ def detect_markers(grey: np.ndarray, dictionary: str, params: Params = Params())
         cv2.aruco.DetectorParameters())
     px_per_mm = max(grey.shape) / 297.0
     scale = min(1.0, params.detect_px_per_mm / px_per_mm)
-    found = _detect(detector, grey, scale)
-    if len(found) < 4 and scale < 1.0:
-        full = _detect(detector, grey, 1.0)
-        if len(full) > len(found):
-            found = full
+    # The markers sit in the sheet's corners: look there first (a third of the work), then,
+    # if any is missing (a phone photo with the sheet small in the frame, a page that is not
+    # a form), on the whole page, and then at full resolution.
+    found = _detect_in_corners(detector, grey, scale, params.marker_corner_share)
+    for try_scale in (scale, 1.0):
+        if len(found) < 4 and (try_scale < 1.0 or scale < 1.0):
+            more = _detect(detector, grey, try_scale)
+            if len(more) > len(found):
+                found = more
     if not found:
         return {}
     # Refine at full resolution: a window of ~0.6 mm around each corner.
@@ -59,6 +63,20 @@ def detect_markers(grey: np.ndarray, dictionary: str, params: Params = Params())
         ok = np.linalg.norm(fine - rough, axis=1) < max(2.0, 1.5 / scale)
         out[mid] = np.where(ok[:, None], fine, rough).astype(np.float64)
     return out
+
+
+def _detect_in_corners(detector: cv2.aruco.ArucoDetector, grey: np.ndarray, scale: float,
+                       share: float) -> Corners:
+    """Markers found in the four corner regions (`share` of the height and width each)."""
+    h, w = grey.shape
+    ch, cw = int(h * share), int(w * share)
+    found: Corners = {}
+    for y0 in (0, h - ch):
+        for x0 in (0, w - cw):
+            for mid, pts in _detect(detector, grey[y0:y0 + ch, x0:x0 + cw], scale).items():
+                if mid not in found:  # the first corner's: a repeat is a stray copy
+                    found[mid] = pts + (x0, y0)
+    return found
 
 
 def _detect(detector: cv2.aruco.ArucoDetector, grey: np.ndarray, scale: float) -> Corners:

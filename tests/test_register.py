@@ -49,6 +49,21 @@ def test_mm_to_px_to_mm_is_the_identity(x, y):
     assert px_to_mm(reg.px_to_mm, there)[0] == pytest.approx((x, y), abs=1e-6)
 
 
+def test_markers_away_from_the_image_corners_are_found_on_the_whole_image():
+    # A photo with the sheet small in the middle of the frame: the corner regions searched
+    # first hold no marker, so the whole image is searched, and the fit is the same.
+    page = to_grey(blank_page(DPI))
+    h, w = page.shape
+    canvas = np.full((3 * h, 3 * w), 255, np.uint8)
+    canvas[h:2 * h, w:2 * w] = page
+    found = detect_markers(canvas, SPEC.aruco_dictionary)
+    assert sorted(found) == [0, 1, 2, 3]
+    reg = fit_homography(found, SPEC)
+    assert reg.trusted
+    corner = px_to_mm(reg.px_to_mm, page_px(0, 0) + (w, h))[0]
+    assert corner == pytest.approx((0, 0), abs=0.15)
+
+
 def test_three_markers_suffice_and_none_is_no_registration():
     grey = to_grey(blank_page(DPI))
     found = detect_markers(grey, SPEC.aruco_dictionary)
