@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from drawmarks import SHEET, Drawer, blank_page, distort
 from srs_scan.register import (NoRegistration, QrParams, detect_markers, fit_homography,
                                mm_to_px, px_to_mm, read_sheet_id, to_grey)
+from srs_scan.sheetid import SheetId
 from srs_scan.spec import block_origin_mm, load_form
 
 SPEC = load_form()
@@ -92,6 +93,19 @@ def test_sheet_id_is_read_and_a_blotted_code_is_none():
     grey = to_grey(image)
     assert read_sheet_id(grey, fit_homography(detect_markers(grey, "DICT_4X4_50"), SPEC),
                          SPEC) is None
+
+
+@pytest.mark.parametrize("sheet", [
+    SheetId("srs", 1, "Q4P2KQHZ"),                                          # blank: 29 modules
+    SheetId("srs", 1, "Q4P2KQHZ", "C7898", "29", "2026-06-11"),            # pre-filled: 33
+    SheetId("srs", 1, "Q4P2KQHZ", "ABCDEFGHIJKLMNOPQRST", "999", "2026-06-11"),  # longest: 37
+])
+def test_the_code_is_decoded_where_the_form_puts_it_whatever_its_size(sheet):
+    grey = to_grey(distort(blank_page(DPI, sheet=sheet), angle_deg=-0.7, jpeg=85))
+    reg = fit_homography(detect_markers(grey, SPEC.aruco_dictionary), SPEC)
+    # the known-corners decoding alone, with no search of the patch and no fallback
+    only_known = QrParams(tries=(("known", 8.0, "raw"),), whole_page=False)
+    assert read_sheet_id(grey, reg, SPEC, qr=only_known) == sheet
 
 
 def fax_standard_mode(angle_deg: float, threshold: int, blur: float, seed: int) -> np.ndarray:
