@@ -16,9 +16,6 @@ and prints, per profile:
 - must-flag items flagged (any flag on the item counts) and must-flag pages
   flagged (the page's status is not ok);
 - pages per second of the scan's wall time.
-
-Until the reader exists (`scan` is not a command yet) it says so and prints
-the truth statistics only, and exits 0.
 """
 
 from __future__ import annotations
@@ -134,17 +131,6 @@ def print_scores(scores: list[Score]) -> None:
               f"{s.pages / s.seconds if s.seconds else 0:7.2f}")
 
 
-def print_truth_stats(profile: str, truth: list[dict[str, str]], item_ids) -> None:
-    values = [float(t[i]) for t in truth for i in item_ids if t[i]]
-    must_items = sum(len([c for c in _codes(t["expect"]) if ":" in c]) for t in truth)
-    must_pages = sum(any(":" not in c for c in _codes(t["expect"])) for t in truth)
-    v = np.array(values) if values else np.zeros(1)
-    print(f"{profile:<12} {len(truth):>5} pages, {len(values):>4} items with a true value "
-          f"(median {np.median(v):.2f} cm, {np.mean(v >= 7.5) * 100:.0f} % at 7.5 or more, "
-          f"{np.mean((v == 0) | (v == 10)) * 100:.0f} % at an end), "
-          f"{must_items} must-flag items, {must_pages} must-flag pages")
-
-
 def run_reader(scans: Path, out_csv: Path, jobs: int | None) -> tuple[int, str, float]:
     cmd = [sys.executable, "-m", "srs_scan", "scan", str(scans), "-o", str(out_csv), "--decimals", "2"]
     if jobs:
@@ -171,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="srs-bench-") as tmp:
         root = args.keep or Path(tmp)
-        scores, reader_missing = [], False
+        scores = []
         for i, profile in enumerate(profiles):
             scans = root / profile
             t0 = time.perf_counter()
@@ -181,16 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             (scans / "truth.csv").replace(truth_path)   # the reader sees only what a scanner wrote
             truth = _read_csv(truth_path)
             print(f"simulated {profile}: {len(truth)} pages in {sim_s:.1f} s", file=sys.stderr)
-            if reader_missing:
-                print_truth_stats(profile, truth, item_ids)
-                continue
             out_csv = root / f"{profile}.read.csv"
             code, err, seconds = run_reader(scans, out_csv, args.jobs)
-            if code != 0 and "invalid choice" in err:
-                print("reader not available yet: `srs-scan scan` does not exist; truth statistics only\n")
-                reader_missing = True
-                print_truth_stats(profile, truth, item_ids)
-                continue
             if not out_csv.exists():
                 print(f"{profile}: the reader exited {code} without writing a CSV:\n{err.strip()}")
                 continue

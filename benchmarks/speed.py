@@ -1,13 +1,14 @@
 """Speed and memory benchmark: full read vs. rasterising alone, and peak memory vs. batch size.
 
-    python benchmarks/speed.py [--pages 40] [--jobs 2] [--sizes 20,200,30,300]
+    python benchmarks/speed.py [--pages 40] [--jobs 2] [--rounds 5] [--sizes 20,200,30,300]
 
 1. Simulates `--pages` distinct office scans (300 dpi JPEG pages in one PDF, as a
    sheet-fed scanner writes them).
 2. Rasterises every page and nothing else in `--jobs` worker processes
    (pages.load_page), then reads every page in full (pipeline.scan: decode,
    register, measure) with the same number of processes. Prints both steady
-   rates (first page out to last page out, so pool start-up is left out of both).
+   rates (first page out to last page out, so pool start-up is left out of both)
+   for each of `--rounds` rounds, and their medians.
 3. Builds PDFs of each pair of sizes in `--sizes` (small, large) from the same
    `small` distinct pages (the large one repeats them), so both batches hold the
    same kinds of page and only their length differs. Runs
@@ -59,6 +60,7 @@ def _steady_rate(results: Iterator[object]) -> float:
 
 
 def rates(pdf: Path, jobs: int) -> tuple[float, float, int]:
+    """One round: rasterise-only pages/s, full-read pages/s, and pages read or flagged."""
     pages = count_pages(pdf)
     assert isinstance(pages, int)
     tasks = [(pdf, n) for n in range(1, pages + 1)]
@@ -71,6 +73,12 @@ def rates(pdf: Path, jobs: int) -> tuple[float, float, int]:
                         for done in scan(items, forms, ScanOptions(jobs=jobs)))
     read = sum(r.status.value in ("ok", "review") for r in results)
     return decode, full, read
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def repeat_pdf(source: Path, target: Path, pages: int, distinct: int) -> None:
@@ -117,17 +125,27 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--sizes", default="20,200,30,300", help="batch sizes for the memory check")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds of both rate measurements; medians are reported (default 5), "
+                             "since a shared machine's speed drifts from minute to minute")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         simulate(work / "sim", profile="office", pages=args.pages, seed=args.seed)
         source = work / "sim" / "office.pdf"
-        decode, full, read = rates(source, args.jobs)
-        print(f"office profile, {args.pages} pages at 300 dpi (JPEG in PDF), {args.jobs} processes")
-        print(f"  rasterise only : {decode:5.2f} pages/s")
-        print(f"  full read      : {full:5.2f} pages/s  ({full / decode:.0%} of rasterise-only; "
-              f"{read} pages read or flagged)")
+        print(f"office profile, {args.pages} pages at 300 dpi (JPEG in PDF), {args.jobs} processes, "
+              f"{args.rounds} rounds (each: rasterise only, then full read)")
+        decodes, fulls = [], []
+        for n in range(args.rounds):
+            decode, full, read = rates(source, args.jobs)
+            decodes.append(decode)
+            fulls.append(full)
+            print(f"  round {n + 1}: rasterise only {decode:5.2f} pages/s, full read {full:5.2f} "
+                  f"pages/s ({full / decode:.0%}; {read} pages read or flagged)")
+        decode, full = median(decodes), median(fulls)
+        print(f"  median         : rasterise only {decode:5.2f} pages/s, full read {full:5.2f} pages/s"
+              f"  -> full read at {full / decode:.0%} of the rasterise-only rate")
         sizes = [int(s) for s in args.sizes.split(",")]
         peaks: dict[int, float] = {}
         for n, size in enumerate(sizes):

@@ -418,7 +418,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
                band_mm: float) -> tuple[list[Blob], PenInk]:
     d, s = strip.darkness, strip.px_per_mm
     h, w = d.shape
-    pen = np.clip(d - line_only, 0, 1)
+    pen = np.maximum(d - line_only, 0.0)  # the line image is never darker than the strip
     rows = np.arange(h, dtype=np.float32)[:, None]
     dy = rows - line.row_at(np.arange(w, dtype=np.float32))[None, :]  # rows from the line
     # Distance of each pixel from the printed line. Around an end-stop the printed ink is
@@ -450,7 +450,6 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
     n0, lab0, st0 = _components(mask)
     speck = st0[:, cv2.CC_STAT_AREA] < params.min_mark_area_mm2 * s**2
     speck[0] = False
-    solid = ~speck[lab0]
     bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(params.bridge_mm * s) | 1)))
     joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, bridge)
     # A dot or a stroke drawn over an end-stop is cut in two where the stop is cleared; a row
@@ -471,6 +470,10 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
         area = ink.sum() / s**2
         if area < params.min_mark_area_mm2:
             continue
+        gap_mm = float(dist[y:y + bh, x:x + bw][sub].min() / s)
+        touches_edge = y <= 0 or y + bh >= h
+        if not _within_reach(gap_mm, touches_edge, band_mm, params):
+            continue  # other writing coming in from outside the band: not worth measuring
         sub_dy = dy[y:y + bh, x:x + bw]
         in_line_rows = np.abs(sub_dy[ink]).max() <= (params.line_rows_mm + 0.3) * s
         if in_line_rows and (area < params.line_speck_area_mm2
@@ -486,19 +489,28 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
         sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
         blobs.append(Blob(
             x_mm=strip.x_mm(x + _crossing_col(sub_pen, sub_dy, s, params)),
-            gap_mm=float(dist[y:y + bh, x:x + bw][sub].min() / s),
+            gap_mm=gap_mm,
             area_mm2=float(area), width_mm=bw / s, height_mm=bh / s,
             fill=float(ink.sum() / (bw * bh)),
             darkness=darkness,
             has_hole=_has_hole(sub, s),
-            passes=_passes(ink & solid[y:y + bh, x:x + bw], sub_dy, s, params),
-            touches_edge=y <= 0 or y + bh >= h,
+            passes=_passes(ink & ~speck[lab0[y:y + bh, x:x + bw]], sub_dy, s, params),
+            touches_edge=touches_edge,
             cols=(int(x), int(x + bw)),
             label=k,
             stain=bool(stain[y:y + bh, x:x + bw][sub].any()),
         ))
-    ink_only = np.where(mask > 0, pen, 0.0).astype(np.float32)
-    return blobs, PenInk(ink_only, labels, dy, cleared)
+    pen[mask == 0] = 0.0  # what the blobs were measured on is kept: their ink only
+    return blobs, PenInk(pen, labels, dy, cleared)
+
+
+def _within_reach(gap_mm: float, touches_edge: bool, band_mm: float, params: Params) -> bool:
+    """Whether ink this far from the line can be a mark for the item: on the line, or off it
+    but near it or wholly inside the band. Ink reaching the strip's edge may be other writing
+    coming in from outside the band, unless it comes as near the line as a mark drawn just off
+    it does."""
+    return (gap_mm <= max(params.touch_mm, params.off_line_max_gap_mm)
+            or (gap_mm < band_mm - 0.5 and not touches_edge))
 
 
 def _components(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
@@ -835,12 +847,9 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     on_line = [b for b in on_line  # a fold crease crossing the band is long, thin and light
                if not (b.height_mm >= params.crease_span * strip_h_mm
                        and b.darkness < params.crease_max_darkness)]
-    # Ink in the band that does not touch the line. Ink reaching the strip's edge may be other
-    # writing coming in from outside the band, unless it comes as near the line as a mark
-    # drawn just off it does.
+    # Ink in the band that does not touch the line (find_blobs kept only ink within reach).
     off_line = [b for b in blobs if b.gap_mm > params.touch_mm
-                and (b.gap_mm <= params.off_line_max_gap_mm
-                     or (b.gap_mm < band - 0.5 and not b.touches_edge))
+                and _within_reach(b.gap_mm, b.touches_edge, band, params)
                 and b.area_mm2 >= params.off_line_min_area_mm2
                 and xl - spec.clear_margin_x_mm + 1 < b.x_mm < xr + spec.clear_margin_x_mm - 1]
 
