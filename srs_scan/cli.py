@@ -149,10 +149,11 @@ def _review_db(args: argparse.Namespace) -> Path:
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
+    import tempfile
     import webbrowser
 
     from srs_scan.spec import load_form_library
-    from srs_scan.web import bind_loopback, create_app, new_token, serve
+    from srs_scan.web import bind_loopback, create_app, launcher_page, new_token, serve
 
     db = _review_db(args)
     forms = load_form_library(args.form)
@@ -163,12 +164,14 @@ def _cmd_review(args: argparse.Namespace) -> int:
     app = create_app(db, forms, token, port)
     print(f"review page for {db.name}: {url}")
     print("Only this computer can open it. Press Ctrl-C to stop.")
-    if not args.no_browser:
-        webbrowser.open(url)
-    try:
-        serve(app, sock)
-    except KeyboardInterrupt:
-        pass
+    with tempfile.TemporaryDirectory(prefix="srs-review-") as private:  # mode 0700
+        if not args.no_browser:
+            # the browser gets a private file that redirects, never the token on its command line
+            webbrowser.open(launcher_page(url, Path(private)).as_uri())
+        try:
+            serve(app, sock)
+        except KeyboardInterrupt:
+            pass
     return ExitCode.OK
 
 

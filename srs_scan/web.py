@@ -60,6 +60,24 @@ def csrf_token(token: str) -> str:
     return hmac.new(token.encode(), b"srs-scan csrf", hashlib.sha256).hexdigest()
 
 
+def launcher_page(url: str, folder: Path) -> Path:
+    """A page in `folder` that sends the browser on to `url`, readable by this user only.
+
+    The browser is started with this file's path, not with `url`: a program's command line is
+    visible to every user of the computer, and `url` carries the access token.
+    """
+    import html
+
+    from srs_scan.fileio import write_atomic
+
+    page = folder / "open-review.html"
+    target = html.escape(url, quote=True)
+    write_atomic(page, (f'<!doctype html><meta charset="utf-8"><title>srs-scan review</title>'
+                        f'<meta http-equiv="refresh" content="0;url={target}">'
+                        f'<p><a href="{target}">Open the review page</a></p>\n').encode())
+    return page
+
+
 def bind_loopback(port: int = 0, host: str = LOOPBACK) -> socket.socket:
     """A listening socket on 127.0.0.1; any other address is refused (client data stays local)."""
     if host != LOOPBACK:

@@ -91,3 +91,38 @@ def test_the_server_binds_loopback_only(server):
     with pytest.raises(UsageError, match="127.0.0.1"):
         bind_loopback(0, host="0.0.0.0")
     assert server.sock.getsockname()[0] == "127.0.0.1"
+
+
+def test_the_browser_is_opened_on_a_private_page_not_on_the_token(tmp_path, spec, monkeypatch,
+                                                                   capsys):
+    import re
+    import stat
+    import urllib.parse
+    import webbrowser
+    from pathlib import Path
+
+    import srs_scan.web
+    from srs_scan.cli import main
+
+    db = tmp_path / "results.srs.sqlite"
+    fill_store(db, spec, pages=1)
+    opened: list[tuple[str, str, int]] = []
+
+    def fake_open(uri: str) -> bool:  # what the browser would get on its command line
+        page = Path(urllib.parse.urlparse(uri).path)
+        opened.append((uri, page.read_text(), stat.S_IMODE(page.stat().st_mode)))
+        return True
+
+    def fake_serve(_app, sock) -> None:
+        sock.close()
+        raise KeyboardInterrupt  # as when the user stops the server
+
+    monkeypatch.setattr(webbrowser, "open", fake_open)
+    monkeypatch.setattr(srs_scan.web, "serve", fake_serve)
+    assert main(["review", "--db", str(db)]) == 0
+    url = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", capsys.readouterr().out).group(0)
+    token = url.split("token=")[1]
+    [(uri, content, mode)] = opened
+    assert uri.startswith("file://") and token not in uri
+    assert url in content and mode == 0o600
+    assert not Path(urllib.parse.urlparse(uri).path).exists()  # removed when the server stops
