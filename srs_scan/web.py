@@ -4,8 +4,8 @@ Security, in the order a request meets it (`Guard`):
 - the Host header must name this server (127.0.0.1 or localhost on our port): a page elsewhere
   cannot reach us through DNS rebinding;
 - the access token (random, printed in the URL) must come with every request: as `?token=` on the
-  first page only, which answers with an HttpOnly, SameSite=Strict cookie and a redirect that
-  takes the token out of the address bar; after that the cookie (or an `X-SRS-Token` header);
+  first page only, which answers with an HttpOnly, SameSite=Strict cookie and a page that moves
+  on to "/", taking the token out of the address bar; after that the cookie (or an `X-SRS-Token` header);
 - a state-changing request is a POST of JSON with an `Origin` of this server and the page's CSRF
   token in `X-CSRF-Token`; every other method is refused;
 - request bodies are bounded (`WebParams.max_body_bytes`);
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from srs_scan.errors import UsageError
@@ -58,6 +58,10 @@ def new_token(params: WebParams = WebParams()) -> str:
 def csrf_token(token: str) -> str:
     """Given to the page in its HTML, sent back in a header: a cross-site form cannot know it."""
     return hmac.new(token.encode(), b"srs-scan csrf", hashlib.sha256).hexdigest()
+
+
+MOVE_ON = ('<!doctype html><meta charset="utf-8"><title>srs-scan review</title>'
+           '<meta http-equiv="refresh" content="0;url=/"><p><a href="/">Open the review page</a></p>\n')
 
 
 def launcher_page(url: str, folder: Path) -> Path:
@@ -193,8 +197,11 @@ def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
 
     async def index(request: Request) -> Response:
         if "token" in request.query_params:
-            # the token moves from the URL (history, screen) into an HttpOnly cookie
-            response = RedirectResponse("/", status_code=303)
+            # The token moves from the URL (history, screen) into an HttpOnly cookie, and this page
+            # sends the browser on to "/". Not an HTTP redirect: arriving from the launcher file
+            # (`launcher_page`) the redirect would belong to a cross-site navigation, on which the
+            # browser withholds a SameSite=Strict cookie; a navigation this page starts is same-site.
+            response = HTMLResponse(MOVE_ON)
             response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
             return response
         html = (STATIC / "review.html").read_text(encoding="utf-8")

@@ -87,6 +87,23 @@ def _left(page) -> int:
     return int(text.split("·")[1].split()[0]) if "left" in text else 0
 
 
+def test_the_launcher_file_the_cli_opens_leads_to_a_working_page(browser, tmp_path, spec):
+    # `srs-scan review` starts the browser on this file, never on the tokened URL: the page
+    # must then get its cookie although the navigation began at a file:// page (cross-site)
+    from srs_scan.web import launcher_page
+
+    db = tmp_path / "results.srs.sqlite"
+    fill_store(db, spec, pages=1)
+    with RunningServer(db) as server:
+        launcher = launcher_page(f"{server.origin}/?token={server.token}", tmp_path)
+        page = browser.new_page()
+        page.goto(launcher.as_uri())
+        page.wait_for_selector("body[data-ready=yes]")
+        assert page.url == f"{server.origin}/"
+        assert "1 of 4" in page.locator("#progress").inner_text()  # the queue came with the cookie
+        page.close()
+
+
 def test_click_on_the_line_records_the_value_audit_and_csv(browser, tmp_path, spec, shots):
     db = tmp_path / "results.srs.sqlite"
     truth = fill_store(db, spec, pages=1)[0]  # relationship, with two marks: one crossed out
