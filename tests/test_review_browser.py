@@ -114,6 +114,8 @@ def test_click_on_the_line_records_the_value_audit_and_csv(browser, tmp_path, sp
         assert "More than one mark" in page.locator("#reason").inner_text()
         assert "Client C100" in page.locator("#sheet-line").inner_text()
         x, y = _crop_point(page, spec, item.y_mm, x_for_value(truth.mark_cm))
+        page.fill("#note", "client pointed at her mark")
+        page.keyboard.press("Enter")  # leaves the note; the shortcuts work again
         page.mouse.move(x, y)
         assert page.locator("#live").inner_text() == f"{truth.mark_cm:.1f} cm"  # the live preview
         page.screenshot(path=str(shots / "review-hover.png"))
@@ -121,6 +123,7 @@ def test_click_on_the_line_records_the_value_audit_and_csv(browser, tmp_path, sp
         _expect_left(page, 3)
         assert "Saved: Relationship" in page.locator("#status").inner_text()
         assert page.locator("#heading").inner_text() == "Goals and topics"  # the next item appears
+        assert page.locator("#note").input_value() == ""  # the note went with the decision
         page.keyboard.press("p")
         page.wait_for_selector("#page-view:not([hidden])")
         page.wait_for_timeout(200)
@@ -133,6 +136,7 @@ def test_click_on_the_line_records_the_value_audit_and_csv(browser, tmp_path, sp
     assert decision.new_value == pytest.approx(truth.mark_cm, abs=0.1)
     assert decision.old_value is None and decision.reviewer == REVIEWER
     assert "more than one mark" in decision.reason and decision.at
+    assert decision.reason.endswith(": client pointed at her mark")
 
     out = tmp_path / "results.csv"
     assert main(["export", "-o", str(out), "--db", str(db), "-q"]) == 0

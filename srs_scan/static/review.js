@@ -10,7 +10,7 @@ const KEEP_SHEETS = 8;      // sheet pictures kept in memory (never in the brows
 const PRELOAD_AHEAD = 3;    // entries whose sheets are fetched before they are shown
 
 const state = {
-  pages: {}, entries: [], index: 0, busy: false, pageView: false,
+  pages: {}, entries: [], index: 0, busy: false, pageView: false, noteFor: null,
   reviewer: sessionStorage.getItem("srs-reviewer") || "",
   sheets: new Map(),        // page key -> Promise<object URL>
 };
@@ -164,6 +164,7 @@ function render() {
   $("done").hidden = true;
   $("progress").textContent = `${state.index + 1} of ${total} · ${open} left`;
   const e = entry(), page = pageOf(e), item = itemOf(e);
+  if (state.noteFor !== state.index) { $("note").value = ""; state.noteFor = state.index; }  // a note is for one item
   $("sheet-id").textContent = `Sheet ${page.serial || "(no code)"}`;
   $("client").textContent = page.client_code ? `Client ${page.client_code}` : "";
   $("session").textContent = page.session ? `Session ${page.session}` : "";
@@ -224,7 +225,8 @@ async function decide(what) {
   document.body.classList.add("busy");
   try {
     const out = await api("/api/decide", {hash: page.hash, page: page.page, item_id: e.item_id,
-                                          reviewer: state.reviewer, ...what});
+                                          reviewer: state.reviewer, note: $("note").value.trim(),
+                                          ...what});
     settle(out.page);
     const item = out.page.items.find((i) => i.item_id === e.item_id);
     const said = item && item.decision ? `${item.heading} = ${fmt(item.decision.new_value)}`
@@ -327,6 +329,10 @@ async function start() {
   });
   crop.addEventListener("click", click);
   document.addEventListener("keydown", key);
+  // Enter or Escape in the note hands the keys back to the shortcuts; the note stays until used
+  $("note").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" || ev.key === "Escape") { ev.preventDefault(); ev.currentTarget.blur(); }
+  });
 
   const data = await api("/api/queue");
   state.pages = data.pages;
