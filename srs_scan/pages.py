@@ -122,10 +122,8 @@ def count_pages(path: Path, password: str | None = None,
                 return len(pdf)
         with _open_raster(path, kind) as im:
             return _count_frames(im, limits)
-    except _Refused as refused:
-        return PageError(str(path), 0, str(refused))
     except Exception as exc:  # last resort: one bad file must never stop a batch
-        return PageError(str(path), 0, _plain_reason(exc, _kind_name(path)))
+        return _page_error(path, 0, exc, _kind_name(path))
 
 
 def load_page(path: Path, page: int, password: str | None = None,
@@ -133,16 +131,12 @@ def load_page(path: Path, page: int, password: str | None = None,
     """One page (1-based) as an image, opening the file itself (safe to call from workers)."""
     try:
         kind = _check_file(path, limits)
-    except _Refused as refused:
-        return PageError(str(path), 0, str(refused))
     except Exception as exc:
-        return PageError(str(path), 0, _plain_reason(exc, _kind_name(path)))
+        return _page_error(path, 0, exc, _kind_name(path))
     try:  # a file that cannot be opened is an error for the whole file (page 0)
         opened = _open_pdf(path, password) if kind is FileKind.PDF else _open_raster(path, kind)
-    except _Refused as refused:
-        return PageError(str(path), 0, str(refused))
     except Exception as exc:
-        return PageError(str(path), 0, _plain_reason(exc, kind.value))
+        return _page_error(path, 0, exc, kind.value)
     try:
         with opened:
             if isinstance(opened, pdfium.PdfDocument):
@@ -154,10 +148,8 @@ def load_page(path: Path, page: int, password: str | None = None,
             except EOFError:
                 return PageError(str(path), page, f"no page {page} in this {kind.value} file")
             return _raster_page(opened, path, page, kind, limits)
-    except _Refused as refused:
-        return PageError(str(path), page, str(refused))
     except Exception as exc:
-        return PageError(str(path), page, _plain_reason(exc, kind.value))
+        return _page_error(path, page, exc, kind.value)
 
 
 def iter_pages(path: Path, password: str | None = None,
@@ -166,11 +158,8 @@ def iter_pages(path: Path, password: str | None = None,
     when the file cannot be opened at all. Never raises for a bad file."""
     try:
         kind = _check_file(path, limits)
-    except _Refused as refused:
-        yield PageError(str(path), 0, str(refused))
-        return
     except Exception as exc:
-        yield PageError(str(path), 0, _plain_reason(exc, _kind_name(path)))
+        yield _page_error(path, 0, exc, _kind_name(path))
         return
     if kind is FileKind.PDF:
         yield from _iter_pdf(path, password, limits)
@@ -302,21 +291,16 @@ def _open_pdf(path: Path, password: str | None) -> pdfium.PdfDocument:
 def _iter_pdf(path: Path, password: str | None, limits: Limits) -> Iterator[PageImage | PageError]:
     try:
         pdf = _open_pdf(path, password)
-    except _Refused as refused:
-        yield PageError(str(path), 0, str(refused))
-        return
     except Exception as exc:
-        yield PageError(str(path), 0, _plain_reason(exc, "PDF"))
+        yield _page_error(path, 0, exc, "PDF")
         return
     probe = _MaskProbe(path, password)
     try:
         for number in range(1, len(pdf) + 1):
             try:
                 item: PageImage | PageError = _pdf_page(pdf, path, number, limits, probe)
-            except _Refused as refused:
-                item = PageError(str(path), number, str(refused))
             except Exception as exc:
-                item = PageError(str(path), number, _plain_reason(exc, "PDF"))
+                item = _page_error(path, number, exc, "PDF")
             yield item
             del item  # do not keep the page alive while the caller works on the next one
     finally:
@@ -547,11 +531,8 @@ def _seek_frame(im: Image.Image, index: int, limits: Limits) -> None:
 def _iter_raster(path: Path, kind: FileKind, limits: Limits) -> Iterator[PageImage | PageError]:
     try:
         im = _open_raster(path, kind)
-    except _Refused as refused:
-        yield PageError(str(path), 0, str(refused))
-        return
     except Exception as exc:
-        yield PageError(str(path), 0, _plain_reason(exc, kind.value))
+        yield _page_error(path, 0, exc, kind.value)
         return
     with im:
         index = 0
@@ -566,10 +547,8 @@ def _iter_raster(path: Path, kind: FileKind, limits: Limits) -> Iterator[PageIma
                     return
             try:
                 item: PageImage | PageError = _raster_page(im, path, index + 1, kind, limits)
-            except _Refused as refused:
-                item = PageError(str(path), index + 1, str(refused))
             except Exception as exc:
-                item = PageError(str(path), index + 1, _plain_reason(exc, kind.value))
+                item = _page_error(path, index + 1, exc, kind.value)
             yield item
             del item
             index += 1
@@ -683,6 +662,13 @@ def _grey_if_neutral(image: np.ndarray) -> np.ndarray:
     if np.array_equal(b, bgr[:, :, 1]) and np.array_equal(b, bgr[:, :, 2]):
         return np.ascontiguousarray(b)
     return np.ascontiguousarray(bgr)
+
+
+def _page_error(path: Path, page: int, exc: BaseException, kind: str) -> PageError:
+    """The error row for a page (0: the whole file) that failed: our own refusal as it is
+    worded, anything else in plain words."""
+    reason = str(exc) if isinstance(exc, _Refused) else _plain_reason(exc, kind)
+    return PageError(str(path), page, reason)
 
 
 def _plain_reason(exc: BaseException, kind: str) -> str:
