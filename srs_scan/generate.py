@@ -18,7 +18,7 @@ from reportlab.lib.colors import Color, black, white
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
-from srs_scan.sheetid import SheetId
+from srs_scan.sheetid import QR_QUIET_MODULES, SheetId
 from srs_scan.spec import PAPER_SIZES_MM, FormSpec, block_origin_mm, mm_to_pt
 
 INK = Color(0.13, 0.18, 0.22)       # body text: a calm dark slate
@@ -110,7 +110,7 @@ def _draw_fields(page: _Page, sheet: SheetId) -> None:
 def _draw_sheet_id(page: _Page, sheet: SheetId) -> None:
     spec = page.spec
     modules = qr_modules(sheet.payload())
-    quiet = 2  # modules of white around the code, inside qr_size
+    quiet = QR_QUIET_MODULES
     cell = spec.qr_size_mm / (modules.shape[0] + 2 * quiet)
     page.cells(spec.qr_x_mm + quiet * cell, spec.qr_y_mm + quiet * cell, cell, modules)
     page.text(spec.serial_x_mm, spec.serial_y_mm, f"Sheet {sheet.serial}", SANS, 7, MUTED, "centre")

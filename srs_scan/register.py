@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from srs_scan.marks import Params
-from srs_scan.sheetid import SheetId, parse_payload
+from srs_scan.sheetid import QR_QUIET_MODULES, SheetId, parse_payload
 from srs_scan.spec import FormSpec
 
 Corners = dict[int, np.ndarray]  # marker id -> (4, 2) image px, ArUco order TL, TR, BR, BL
@@ -208,7 +208,8 @@ class QrParams:
     # came first later: it read all 61 sheets of the six profiles at seed 77, in 3 ms a page
     # against 12 ms for ("qr", 12, "raw").
     tries: tuple[tuple[str, float, str], ...] = (
-        ("known", 8.0, "raw"), ("qr", 12.0, "raw"), ("aruco", 10.0, "raw"), ("qr", 6.0, "raw"), ("qr", 10.0, "raw"),
+        ("known", 8.0, "raw"),
+        ("qr", 12.0, "raw"), ("aruco", 10.0, "raw"), ("qr", 6.0, "raw"), ("qr", 10.0, "raw"),
         ("qr", 8.0, "close"), ("aruco", 8.0, "close"), ("qr", 12.0, "close"), ("qr", 8.0, "raw"),
         ("qr", 10.0, "otsu"), ("aruco", 12.0, "raw"),
     )
@@ -216,12 +217,11 @@ class QrParams:
     mend_px: int = 3             # side of the close/open kernel (px at the try's scale)
     whole_page: bool = True      # last resort: look for a code anywhere (slow: ~0.5 s a page)
     # The code's side in modules, most common first: the generator draws it with a quiet zone of
-    # 2 modules inside the form's square, so its corners depend on how long the payload is
+    # QR_QUIET_MODULES inside the form's square, so its corners depend on how long the payload is
     # (33: a pre-filled sheet; 29: a blank one; 37: the longest client codes). The decoder
     # forgives corners a fraction of a module off, so the first count usually reads the
     # neighbouring sizes too; the others are tried when registration error adds to that.
     module_counts: tuple[int, ...] = (33, 29, 37, 25, 41, 21)
-    quiet_modules: int = 2
 
 
 def read_sheet_id(grey: np.ndarray, reg: Registration | None, spec: FormSpec | None,
@@ -275,7 +275,7 @@ def _decode_known(decoders: dict[str, cv2.QRCodeDetector], patch: np.ndarray, sp
     if "qr" not in decoders:
         decoders["qr"] = cv2.QRCodeDetector()
     for modules in qr.module_counts:
-        inset = qr.margin_mm + qr.quiet_modules * spec.qr_size_mm / (modules + 2 * qr.quiet_modules)
+        inset = qr.margin_mm + QR_QUIET_MODULES * spec.qr_size_mm / (modules + 2 * QR_QUIET_MODULES)
         a = inset * px_per_mm  # the patch's pixel u is at margin + u / px_per_mm on the form
         b = (2 * qr.margin_mm + spec.qr_size_mm - inset) * px_per_mm
         corners = np.array([[[a, a], [b, a], [b, b], [a, b]]], np.float32)

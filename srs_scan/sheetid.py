@@ -20,6 +20,7 @@ SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, 
 SERIAL_LENGTH = 8
 CLIENT_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,20}")
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+QR_QUIET_MODULES = 2  # white modules around the code, inside the form's square (drawn and read)
 _KEYS = {"f": "form_id", "v": "version", "s": "serial", "c": "client_code", "n": "session", "d": "date"}
 
 
