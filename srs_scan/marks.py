@@ -34,8 +34,9 @@ class Params:
     6x6 cells is then 50 px: plenty for ArUco, and 5x faster than 300 dpi)."""
     marker_corner_share: float = 0.25
     """Markers are looked for first in the four corner regions of the image, each this share of
-    its width and height (a marker 15-35 mm from the edges of a 210-216 mm wide page lies
-    within its outer 17 %); the whole image is searched only if any is missing there."""
+    its width and height; the whole image is searched only if any is missing there. On A4 and
+    Letter a marker's inner edge is 25-34 mm from the paper's edges, within the outer 13 % of
+    either side: the rest leaves room for skew, fit-to-page printing and a scanner's margin."""
     max_residual_mm: float = 0.8
     """Largest distance between a detected marker corner and where the fitted homography puts it.
     Larger means the markers disagree (a marker moved, paper badly curled): poor_registration."""
