@@ -1,0 +1,199 @@
+"""Filled, printed and scanned SRS sheets with known truth: `srs-scan simulate`.
+
+The simulation follows the paper's life, in this order:
+
+1. **Print.** The sheets `srs-scan forms` prints (`generate.render_sheets`) are
+   rendered with pypdfium2, never redrawn. A printer may shrink the whole page
+   about its centre ("fit to page", 94-97 %) and shift it a little.
+2. **Fill in.** A hand draws pen marks on the *printed* lines: ticks, slanted
+   strokes, X marks, circles around a point, dots and long strokes, with wobble
+   and curvature, in blue, black, red or pencil. Each mark's true value is where
+   it meets the printed line (an X: where its strokes cross; a circle: its
+   centre), measured between the printed end-stop centres:
+   ``value = 10 * (x_mark - x_left) / (x_right - x_left)``, clamped to 0-10.
+   Some pages carry what a reader must flag (no mark, two marks, a crossed-out
+   mark, a mark off the line, an unfilled sheet, a blank back, a foreign page)
+   and other writing (a client code or name in its field, a comment).
+3. **Handle.** The `messy` profile punches holes, staples a corner, folds the
+   sheet and sets a coffee cup on it.
+4. **Scan.** Skew, upside-down feeding, phone perspective and light, resampling
+   to the scan dpi, blur, noise, JPEG, fax binarisation; written as a scanner
+   writes: multi-page PDF of JPEGs, multi-page CCITT G4 TIFF, or JPEG photos.
+
+Everything after printing is drawn in *paper millimetres* (origin top-left of
+the sheet of paper, y down) and mapped back through the print transform onto
+the rendered page, so one warp takes the page to the scan. The truth is
+computed from the FormSpec and the print transform, never measured from pixels.
+
+One stage a module: `model` (Params, inks, profiles, the plan records, the print
+geometry), `plan` (every random choice, made up front as data), `pen` (pen-mark
+shapes), `paper` (drawing on the paper and handling it), `scanner` (the scan and
+the files a scanner writes). This module runs them and writes truth.csv.
+
+Same seed, same bytes: every random choice comes from one `random.Random`, every
+noise field from a numpy generator seeded by it, and no file holds a timestamp.
+
+This package does not read sheets; `benchmarks/accuracy.py` compares the reader
+with the truth written here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from srs_scan.generate import render_sheets
+from srs_scan.simulate.model import (
+    MIXED, PROFILE_NAMES, PROFILES, PagePlan, Params, ScanPlan, Simulation, TruthRow, print_transform,
+    printed_line_mm, value_cm,
+)
+from srs_scan.simulate.paper import _render_pdf_pages, foreign_pdf, paper_image
+from srs_scan.simulate.pen import draw_mark
+from srs_scan.simulate.plan import plan_pages
+from srs_scan.simulate.scanner import _jpeg, pdf_of_jpegs, phone_jpeg, scan, tiff_g4
+from srs_scan.spec import FormSpec
+
+__all__ = [   # what tests, benchmarks and the CLI import from srs_scan.simulate
+    "PROFILES", "PROFILE_NAMES", "PagePlan", "Params", "ScanPlan", "TruthRow", "draw_mark",
+    "paper_image", "plan_pages", "plan_simulation", "print_transform", "printed_line_mm", "scan",
+    "simulate", "truth_csv", "value_cm",
+]
+
+TRUTH_COLUMNS_HEAD = ("file", "page", "form", "sheet_id", "client_code", "session", "date")
+TRUTH_COLUMNS_TAIL = ("total", "status", "flags", "expect")
+
+
+def truth_columns(spec: FormSpec) -> tuple[str, ...]:
+    return (*TRUTH_COLUMNS_HEAD, *spec.item_ids, *TRUTH_COLUMNS_TAIL)
+
+
+def truth_record(row: TruthRow, spec: FormSpec) -> dict[str, str]:
+    """One truth.csv row: what a perfect reader writes for this page, plus what it must flag."""
+    plan = row.plan
+    sheet = plan.sheet
+    expect = (*plan.page_expect, *(f"{t.item_id}:{code}" for t in plan.items for code in t.expect))
+    values = {t.item_id: t.value_cm for t in plan.items}
+    record = {"file": row.file, "page": str(row.page),
+              "form": spec.form_id if sheet else "", "sheet_id": sheet.serial if sheet else "",
+              "client_code": sheet.client_code if sheet else "",
+              "session": sheet.session if sheet else "", "date": sheet.date if sheet else ""}
+    for item_id in spec.item_ids:
+        v = values.get(item_id)
+        record[item_id] = "" if v is None else f"{v:.2f}"
+    all_values = [values.get(i) for i in spec.item_ids]
+    record["total"] = (f"{sum(v for v in all_values if v is not None):.2f}"
+                       if sheet and all(v is not None for v in all_values) else "")
+    record["status"] = "not_a_form" if "not_a_form" in expect else ("review" if expect else "ok")
+    record["flags"] = record["expect"] = ";".join(expect)
+    return record
+
+
+def truth_csv(rows: Sequence[TruthRow], spec: FormSpec) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=truth_columns(spec), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(truth_record(row, spec))
+    return buf.getvalue()
+
+
+def _scanned_pages(spec: FormSpec, plans: Sequence[PagePlan], paper: str, p: Params
+                   ) -> list[np.ndarray]:
+    sheets = [plan.sheet for plan in plans if plan.sheet is not None]
+    forms = iter(_render_pdf_pages(render_sheets(spec, sheets, paper, invariant=True), p.paper_dpi)
+                 if sheets else [])
+    out, last = [], None
+    for plan in plans:
+        if plan.sheet is not None:
+            rendered = next(forms)
+        elif plan.kind == "foreign":
+            rendered = _render_pdf_pages(foreign_pdf(plan.foreign_text, paper), p.paper_dpi)[0]
+        else:
+            rendered = None
+        img = paper_image(plan, rendered, paper, p, show_through=last)
+        last = img
+        out.append(scan(img, plan, paper, p))
+    return out
+
+
+def truth_rows(stem: str, plans: Sequence[PagePlan]) -> list[TruthRow]:
+    """Which file and page each plan becomes: one PDF or TIFF per set, or one JPEG per photo."""
+    output = PROFILES[plans[0].profile].output
+    if output in ("pdf", "tiff"):
+        name = f"{stem}.{'pdf' if output == 'pdf' else 'tif'}"
+        return [TruthRow(name, i, pl) for i, pl in enumerate(plans, start=1)]
+    digits = len(str(len(plans)))
+    return [TruthRow(f"{stem}_{i:0{digits}d}.jpg", 1, pl) for i, pl in enumerate(plans, start=1)]
+
+
+def _write_files(out_dir: Path, rows: list[TruthRow], spec: FormSpec, paper: str, p: Params) -> None:
+    from srs_scan.fileio import write_atomic
+
+    plans = [r.plan for r in rows]
+    images = _scanned_pages(spec, plans, paper, p)
+    output = PROFILES[plans[0].profile].output
+    if output == "pdf":
+        write_atomic(out_dir / rows[0].file, pdf_of_jpegs([
+            (_jpeg(img, pl.scan.jpeg_quality, pl.scan.dpi), img.shape[1], img.shape[0], img.ndim == 3,
+             pl.scan.dpi) for img, pl in zip(images, plans)]))
+    elif output == "tiff":
+        write_atomic(out_dir / rows[0].file, tiff_g4(images, [pl.scan.dpi for pl in plans]))
+    else:
+        for img, row in zip(images, rows):
+            write_atomic(out_dir / row.file,
+                         phone_jpeg(img, row.plan.scan.jpeg_quality, row.plan.scan.exif_rotated))
+
+
+MIXED_BATCH = ("office", "fit-to-page", "messy", "low-res")
+
+
+def plan_simulation(profile: str, pages: int, seed: int, paper: str = "a4",
+                    spec: FormSpec | None = None, p: Params = Params()) -> list[list[TruthRow]]:
+    """Every page of a run, planned and named, one list per output set; nothing drawn.
+
+    The truth depends on this alone, so it can be checked without rendering a pixel.
+    `mixed` plans batch.pdf (`pages` pages drawn from the office, fit-to-page,
+    messy and low-res profiles), fax.tif (2 pages) and phone_1.jpg, phone_2.jpg.
+    """
+    from srs_scan.spec import load_form
+
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"unknown profile {profile!r}; choose from {', '.join(PROFILE_NAMES)}")
+    spec = spec or load_form()
+    rng = random.Random(seed)
+    if profile == MIXED:
+        looks = [MIXED_BATCH[i % len(MIXED_BATCH)] for i in range(pages)]
+        rng.shuffle(looks)
+        sets = [("batch", plan_pages(spec, "office", pages, rng, paper, p, looks)),
+                ("fax", plan_pages(spec, "fax", 2, rng, paper, p)),
+                ("phone", plan_pages(spec, "phone", 2, rng, paper, p))]
+    else:
+        sets = [(profile, plan_pages(spec, profile, pages, rng, paper, p))]
+    out = []
+    for stem, plans in sets:
+        if PROFILES[plans[0].profile].output == "tiff":   # a fax keeps one resolution throughout
+            plans = [replace(pl, scan=replace(pl.scan, dpi=plans[0].scan.dpi)) for pl in plans]
+        out.append(truth_rows(stem, plans))
+    return out
+
+
+def simulate(out_dir: Path | str, profile: str = "office", pages: int = 12, seed: int = 0,
+             paper: str = "a4", spec: FormSpec | None = None, p: Params = Params()) -> Simulation:
+    """Write scanned files and truth.csv for simulated pages into out_dir (see `plan_simulation`)."""
+    from srs_scan.fileio import write_atomic
+    from srs_scan.spec import load_form
+
+    spec = spec or load_form()
+    out = Path(out_dir)
+    sets = plan_simulation(profile, pages, seed, paper, spec, p)
+    for rows in sets:
+        _write_files(out, rows, spec, paper, p)
+    all_rows = [row for rows in sets for row in rows]
+    write_atomic(out / "truth.csv", truth_csv(all_rows, spec).encode("utf-8"))
+    return Simulation(tuple(dict.fromkeys(r.file for r in all_rows)), tuple(all_rows))
