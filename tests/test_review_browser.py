@@ -65,6 +65,11 @@ def _open(browser, server: RunningServer):
     assert "token" not in page.url  # moved into the cookie
     page.fill("#name", REVIEWER)
     page.keyboard.press("Enter")
+    # the next key must not reach the closing dialog (its input would swallow it): wait until the
+    # page has taken the name and the dialog is gone
+    from playwright.sync_api import expect
+    expect(page.locator("#who")).to_contain_text(REVIEWER)
+    expect(page.locator("#name-dialog")).to_be_hidden()
     return page, errors
 
 
@@ -79,7 +84,14 @@ def _expect_left(page, left: int) -> None:
     # locator waits, not wait_for_function: the page's CSP forbids evaluating strings, rightly
     from playwright.sync_api import expect
 
-    expect(page.locator("#progress")).to_contain_text(f"· {left} left")
+    try:
+        expect(page.locator("#progress")).to_contain_text(f"· {left} left")
+    except AssertionError as exc:  # say what the page showed and where the keys went
+        focused = page.locator(":focus")
+        where = (focused.first.get_attribute("id") or focused.first.evaluate("e => e.tagName")
+                 if focused.count() else "nothing")
+        raise AssertionError(f"{exc}\nstatus line: {page.locator('#status').inner_text()!r}; "
+                             f"focus: {where}") from None
 
 
 def _left(page) -> int:
