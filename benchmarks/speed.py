@@ -22,6 +22,7 @@ Timing is measured here, never in the test suite.
 from __future__ import annotations
 
 import argparse
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,12 +74,6 @@ def rates(pdf: Path, jobs: int) -> tuple[float, float, int]:
                         for done in scan(items, forms, ScanOptions(jobs=jobs)))
     read = sum(r.status.value in ("ok", "review") for r in results)
     return decode, full, read
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def repeat_pdf(source: Path, target: Path, pages: int, distinct: int) -> None:
@@ -143,7 +138,7 @@ def main() -> None:
             fulls.append(full)
             print(f"  round {n + 1}: rasterise only {decode:5.2f} pages/s, full read {full:5.2f} "
                   f"pages/s ({full / decode:.0%}; {read} pages read or flagged)")
-        decode, full = median(decodes), median(fulls)
+        decode, full = statistics.median(decodes), statistics.median(fulls)
         print(f"  median         : rasterise only {decode:5.2f} pages/s, full read {full:5.2f} pages/s"
               f"  -> full read at {full / decode:.0%} of the rasterise-only rate")
         sizes = [int(s) for s in args.sizes.split(",")]

@@ -272,15 +272,13 @@ def _decode_known(decoders: dict[str, cv2.QRCodeDetector], patch: np.ndarray, sp
                   px_per_mm: float, qr: QrParams) -> SheetId | None:
     """Decode the code in a `_qr_patch` where the form's geometry puts its corners, trying each
     likely size of the code in modules."""
-    if "qr" not in decoders:
-        decoders["qr"] = cv2.QRCodeDetector()
     for modules in qr.module_counts:
         inset = qr.margin_mm + QR_QUIET_MODULES * spec.qr_size_mm / (modules + 2 * QR_QUIET_MODULES)
         a = inset * px_per_mm  # the patch's pixel u is at margin + u / px_per_mm on the form
         b = (2 * qr.margin_mm + spec.qr_size_mm - inset) * px_per_mm
         corners = np.array([[[a, a], [b, a], [b, b], [a, b]]], np.float32)
         try:
-            text, _ = decoders["qr"].decode(patch, corners)
+            text, _ = _decoder(decoders, "qr").decode(patch, corners)
         except cv2.error:
             continue
         sheet = parse_payload(text) if text else None
@@ -289,13 +287,18 @@ def _decode_known(decoders: dict[str, cv2.QRCodeDetector], patch: np.ndarray, sp
     return None
 
 
-def _decode(decoders: dict[str, cv2.QRCodeDetector], name: str, image: np.ndarray
-            ) -> SheetId | None:
-    """A payload `parse_payload` accepts, or None; decoders are made on first use."""
+def _decoder(decoders: dict[str, cv2.QRCodeDetector], name: str) -> cv2.QRCodeDetector:
+    """The decoder called `name`, made on first use and kept for the page's other tries."""
     if name not in decoders:
         decoders[name] = cv2.QRCodeDetectorAruco() if name == "aruco" else cv2.QRCodeDetector()
+    return decoders[name]
+
+
+def _decode(decoders: dict[str, cv2.QRCodeDetector], name: str, image: np.ndarray
+            ) -> SheetId | None:
+    """A payload `parse_payload` accepts, or None."""
     try:
-        text, _, _ = decoders[name].detectAndDecode(image)
+        text, _, _ = _decoder(decoders, name).detectAndDecode(image)
     except cv2.error:
         return None
     return parse_payload(text) if text else None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
 import secrets
 import socket
@@ -33,6 +34,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainT
 from starlette.routing import Route
 
 from srs_scan.errors import UsageError
+from srs_scan.fileio import write_atomic
 from srs_scan.review import (
     PAGE, Params, QueueEntry, ReviewError, ReviewLog, StoredPage, crop_box_mm, is_settled,
     line_ends_x_mm, queue,
@@ -70,10 +72,6 @@ def launcher_page(url: str, folder: Path) -> Path:
     The browser is started with this file's path, not with `url`: a program's command line is
     visible to every user of the computer, and `url` carries the access token.
     """
-    import html
-
-    from srs_scan.fileio import write_atomic
-
     page = folder / "open-review.html"
     target = html.escape(url, quote=True)
     write_atomic(page, (f'<!doctype html><meta charset="utf-8"><title>srs-scan review</title>'
