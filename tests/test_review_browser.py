@@ -65,11 +65,10 @@ def _open(browser, server: RunningServer):
     assert "token" not in page.url  # moved into the cookie
     page.fill("#name", REVIEWER)
     page.keyboard.press("Enter")
-    # the next key must not reach the closing dialog (its input would swallow it): wait until the
-    # page has taken the name and the dialog is gone
+    # no waiting before the next key: the page must hand the keys back at once (it once left the
+    # focus in the closed dialog's input, and the first shortcut was lost)
     from playwright.sync_api import expect
     expect(page.locator("#who")).to_contain_text(REVIEWER)
-    expect(page.locator("#name-dialog")).to_be_hidden()
     return page, errors
 
 

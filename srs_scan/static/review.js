@@ -309,6 +309,9 @@ function askName() {
 
 async function start() {
   $("name-form").addEventListener("submit", () => {
+    // the closed dialog's input would keep the focus until the browser's next frame, and the
+    // shortcuts ignore keys typed into an input: a quick next key was lost
+    $("name").blur();
     state.reviewer = $("name").value.trim().slice(0, 60);
     sessionStorage.setItem("srs-reviewer", state.reviewer);
     render();
