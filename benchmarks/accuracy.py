@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from srs_scan.simulate import PROFILES, simulate
-from srs_scan.spec import load_form
+from srs_scan.sheets.spec import load_form
 
 SILENT_ERROR_MM = 2.0   # a value this far off with no flag is a silent error
 

@@ -36,11 +36,11 @@ from pypdf import PdfReader, PdfWriter
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from srs_scan.pages import PageError, count_pages, load_page  # noqa: E402
-from srs_scan.pipeline import ScanOptions, Task, scan  # noqa: E402
+from srs_scan.read.pages import PageError, count_pages, load_page  # noqa: E402
+from srs_scan.batch.pipeline import ScanOptions, Task, scan  # noqa: E402
 from srs_scan.results import PageResult  # noqa: E402
 from srs_scan.simulate import simulate  # noqa: E402
-from srs_scan.spec import load_form_library  # noqa: E402
+from srs_scan.sheets.spec import load_form_library  # noqa: E402
 
 
 def _decode_only(task: tuple[Path, int]) -> int:

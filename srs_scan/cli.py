@@ -42,9 +42,9 @@ def _add_form_option(parser: argparse.ArgumentParser) -> None:
 
 def _cmd_forms(args: argparse.Namespace) -> None:
     from srs_scan.fileio import write_atomic
-    from srs_scan.generate import render_sheets
-    from srs_scan.sheetid import SheetId, new_serials, read_roster
-    from srs_scan.spec import DEFAULT_FORM, load_form
+    from srs_scan.sheets.generate import render_sheets
+    from srs_scan.sheets.sheetid import SheetId, new_serials, read_roster
+    from srs_scan.sheets.spec import DEFAULT_FORM, load_form
 
     spec = load_form(args.form or DEFAULT_FORM)
     rng = random.Random(args.seed) if args.seed is not None else None
@@ -69,12 +69,12 @@ def _cmd_forms(args: argparse.Namespace) -> None:
 def _cmd_scan(args: argparse.Namespace) -> int:
     import time
 
-    from srs_scan.export import write_csv, write_json
-    from srs_scan.pages import find_inputs
-    from srs_scan.pipeline import ScanOptions, identify, read_batch
+    from srs_scan.batch.export import write_csv, write_json
+    from srs_scan.read.pages import find_inputs
+    from srs_scan.batch.pipeline import ScanOptions, identify, read_batch
     from srs_scan.results import DUPLICATE_SHEET, Status
-    from srs_scan.spec import load_form_library
-    from srs_scan.store import ResultStore, default_db_path
+    from srs_scan.sheets.spec import load_form_library
+    from srs_scan.batch.store import ResultStore, default_db_path
 
     forms = load_form_library(args.form)
     files, skipped = find_inputs(args.inputs)
@@ -107,11 +107,11 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _cmd_watch(args: argparse.Namespace) -> int:
-    from srs_scan.pipeline import ScanOptions
+    from srs_scan.batch.pipeline import ScanOptions
     from srs_scan.results import Status
-    from srs_scan.spec import load_form_library
-    from srs_scan.store import ResultStore, default_db_path
-    from srs_scan.watch import HotFolder, WatchOptions
+    from srs_scan.sheets.spec import load_form_library
+    from srs_scan.batch.store import ResultStore, default_db_path
+    from srs_scan.batch.watch import HotFolder, WatchOptions
 
     if not args.inbox.is_dir():
         raise UsageError(f"not a folder: {args.inbox}")
@@ -152,8 +152,8 @@ def _cmd_review(args: argparse.Namespace) -> int:
     import tempfile
     import webbrowser
 
-    from srs_scan.spec import load_form_library
-    from srs_scan.web import bind_loopback, create_app, launcher_page, new_token, serve
+    from srs_scan.sheets.spec import load_form_library
+    from srs_scan.review.web import bind_loopback, create_app, launcher_page, new_token, serve
 
     db = _review_db(args)
     forms = load_form_library(args.form)
@@ -177,9 +177,9 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from srs_scan.fileio import write_atomic
-    from srs_scan.review import ReviewLog, reviewed_csv_text
-    from srs_scan.spec import load_form_library
-    from srs_scan.store import ResultStore, default_db_path
+    from srs_scan.review.decisions import ReviewLog, reviewed_csv_text
+    from srs_scan.sheets.spec import load_form_library
+    from srs_scan.batch.store import ResultStore, default_db_path
 
     db = args.db or default_db_path(args.output)
     if not db.is_file():
@@ -194,8 +194,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from srs_scan.review import ReviewLog
-    from srs_scan.store import ResultStore
+    from srs_scan.review.decisions import ReviewLog
+    from srs_scan.batch.store import ResultStore
 
     with ResultStore(_review_db(args)) as store:
         log = ReviewLog(store)
@@ -253,7 +253,7 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
     import secrets
 
     from srs_scan.simulate import simulate
-    from srs_scan.spec import DEFAULT_FORM, load_form
+    from srs_scan.sheets.spec import DEFAULT_FORM, load_form
 
     seed = args.seed if args.seed is not None else secrets.randbelow(10**6)
     sim = simulate(args.out_dir, args.profile, args.pages, seed, args.paper,

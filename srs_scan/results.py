@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from srs_scan.sheetid import SheetId
+from srs_scan.sheets.sheetid import SheetId
 
 # Item flags: the reader will not give this item a value; a person must look.
 NO_MARK = "no_mark"                # nothing crosses or touches the line

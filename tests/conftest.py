@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from srs_scan.spec import FormSpec, load_form
+from srs_scan.sheets.spec import FormSpec, load_form
 
 REPO = Path(__file__).resolve().parents[1]
 REALDATA = REPO.parent / "shared" / "realdata"

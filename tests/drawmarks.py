@@ -15,9 +15,9 @@ import cv2
 import numpy as np
 import pypdfium2
 
-from srs_scan.generate import render_sheets
-from srs_scan.sheetid import SheetId
-from srs_scan.spec import FormSpec, block_origin_mm, load_form
+from srs_scan.sheets.generate import render_sheets
+from srs_scan.sheets.sheetid import SheetId
+from srs_scan.sheets.spec import FormSpec, block_origin_mm, load_form
 
 BLUE = (170, 60, 20)     # BGR ballpoint blue
 BLACK = (25, 25, 25)

@@ -15,11 +15,11 @@ import cv2
 import numpy as np
 import pypdfium2
 
-from srs_scan.generate import render_sheets
+from srs_scan.sheets.generate import render_sheets
 from srs_scan.results import MULTIPLE_MARKS, NO_MARK, Candidate, ItemResult, PageResult
-from srs_scan.sheetid import SheetId
-from srs_scan.spec import FormSpec, block_origin_mm
-from srs_scan.store import ResultStore
+from srs_scan.sheets.sheetid import SheetId
+from srs_scan.sheets.spec import FormSpec, block_origin_mm
+from srs_scan.batch.store import ResultStore
 
 PX_PER_MM = 8.0  # pipeline.REVIEW_PX_PER_MM
 LINE_ENDS = (40.4, 139.6)  # detected end-stops, a little off the form's 40/140 like a real print
@@ -97,8 +97,8 @@ class RunningServer:
 
         import uvicorn
 
-        from srs_scan.spec import load_form_library
-        from srs_scan.web import bind_loopback, create_app, new_token
+        from srs_scan.sheets.spec import load_form_library
+        from srs_scan.review.web import bind_loopback, create_app, new_token
 
         self.sock = bind_loopback(0)
         self.port = self.sock.getsockname()[1]

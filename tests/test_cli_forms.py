@@ -11,7 +11,7 @@ import pytest
 
 from srs_scan.cli import main
 from srs_scan.errors import ExitCode
-from srs_scan.sheetid import parse_payload
+from srs_scan.sheets.sheetid import parse_payload
 
 
 def _payloads(pdf_path):

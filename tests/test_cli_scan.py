@@ -19,11 +19,11 @@ import pytest
 from PIL import Image
 
 from drawmarks import Drawer, blank_page
-from srs_scan import pipeline
+from srs_scan.batch import pipeline
 from srs_scan.cli import main
 from srs_scan.errors import ExitCode
-from srs_scan.sheetid import SheetId
-from srs_scan.spec import load_form_library
+from srs_scan.sheets.sheetid import SheetId
+from srs_scan.sheets.spec import load_form_library
 
 REPO = Path(__file__).resolve().parents[1]
 DPI = 150  # small pages keep these tests quick; accuracy is tested elsewhere

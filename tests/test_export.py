@@ -6,10 +6,10 @@ import csv
 import io
 import json
 
-from srs_scan.export import csv_text, safe_cell, write_csv, write_json
+from srs_scan.batch.export import csv_text, safe_cell, write_csv, write_json
 from srs_scan.results import Candidate, ItemResult, PageResult, Status, error_result
-from srs_scan.sheetid import SheetId
-from srs_scan.spec import load_form_library
+from srs_scan.sheets.sheetid import SheetId
+from srs_scan.sheets.spec import load_form_library
 
 FORMS = load_form_library()
 IDS = ("relationship", "goals", "approach", "overall")
@@ -80,7 +80,7 @@ def test_files_written_whole(tmp_path):
 
 
 def test_another_forms_columns_come_from_its_item_ids(tmp_path):
-    from srs_scan.spec import DEFAULT_FORM, load_form_library
+    from srs_scan.sheets.spec import DEFAULT_FORM, load_form_library
 
     text = DEFAULT_FORM.read_text().replace('id = "srs"', 'id = "ors"')
     for old, new in (("relationship", "individually"), ("goals", "interpersonally"),

@@ -12,9 +12,9 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from srs_scan.generate import render_sheets
-from srs_scan.sheetid import SheetId, new_serials, parse_payload
-from srs_scan.spec import PAPER_SIZES_MM, block_origin_mm, mm_to_pt
+from srs_scan.sheets.generate import render_sheets
+from srs_scan.sheets.sheetid import SheetId, new_serials, parse_payload
+from srs_scan.sheets.spec import PAPER_SIZES_MM, block_origin_mm, mm_to_pt
 
 DPI = 600
 PX_PER_MM = DPI / 25.4

@@ -24,11 +24,11 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from srs_scan.errors import UsageError
-from srs_scan.generate import render_sheets
-from srs_scan.pages import (Limits, PageError, PageImage, count_pages, find_inputs, iter_pages,
+from srs_scan.sheets.generate import render_sheets
+from srs_scan.read.pages import (Limits, PageError, PageImage, count_pages, find_inputs, iter_pages,
                             load_page)
-from srs_scan.sheetid import SheetId
-from srs_scan.spec import load_form
+from srs_scan.sheets.sheetid import SheetId
+from srs_scan.sheets.spec import load_form
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from drawmarks import BLACK, PENCIL, RED, SHEET, Drawer, Pen, blank_page, distort
-from srs_scan.overlay import draw_overlay
-from srs_scan.read import read_page
+from srs_scan.read.overlay import draw_overlay
+from srs_scan.read.reader import read_page
 from srs_scan.results import (BLANK_PAGE, NO_MARK, NOT_A_FORM, POOR_REGISTRATION,
                               SHEET_ID_UNREADABLE, UNKNOWN_FORM, Status)
-from srs_scan.sheetid import SheetId
-from srs_scan.spec import load_form, load_form_library
+from srs_scan.sheets.sheetid import SheetId
+from srs_scan.sheets.spec import load_form, load_form_library
 
 FORMS = load_form_library()
 SPEC = load_form()

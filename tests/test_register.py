@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drawmarks import SHEET, Drawer, blank_page, distort
-from srs_scan.register import (NoRegistration, QrParams, detect_markers, fit_homography,
+from srs_scan.read.register import (NoRegistration, QrParams, detect_markers, fit_homography,
                                mm_to_px, px_to_mm, read_sheet_id, to_grey)
-from srs_scan.sheetid import SheetId
-from srs_scan.spec import block_origin_mm, load_form
+from srs_scan.sheets.sheetid import SheetId
+from srs_scan.sheets.spec import block_origin_mm, load_form
 
 SPEC = load_form()
 DPI = 200  # registration is resolution-free; a smaller page keeps these tests quick

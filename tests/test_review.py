@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from srs_scan.cli import main
-from srs_scan.review import (
+from srs_scan.review.decisions import (
     PAGE, ReviewError, ReviewLog, crop_box_mm, is_settled, queue, reviewed_csv_text, value_from_x,
 )
-from srs_scan.spec import load_form_library
-from srs_scan.store import ResultStore
+from srs_scan.sheets.spec import load_form_library
+from srs_scan.batch.store import ResultStore
 from tests.reviewdata import LINE_ENDS, fill_store, x_for_value
 
 
@@ -132,7 +132,7 @@ def test_export_without_a_database_is_a_usage_error(tmp_path, capsys):
 
 def test_a_page_flag_is_one_entry_and_accepting_keeps_the_values(tmp_path):
     from srs_scan.results import POOR_REGISTRATION, ItemResult, PageResult
-    from srs_scan.sheetid import SheetId
+    from srs_scan.sheets.sheetid import SheetId
 
     items = tuple(ItemResult(i, 5.0 + k, (), (), LINE_ENDS)
                   for k, i in enumerate(("relationship", "goals", "approach", "overall")))

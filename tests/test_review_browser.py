@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from srs_scan.cli import main
-from srs_scan.review import ReviewLog, crop_box_mm
-from srs_scan.store import ResultStore
+from srs_scan.review.decisions import ReviewLog, crop_box_mm
+from srs_scan.batch.store import ResultStore
 from tests.reviewdata import LINE_ENDS, RunningServer, fill_store, x_for_value
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -101,7 +101,7 @@ def _left(page) -> int:
 def test_the_launcher_file_the_cli_opens_leads_to_a_working_page(browser, tmp_path, spec):
     # `srs-scan review` starts the browser on this file, never on the tokened URL: the page
     # must then get its cookie although the navigation began at a file:// page (cross-site)
-    from srs_scan.web import launcher_page
+    from srs_scan.review.web import launcher_page
 
     db = tmp_path / "results.srs.sqlite"
     fill_store(db, spec, pages=1)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from srs_scan.errors import UsageError
-from srs_scan.web import COOKIE, bind_loopback, csrf_token
+from srs_scan.review.web import COOKIE, bind_loopback, csrf_token
 from tests.reviewdata import RunningServer, fill_store, x_for_value
 
 DECISION = {"hash": "hash000", "page": 1, "item_id": "relationship", "action": "value",
@@ -101,7 +101,7 @@ def test_the_browser_is_opened_on_a_private_page_not_on_the_token(tmp_path, spec
     import webbrowser
     from pathlib import Path
 
-    import srs_scan.web
+    import srs_scan.review.web
     from srs_scan.cli import main
 
     db = tmp_path / "results.srs.sqlite"
@@ -118,7 +118,7 @@ def test_the_browser_is_opened_on_a_private_page_not_on_the_token(tmp_path, spec
         raise KeyboardInterrupt  # as when the user stops the server
 
     monkeypatch.setattr(webbrowser, "open", fake_open)
-    monkeypatch.setattr(srs_scan.web, "serve", fake_serve)
+    monkeypatch.setattr(srs_scan.review.web, "serve", fake_serve)
     assert main(["review", "--db", str(db)]) == 0
     url = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", capsys.readouterr().out).group(0)
     token = url.split("token=")[1]

@@ -17,7 +17,7 @@ import pytest
 
 from srs_scan.cli import main
 from srs_scan.simulate import simulate
-from srs_scan.spec import load_form
+from srs_scan.sheets.spec import load_form
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.py"
 # (MAE mm, max mm) per profile: the bars

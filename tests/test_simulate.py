@@ -16,13 +16,13 @@ import cv2
 import numpy as np
 import pytest
 
-from srs_scan.sheetid import SheetId
+from srs_scan.sheets.sheetid import SheetId
 from srs_scan.simulate import (
     PagePlan, ScanPlan, TruthRow, draw_mark, truth_csv, paper_image, plan_pages, print_transform, printed_line_mm,
     scan, simulate, value_cm, _render_pdf_pages,
 )
-from srs_scan.generate import render_sheets
-from srs_scan.spec import block_origin_mm, load_form
+from srs_scan.sheets.generate import render_sheets
+from srs_scan.sheets.spec import block_origin_mm, load_form
 
 DPI = 300
 PX_PER_MM = DPI / 25.4

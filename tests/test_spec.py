@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from srs_scan.errors import FormFileError
-from srs_scan.spec import DEFAULT_FORM, PAPER_SIZES_MM, load_form, load_form_library, mm_to_pt, pt_to_mm
+from srs_scan.sheets.spec import DEFAULT_FORM, PAPER_SIZES_MM, load_form, load_form_library, mm_to_pt, pt_to_mm
 
 
 def test_default_form(spec):

@@ -7,8 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from srs_scan.results import DUPLICATE_SHEET, Candidate, ItemResult, PageResult, error_result
-from srs_scan.sheetid import SheetId
-from srs_scan.store import ResultStore, content_hash, default_db_path
+from srs_scan.sheets.sheetid import SheetId
+from srs_scan.batch.store import ResultStore, content_hash, default_db_path
 
 
 def _reading(page: int, serial: str, file: str = "a.pdf") -> PageResult:

@@ -13,11 +13,11 @@ import numpy as np
 from PIL import Image
 
 from drawmarks import Drawer, blank_page
-from srs_scan.pipeline import ScanOptions
-from srs_scan.sheetid import SheetId
-from srs_scan.spec import load_form_library
-from srs_scan.store import ResultStore
-from srs_scan.watch import HotFolder, WatchOptions
+from srs_scan.batch.pipeline import ScanOptions
+from srs_scan.sheets.sheetid import SheetId
+from srs_scan.sheets.spec import load_form_library
+from srs_scan.batch.store import ResultStore
+from srs_scan.batch.watch import HotFolder, WatchOptions
 
 DPI = 150
 

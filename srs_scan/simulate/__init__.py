@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from srs_scan.generate import render_sheets
+from srs_scan.sheets.generate import render_sheets
 from srs_scan.simulate.model import (
     MIXED, PROFILE_NAMES, PROFILES, PagePlan, Params, ScanPlan, Simulation, TruthRow, print_transform,
     printed_line_mm, value_cm,
@@ -57,7 +57,7 @@ from srs_scan.simulate.paper import _render_pdf_pages, foreign_pdf, paper_image
 from srs_scan.simulate.pen import draw_mark
 from srs_scan.simulate.plan import plan_pages
 from srs_scan.simulate.scanner import _jpeg, pdf_of_jpegs, phone_jpeg, scan, tiff_g4
-from srs_scan.spec import FormSpec
+from srs_scan.sheets.spec import FormSpec
 
 __all__ = [   # what tests, benchmarks and the CLI import from srs_scan.simulate
     "PROFILES", "PROFILE_NAMES", "PagePlan", "Params", "ScanPlan", "TruthRow", "draw_mark",
@@ -161,7 +161,7 @@ def plan_simulation(profile: str, pages: int, seed: int, paper: str = "a4",
     `mixed` plans batch.pdf (`pages` pages drawn from the office, fit-to-page,
     messy and low-res profiles), fax.tif (2 pages) and phone_1.jpg, phone_2.jpg.
     """
-    from srs_scan.spec import load_form
+    from srs_scan.sheets.spec import load_form
 
     if profile not in PROFILE_NAMES:
         raise ValueError(f"unknown profile {profile!r}; choose from {', '.join(PROFILE_NAMES)}")
@@ -187,7 +187,7 @@ def simulate(out_dir: Path | str, profile: str = "office", pages: int = 12, seed
              paper: str = "a4", spec: FormSpec | None = None, p: Params = Params()) -> Simulation:
     """Write scanned files and truth.csv for simulated pages into out_dir (see `plan_simulation`)."""
     from srs_scan.fileio import write_atomic
-    from srs_scan.spec import load_form
+    from srs_scan.sheets.spec import load_form
 
     spec = spec or load_form()
     out = Path(out_dir)

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from srs_scan.sheetid import SheetId
-from srs_scan.spec import PAPER_SIZES_MM, FormSpec, block_origin_mm
+from srs_scan.sheets.sheetid import SheetId
+from srs_scan.sheets.spec import PAPER_SIZES_MM, FormSpec, block_origin_mm
 
 
 # --------------------------------------------------------------------------- parameters

@@ -20,7 +20,7 @@ import numpy as np
 import pypdfium2 as pdfium
 
 from srs_scan.simulate.model import INKS, Handling, PagePlan, Params, PenMark, print_transform
-from srs_scan.spec import MM_PER_INCH, PAPER_SIZES_MM, mm_to_pt
+from srs_scan.sheets.spec import MM_PER_INCH, PAPER_SIZES_MM, mm_to_pt
 
 
 class _Frame:

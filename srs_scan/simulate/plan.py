@@ -18,13 +18,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from srs_scan.sheetid import SheetId, new_serials
+from srs_scan.sheets.sheetid import SheetId, new_serials
 from srs_scan.simulate.model import (
     PHONE_BACKGROUNDS, PHONE_SIZE_PX, PROFILES, Handling, ItemTruth, PagePlan, Params, PenMark, Profile,
     ScanPlan, _apply, print_transform, printed_line_mm, value_cm,
 )
 from srs_scan.simulate.pen import draw_mark, off_line_mark, scribble, writing
-from srs_scan.spec import PAPER_SIZES_MM, FormSpec, block_origin_mm
+from srs_scan.sheets.spec import PAPER_SIZES_MM, FormSpec, block_origin_mm
 
 
 MARK_KINDS = ("tick", "slant", "cross", "circle", "dot", "long")

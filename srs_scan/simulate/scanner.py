@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from srs_scan.simulate.model import PHONE_SIZE_PX, PagePlan, Params, print_transform
-from srs_scan.spec import MM_PER_INCH, PAPER_SIZES_MM
+from srs_scan.sheets.spec import MM_PER_INCH, PAPER_SIZES_MM
 
 
 # --------------------------------------------------------------------------- scanning

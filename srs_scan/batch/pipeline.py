@@ -26,10 +26,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from srs_scan.pages import Limits, PageError, count_pages, load_page
+from srs_scan.read.pages import Limits, PageError, count_pages, load_page
 from srs_scan.results import PageResult, Status, error_result
-from srs_scan.spec import FormLibrary, FormSpec
-from srs_scan.store import ResultStore, content_hash
+from srs_scan.sheets.spec import FormLibrary, FormSpec
+from srs_scan.batch.store import ResultStore, content_hash
 
 QUEUE_PER_JOB = 2  # pages queued per worker: keeps workers busy without holding many pages
 PAGES_PER_WORKER = 100  # a worker is replaced after this many pages, so allocator fragmentation
@@ -101,7 +101,7 @@ def plan(inputs: Iterable[tuple[Path, str]], options: ScanOptions,
 
 def read_task(task: Task, forms: FormLibrary, options: ScanOptions) -> Done:
     """Decode and read one page; write its overlay when asked. Never raises for a bad page."""
-    from srs_scan.read import read_page
+    from srs_scan.read.reader import read_page
 
     def failed(reason: str) -> Done:
         return Done(task.digest, error_result(task.label, task.page, reason), True)
@@ -144,7 +144,7 @@ def _write_overlay(task: Task, image, result: PageResult, forms: FormLibrary, fo
     import cv2
 
     from srs_scan.fileio import write_atomic
-    from srs_scan.overlay import draw_overlay
+    from srs_scan.read.overlay import draw_overlay
 
     spec = forms.get((result.form_id, result.form_version))
     picture = draw_overlay(image, result, spec)
@@ -210,7 +210,7 @@ class _Pool:
     def __init__(self, forms: FormLibrary, options: ScanOptions) -> None:
         self.forms, self.options = forms, options
         self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(["srs_scan.read", "srs_scan.pages"])
+        self.context.set_forkserver_preload(["srs_scan.read.reader", "srs_scan.read.pages"])
         self.executor = self._start()
 
     def _start(self) -> ProcessPoolExecutor:

@@ -24,14 +24,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from srs_scan.export import HEAD, TAIL, csv_row, item_columns, safe_cell
+from srs_scan.batch.export import HEAD, TAIL, csv_row, item_columns, safe_cell
 from srs_scan.results import (
     BLANK_PAGE, CROSSED_OUT, DUPLICATE_SHEET, FAINT, MULTIPLE_MARKS, NO_MARK, NOT_A_FORM, OFF_LINE,
     POOR_REGISTRATION, SHEET_ID_UNREADABLE, UNKNOWN_FORM, ItemResult, PageResult, Status,
     result_from_dict,
 )
-from srs_scan.spec import FormLibrary, FormSpec
-from srs_scan.store import ResultStore
+from srs_scan.sheets.spec import FormLibrary, FormSpec
+from srs_scan.batch.store import ResultStore
 
 PAGE = ""  # the item_id of a decision about the whole page
 ITEM_ACTIONS = ("value", "candidate", "no_answer")

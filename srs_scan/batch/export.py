@@ -15,7 +15,7 @@ from dataclasses import asdict
 
 from srs_scan.fileio import write_atomic
 from srs_scan.results import PageResult, Status
-from srs_scan.spec import FormLibrary
+from srs_scan.sheets.spec import FormLibrary
 
 HEAD = ("file", "page", "form", "sheet_id", "client_code", "session", "date")
 TAIL = ("total", "status", "flags")

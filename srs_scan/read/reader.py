@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from srs_scan.marks import Params, read_item
-from srs_scan.register import (Corners, NoRegistration, Registration, detect_markers,
+from srs_scan.read.marks import Params, read_item
+from srs_scan.read.register import (Corners, NoRegistration, Registration, detect_markers,
                                fit_homography, read_sheet_id, to_grey)
 from srs_scan.results import (BLANK_PAGE, NO_MARK, NOT_A_FORM, POOR_REGISTRATION,
                               SHEET_ID_UNREADABLE, UNKNOWN_FORM, PageResult, error_result)
-from srs_scan.spec import FormLibrary, FormSpec
+from srs_scan.sheets.spec import FormLibrary, FormSpec
 
 __all__ = ["Params", "read_page"]
 

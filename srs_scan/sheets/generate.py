@@ -18,8 +18,8 @@ from reportlab.lib.colors import Color, black, white
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
-from srs_scan.sheetid import QR_QUIET_MODULES, SheetId
-from srs_scan.spec import PAPER_SIZES_MM, FormSpec, block_origin_mm, mm_to_pt
+from srs_scan.sheets.sheetid import QR_QUIET_MODULES, SheetId
+from srs_scan.sheets.spec import PAPER_SIZES_MM, FormSpec, block_origin_mm, mm_to_pt
 
 INK = Color(0.13, 0.18, 0.22)       # body text: a calm dark slate
 MUTED = Color(0.40, 0.45, 0.49)     # labels, prompts, footer

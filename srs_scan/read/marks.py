@@ -21,7 +21,7 @@ import numpy as np
 
 from srs_scan.results import (CROSSED_OUT, FAINT, MULTIPLE_MARKS, NO_MARK, OFF_LINE, Candidate,
                               ItemResult)
-from srs_scan.spec import FormSpec, Item
+from srs_scan.sheets.spec import FormSpec, Item
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,12 @@ from starlette.routing import Route
 
 from srs_scan.errors import UsageError
 from srs_scan.fileio import write_atomic
-from srs_scan.review import (
+from srs_scan.review.decisions import (
     PAGE, Params, QueueEntry, ReviewError, ReviewLog, StoredPage, crop_box_mm, is_settled,
     line_ends_x_mm, queue,
 )
-from srs_scan.spec import FormLibrary
-from srs_scan.store import ResultStore
+from srs_scan.sheets.spec import FormLibrary
+from srs_scan.batch.store import ResultStore
 
 STATIC = Path(__file__).resolve().parent / "static"
 LOOPBACK = "127.0.0.1"

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from srs_scan.results import PageResult
-from srs_scan.spec import FormSpec
+from srs_scan.sheets.spec import FormSpec
 
 PX_PER_MM = 5.0          # overlay resolution: an A4 block is 900 x 1250 px
 MARGIN_MM = 5.0          # shown around the content block

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from srs_scan.marks import Params
-from srs_scan.sheetid import QR_QUIET_MODULES, SheetId, parse_payload
-from srs_scan.spec import FormSpec
+from srs_scan.read.marks import Params
+from srs_scan.sheets.sheetid import QR_QUIET_MODULES, SheetId, parse_payload
+from srs_scan.sheets.spec import FormSpec
 
 Corners = dict[int, np.ndarray]  # marker id -> (4, 2) image px, ArUco order TL, TR, BR, BL
 

@@ -17,13 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from srs_scan.export import csv_row, csv_text, item_columns
+from srs_scan.batch.export import csv_row, csv_text, item_columns
 from srs_scan.fileio import write_atomic
-from srs_scan.pages import find_inputs
-from srs_scan.pipeline import ScanOptions, identify, read_batch
+from srs_scan.read.pages import find_inputs
+from srs_scan.batch.pipeline import ScanOptions, identify, read_batch
 from srs_scan.results import PageResult, Status
-from srs_scan.spec import FormLibrary
-from srs_scan.store import ResultStore
+from srs_scan.sheets.spec import FormLibrary
+from srs_scan.batch.store import ResultStore
 
 DONE, FAILED = "done", "failed"
 PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".filepart")  # names of files still being copied

@@ -30,7 +30,7 @@ def _forms_folder() -> Path:
     """forms/ beside the package in a checkout; share/srs-scan/forms in a regular install."""
     import sys
 
-    here = Path(__file__).resolve().parent.parent / "forms"
+    here = Path(__file__).resolve().parents[2] / "forms"
     installed = Path(sys.prefix) / "share" / "srs-scan" / "forms"
     return here if here.is_dir() or not installed.is_dir() else installed
 

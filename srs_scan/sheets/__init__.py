@@ -1,0 +1,1 @@
+"""Paper out: form definitions (`spec`), the sheets drawn from them (`generate`) and their ids (`sheetid`)."""
