@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from drawmarks import BLACK, BLUE, PENCIL, RED, Drawer, Pen, blank_page, distort
-from srs_scan.read.marks import Params, read_item
+from srs_scan.read.marks import read_item
+from srs_scan.read.params import Params
 from srs_scan.results import CROSSED_OUT, FAINT, MULTIPLE_MARKS, NO_MARK, OFF_LINE
 from srs_scan.sheets.spec import block_origin_mm, load_form
 
@@ -237,7 +238,7 @@ def test_specks_between_the_arms_of_an_x_do_not_make_it_a_scribble():
 def test_a_row_grazing_a_ring_top_counts_only_the_strokes_it_crosses():
     # regression (phone seed 11, phone_20): a wobbly pencil ring's top arc touches a row in
     # 2-px bits, which were counted as passes: a ring read as four passes, crossed_out.
-    from srs_scan.read.marks import _passes
+    from srs_scan.read.ink import _passes
     s = Params().strip_px_per_mm
     ink = np.zeros((40, 100), bool)
     ink[5, 10:16] = ink[5, 80:86] = True   # the ring's two sides, 0.5 mm wide
@@ -322,7 +323,7 @@ def test_a_ring_darker_than_a_stain_beside_a_tick_is_flagged_not_fitted_with_it(
 def test_a_faint_streak_through_a_stain_stays_with_the_stain():
     # regression (messy seed 14): a scanner streak crossing a coffee ring, its 1-px gaps bridged
     # by the closing, was cut off the ring as "pen ink" and read as a second mark.
-    from srs_scan.read.marks import _apart_from_stains
+    from srs_scan.read.ink import _apart_from_stains
     s = 12.0
     pen = np.zeros((180, 200), np.float32)
     pen[100:130, 40:160] = 0.20            # the ring's broad band
@@ -353,7 +354,7 @@ def test_an_x_over_an_end_stop_reads_its_centre(value):
 
 
 def test_column_percentile_equals_numpy_per_column():
-    from srs_scan.read.marks import _column_percentile
+    from srs_scan.read.ink import _column_percentile
 
     rng = np.random.default_rng(7)
     for _ in range(300):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from srs_scan.read.marks import Params, read_item
+from srs_scan.read.marks import read_item
+from srs_scan.read.params import Params
 from srs_scan.read.register import (Corners, NoRegistration, Registration, detect_markers,
                                fit_homography, read_sheet_id, to_grey)
 from srs_scan.results import (BLANK_PAGE, NO_MARK, NOT_A_FORM, POOR_REGISTRATION,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from srs_scan.read.marks import Params
+from srs_scan.read.params import Params
 from srs_scan.sheets.sheetid import QR_QUIET_MODULES, SheetId, parse_payload
 from srs_scan.sheets.spec import FormSpec
 

@@ -1,0 +1,453 @@
+"""Ink on and near a line once the printed line and stops are removed: blobs, stains, their kind and position.
+
+Each ink blob that meets the line (or lies in its clear band) is measured: its darkness, its
+shape (tick, X, circle, scribble), whether it touches the line, and the x in form mm where it
+marks the line. Stains are cut apart from the pen ink they touch. This module does not decide
+an item's value or flags (`marks.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from srs_scan.read.params import Params
+from srs_scan.read.strip import LineFit, Strip
+
+
+@dataclass(frozen=True)
+class Blob:
+    """One connected piece of pen ink in the strip (after the printed line is removed)."""
+
+    x_mm: float          # where it meets the line (or its centre, when it does not)
+    gap_mm: float        # distance of its nearest ink from the line centre
+    area_mm2: float
+    width_mm: float
+    height_mm: float
+    fill: float          # ink fraction of its bounding box
+    darkness: float      # 90th percentile darkness of its ink
+    has_hole: bool
+    passes: int          # most separate ink runs along one row, away from the line
+    touches_edge: bool   # reaches the top or bottom of the strip
+    cols: tuple[int, int]
+    label: int = 0       # its pixels in `PenInk.labels`
+    stain: bool = False  # a stain's area, cut apart from the pen ink it touched
+
+
+@dataclass(frozen=True)
+class PenInk:
+    """The pen ink of one strip: what `find_blobs` measured its blobs on."""
+
+    pen: np.ndarray       # float32 darkness of pen ink, 0 where not ink of a kept blob
+    labels: np.ndarray    # int32 blob label per pixel
+    dy: np.ndarray        # float32 rows from the printed line
+    cleared: np.ndarray   # bool, where a printed end-stop was cleared away (ink unknown)
+
+
+def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
+               stops_mm: tuple[float, float], spec_half_stop: float, params: Params,
+               band_mm: float) -> tuple[list[Blob], PenInk]:
+    d, s = strip.darkness, strip.px_per_mm
+    h, w = d.shape
+    pen = np.maximum(d - line_only, 0.0)  # the line image is never darker than the strip
+    rows = np.arange(h, dtype=np.float32)[:, None]
+    dy = rows - line.row_at(np.arange(w, dtype=np.float32))[None, :]  # rows from the line
+    # Distance of each pixel from the printed line. Around an end-stop the printed ink is
+    # cleared away, and the cleared box counts as part of the line: a mark at 0 or 10 drawn
+    # over the stop survives only above and below it, and still touches the line.
+    dist = np.abs(dy)
+    stop_reach = (spec_half_stop + 0.4) * s
+    # Only the stop's own columns are cleared, found from the detected stop outwards for as long
+    # as most of the stop's rows are ink: a circle or an X drawn over or beside the stop keeps
+    # the rest of its ink, so its centre is not pulled aside. (A vertical opening would miss a
+    # 1-bit fax's stop, printed as a jagged stair that no single column runs all of.)
+    zones = []
+    stop_cols = []
+    cleared = np.zeros((h, w), bool)
+    for x in stops_mm:
+        c = strip.col(x)
+        a, b = int(max(0, c - params.stop_clear_mm * s)), int(min(w, c + params.stop_clear_mm * s + 1))
+        zones.append((a, b))
+        ca, cb = _stop_columns(d, dist, a, b, int(round(c)), spec_half_stop * s, params)
+        clear = dist[:, ca:cb] <= stop_reach
+        pen[:, ca:cb][clear] = 0.0
+        cleared[:, ca:cb] |= clear
+        stop_cols.append((ca, cb))
+        dist[:, a:b] = np.maximum(0.0, dist[:, a:b] - stop_reach)
+    mask = (pen > params.ink_threshold).astype(np.uint8)
+    # Specks (JPEG ringing, pencil grain) are joined to a nearby mark by the closing below; they
+    # count towards its ink but not towards how often a row crosses it (`_passes`): two specks
+    # between an X's arms would make it a four-pass scribble.
+    n0, lab0, st0 = _components(mask)
+    speck = st0[:, cv2.CC_STAT_AREA] < params.min_mark_area_mm2 * s**2
+    speck[0] = False
+    bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(params.bridge_mm * s) | 1)))
+    joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, bridge)
+    # A dot or a stroke drawn over an end-stop is cut in two where the stop is cleared; a row
+    # with ink on both sides of the cleared columns is one mark across them, so its halves are
+    # one blob (and judged as one: neither half alone looks like a dot).
+    for ca, cb in stop_cols:
+        if cb > ca and ca >= 2 and cb + 2 <= w:
+            across = (cleared[:, ca] & mask[:, ca - 2:ca].any(axis=1)
+                      & mask[:, cb:cb + 2].any(axis=1))
+            joined[across, ca:cb] = 1
+    joined, stain = _apart_from_stains(joined, mask, pen, s, params)
+    n, labels, stats = _components(joined)
+    blobs = []
+    for k in range(1, n):
+        x, y, bw, bh, _ = stats[k]
+        sub = labels[y:y + bh, x:x + bw] == k
+        ink = sub & (mask[y:y + bh, x:x + bw] > 0)
+        area = ink.sum() / s**2
+        if area < params.min_mark_area_mm2:
+            continue
+        gap_mm = float(dist[y:y + bh, x:x + bw][sub].min() / s)
+        touches_edge = y <= 0 or y + bh >= h
+        if not within_reach(gap_mm, touches_edge, band_mm, params):
+            continue  # other writing coming in from outside the band: not worth measuring
+        sub_dy = dy[y:y + bh, x:x + bw]
+        in_line_rows = np.abs(sub_dy[ink]).max() <= (params.line_rows_mm + 0.3) * s
+        if in_line_rows and (area < params.line_speck_area_mm2
+                             or bh < params.line_piece_height_mm * s):
+            continue
+        if any(a <= x and x + bw <= b for a, b in zones) and (
+                np.abs(sub_dy[ink]).max() <= stop_reach
+                and not _dot_on_stop(ink, s, params)):
+            continue  # what is left of a stop the opening missed (a jagged 1-bit stop)
+        if _stop_remnant_and_line_piece(ink, sub_dy, x, zones, stop_reach, s, params):
+            continue
+        darkness = _darkness(d[y:y + bh, x:x + bw], ink, np.abs(sub_dy), s, params, band_mm)
+        sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
+        blobs.append(Blob(
+            x_mm=strip.x_mm(x + _crossing_col(sub_pen, sub_dy, s, params)),
+            gap_mm=gap_mm,
+            area_mm2=float(area), width_mm=bw / s, height_mm=bh / s,
+            fill=float(ink.sum() / (bw * bh)),
+            darkness=darkness,
+            has_hole=_has_hole(sub, s),
+            passes=_passes(ink & ~speck[lab0[y:y + bh, x:x + bw]], sub_dy, s, params),
+            touches_edge=touches_edge,
+            cols=(int(x), int(x + bw)),
+            label=k,
+            stain=bool(stain[y:y + bh, x:x + bw][sub].any()),
+        ))
+    pen[mask == 0] = 0.0  # what the blobs were measured on is kept: their ink only
+    return blobs, PenInk(pen, labels, dy, cleared)
+
+
+def within_reach(gap_mm: float, touches_edge: bool, band_mm: float, params: Params) -> bool:
+    """Whether ink this far from the line can be a mark for the item: on the line, or off it
+    but near it or wholly inside the band. Ink reaching the strip's edge may be other writing
+    coming in from outside the band, unless it comes as near the line as a mark drawn just off
+    it does."""
+    return (gap_mm <= max(params.touch_mm, params.off_line_max_gap_mm)
+            or (gap_mm < band_mm - 0.5 and not touches_edge))
+
+
+def _components(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """`cv2.connectedComponentsWithStats` (8-connected), run only on the box around the ink:
+    a strip is mostly paper, and labelling it whole took as long as the rest of the strip."""
+    x, y, w, h = cv2.boundingRect(binary)
+    labels = np.zeros(binary.shape, np.int32)
+    if w == 0 or h == 0:
+        return 1, labels, np.zeros((1, 5), np.int32)
+    n, labels[y:y + h, x:x + w], stats, _ = cv2.connectedComponentsWithStats(
+        np.ascontiguousarray(binary[y:y + h, x:x + w]), connectivity=8)
+    stats[1:, cv2.CC_STAT_LEFT] += x
+    stats[1:, cv2.CC_STAT_TOP] += y
+    return n, labels, stats
+
+
+def _apart_from_stains(joined: np.ndarray, mask: np.ndarray, pen: np.ndarray, s: float,
+                       params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """`joined` with a stain's ink cut one pixel apart from the pen ink it touches, so that each
+    is a blob of its own: a coffee ring crossed by a tick made one blob that a row crossed four
+    times (ring, tick, ring) and read as a scribble (messy seed 12, crossed_out). The stain is
+    then judged on its own: as a stain (never beside a real mark) when lighter than
+    `stain_darkness`, else as a mark of its own, never merged with the mark it touched
+    (flagged); the tick as a tick. Also returns where the stain is."""
+    weak = (mask > 0) & (pen < params.stain_max_darkness)
+    k = max(3, int(round(params.stain_min_width_mm * s)))
+    core = cv2.morphologyEx(weak.astype(np.uint8), cv2.MORPH_OPEN,
+                            np.ones((k, k), np.uint8)).astype(bool)
+    if not core.any():
+        return joined, core
+    # The whole stain is the light ink connected to its broad parts: a ring thins out at its
+    # ends, which would otherwise stay part of the pen ink they touch and pull its fit aside.
+    _, weak_labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
+    stain = np.isin(weak_labels, np.unique(weak_labels[core])) & weak
+    dark = (joined > 0) & ~stain
+    # What the cut leaves that has no ink darker than a stain is not pen ink either (a faint
+    # scanner streak running through the ring, its gaps bridged by the closing): it stays with
+    # the stain, as it was before the cut (messy seed 14: a streak piece read as a second mark).
+    n, pieces = cv2.connectedComponents(dark.astype(np.uint8), connectivity=8)
+    darkest = np.zeros(n, np.float32)
+    np.maximum.at(darkest, pieces[dark], np.where(mask > 0, pen, 0.0)[dark])
+    faint_piece = dark & (darkest[pieces] < params.stain_max_darkness)
+    stain |= faint_piece
+    dark &= ~faint_piece
+    beside = cv2.dilate(dark.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return (dark | (stain & ~beside)).astype(np.uint8), stain
+
+
+def _stop_remnant_and_line_piece(ink: np.ndarray, dy: np.ndarray, x: int,
+                                 zones: list[tuple[int, int]], stop_reach: float, s: float,
+                                 params: Params) -> bool:
+    """A jagged 1-bit stop's remnant joined to a short piece of the line beside it (the line
+    broken by the fax next to the stop): within the stop's zone no taller than the stop, outside
+    it a flat piece within the line's rows. Seen as a 0.06 value on an empty fax line."""
+    cols = np.arange(ink.shape[1]) + x
+    in_zone = np.zeros(ink.shape[1], bool)
+    for a, b in zones:
+        in_zone |= (cols >= a) & (cols < b)
+    if not in_zone.any() or in_zone.all():
+        return False
+    inside, outside = ink[:, in_zone], ink[:, ~in_zone]
+    if not outside.any() or not inside.any():
+        return False
+    if _dot_on_stop(ink, s, params):
+        return False
+    out_dy = np.abs(dy[:, ~in_zone][outside])
+    out_rows = np.nonzero(outside.any(axis=1))[0]
+    return bool(np.abs(dy[:, in_zone][inside]).max() <= stop_reach
+                and out_dy.max() <= (params.line_rows_mm + 0.3) * s
+                and out_rows.max() - out_rows.min() + 1 < params.line_piece_height_mm * s)
+
+
+def _dot_on_stop(ink: np.ndarray, s: float, params: Params) -> bool:
+    """Ink in an end-stop's zone that is a pen dot over the stop, not what is left of the stop:
+    wider than the stop's remnant and with more ink than one."""
+    cols = np.nonzero(ink.any(axis=0))[0]
+    return bool(cols.max() - cols.min() + 1 >= params.stop_remnant_width_mm * s
+                and ink.sum() >= params.stop_remnant_area_mm2 * s * s)
+
+
+def _darkness(d: np.ndarray, ink: np.ndarray, dist: np.ndarray, s: float, params: Params,
+              band_mm: float) -> float:
+    """90th percentile darkness of a blob's ink where it meets the line, else wherever it is.
+
+    Judged just beside the printed line's rows: on them the line's own darkness would lend a
+    crease crossing it the look of ink, and further out a crease may have run into a comment's
+    letters, which are real ink but not what meets the line. Ink outside the clear band is never
+    judged, nor counted in the share below: a faint scanner streak joined to a comment's
+    letters above the band read as dark as the letters (messy seed 12, multiple_marks).
+    """
+    in_band = ink & (dist <= band_mm * s)
+    if in_band.any():
+        ink = in_band
+    off_rows = ink & (dist > params.line_rows_mm * s)
+    near = off_rows & (dist <= params.fit_rows_mm * s)
+    # A dot on the line has only its blurred rim outside the line's rows: judged there it looks
+    # as light as a stain. Where too little of the ink is off the rows, judge all of it.
+    enough = max(4.0, params.darkness_min_share * ink.sum())
+    for where in (near, off_rows):
+        if where.sum() >= enough:
+            return float(np.percentile(d[where], 90))
+    return float(np.percentile(d[ink], 90))
+
+
+def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> float:
+    """Where a mark made of one or more blobs meets the line, fitted on all of its ink at once.
+
+    Pieces of one mark (cut by the line's or a stop's removal) are fitted together, not
+    averaged, so a small piece does not count less than its share of the crossing.
+    """
+    s = strip.px_per_mm
+    x0 = min(b.cols[0] for b in group)
+    x1 = max(b.cols[1] for b in group)
+    labels = ink.labels[:, x0:x1]
+    mine = np.isin(labels, [b.label for b in group])
+    rows = np.nonzero(mine.any(axis=1))[0]
+    y0, y1 = int(rows.min()), int(rows.max()) + 1
+    pen = np.where(mine[y0:y1], ink.pen[y0:y1, x0:x1], 0.0)
+    dy = ink.dy[y0:y1, x0:x1]
+    # A ring drawn round the value with one side on an end-stop loses that side where the stop
+    # is cleared, and the other side alone pulls the fit by its radius. A ring is still closed
+    # with the cleared box filled in; it is then fitted on its rows that kept both sides (the
+    # rest of the ring is symmetric about its centre). Only for rings: an X far from the line
+    # may keep one arm only.
+    pad = 2  # px: a stop cleared right up to the ring's side leaves no cleared pixel inside it
+    cleared = ink.cleared[y0:y1, max(0, x0 - pad):x1 + pad]
+    if cleared.any() and _has_hole(
+            np.isin(ink.labels[y0:y1, max(0, x0 - pad):x1 + pad], [b.label for b in group])
+            | cleared, s):
+        skip = cleared.any(axis=1)
+        if (~skip & (pen.sum(axis=1) > 0)).sum() >= 3:
+            return strip.x_mm(x0 + _crossing_col(pen, dy, s, params, skip_rows=skip))
+    col = _crossing_col(pen, dy, s, params)
+    if ink.cleared[y0:y1, x0:x1].any():
+        arms = _x_arms_col(pen, dy, ink.cleared[y0:y1, x0:x1], s, params)
+        if arms is not None and abs(arms - col) <= params.x_arms_max_shift_mm * s:
+            col = arms
+    return strip.x_mm(x0 + col)
+
+
+def _x_arms_col(pen: np.ndarray, dy: np.ndarray, cleared: np.ndarray, s: float,
+                params: Params) -> float | None:
+    """Where an X drawn over an end-stop meets the line, from its two arms fitted as lines.
+
+    Clearing the stop cuts a piece out of one arm, and per-row centroids are then pulled
+    towards the other arm (~0.6 mm). Here each row away from the line must cross the X exactly
+    twice; a crossing that touches the cleared columns is incomplete and left out. The left
+    crossings above the line and the right ones below are one arm, the others the other arm;
+    each arm is fitted as x(dy) and the mark is where their mean meets the line. None (use the
+    centroid fit) unless both arms are straight, slope opposite ways and have enough rows.
+    """
+    row_dy = np.median(dy, axis=1)
+    k = 2 * int(round(params.x_arms_clear_gap_mm * s)) + 1
+    near_cleared = cv2.dilate(cleared.astype(np.uint8), np.ones((1, k), np.uint8)).astype(bool)
+    arm_pts: tuple[list, list] = ([], [])
+    for r in np.nonzero((np.abs(row_dy) >= params.line_rows_mm * s)
+                        & (np.abs(row_dy) <= 3.0 * s))[0]:
+        ink_row = (pen[r] > 0) | cleared[r]  # a run split only by the cleared stop is one run
+        edges = np.diff(ink_row.astype(np.int8), prepend=0, append=0)
+        starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+        if len(starts) != 2:
+            continue
+        for side, (a, b) in enumerate(zip(starts, ends)):
+            if near_cleared[r, a:b].any():
+                continue
+            w = pen[r, a:b]
+            x = float((w * np.arange(a, b)).sum() / max(w.sum(), 1e-6))
+            # the arm running down to the right is the left crossing above the line
+            arm = side if row_dy[r] < 0 else 1 - side
+            arm_pts[arm].append((row_dy[r], x))
+    fits = []
+    for pts in arm_pts:
+        if len(pts) < params.x_arms_min_rows:
+            return None
+        ys, xs = np.array(pts).T
+        if np.ptp(ys) < params.x_arms_min_span_mm * s:
+            return None
+        slope, icpt = np.polyfit(ys, xs, 1)
+        if np.sqrt(np.mean((xs - (icpt + slope * ys)) ** 2)) > params.x_arms_max_rms_mm * s:
+            return None
+        fits.append((slope, icpt))
+    (b1, a1), (b2, a2) = fits
+    if not (b1 > 0.3 and b2 < -0.3):  # the down-right arm, then the down-left one
+        return None
+    return float((a1 + a2) / 2)
+
+
+def _column_percentile(values: np.ndarray, chosen: np.ndarray, q: float) -> np.ndarray:
+    """Per column, `np.percentile` (linear) of the chosen rows' values; 0 where none is chosen.
+    One sort for all columns instead of a percentile call per column (this runs on every page)."""
+    ranked = np.sort(np.where(chosen, values, -np.inf), axis=0)
+    n = chosen.sum(axis=0)
+    pos = (ranked.shape[0] - n) + np.maximum(n - 1, 0) * (q / 100.0)
+    lo = np.minimum(np.floor(pos).astype(int), ranked.shape[0] - 1)  # n = 0: any row, masked below
+    hi = np.minimum(lo + 1, ranked.shape[0] - 1)
+    cols = np.arange(values.shape[1])
+    ranked[~np.isfinite(ranked)] = 0.0  # only reached where no row is chosen (n = 0)
+    low, high = ranked[lo, cols], ranked[hi, cols]
+    result = low + (high - low) * (pos - lo)
+    return np.where(n > 0, result, 0.0)
+
+
+def _stop_columns(d: np.ndarray, dist: np.ndarray, a: int, b: int, c: int, half_px: float,
+                  params: Params) -> tuple[int, int]:
+    """The columns [ca, cb) of the printed stop near column c, within the zone [a, b)."""
+    rows = (dist[:, a:b] >= 0.3 * half_px) & (dist[:, a:b] <= half_px)
+    prof = _column_percentile(d[:, a:b], rows, params.stop_rows_percentile)
+    is_stop = prof >= params.ink_threshold
+    j = int(np.clip(c - a, 0, b - a - 1))
+    if not is_stop[j]:
+        return c, c  # nothing stop-like where it was found: clear nothing
+    lo, hi = j, j
+    while lo > 0 and is_stop[lo - 1]:
+        lo -= 1
+    while hi < b - a - 1 and is_stop[hi + 1]:
+        hi += 1
+    return a + lo, a + hi + 1
+
+
+def _crossing_col(pen: np.ndarray, dy: np.ndarray, s: float, params: Params,
+                  skip_rows: np.ndarray | None = None) -> float:
+    """Column where the ink meets the line: per-row ink centroids near the line, fitted x(dy).
+
+    A tick or slanted stroke gives its crossing; an X or a circle is symmetric about its centre,
+    so the centroid of both of its sides is the centre.
+    """
+    cols = np.arange(pen.shape[1], dtype=np.float64)
+    row_w = pen.sum(axis=1)
+    row_dy = np.median(dy, axis=1)
+    known = np.ones(len(row_w), bool) if skip_rows is None else ~skip_rows
+    near = (np.abs(row_dy) <= params.fit_rows_mm * s) & (row_w > 0) & known
+    if near.sum() < 3:
+        near = (row_w > 0) & known
+    if near.sum() < 3:
+        near = row_w > 0
+    if near.sum() == 0:
+        return pen.shape[1] / 2
+    xc = (pen[near] * cols).sum(axis=1) / row_w[near]
+    wts, ys = row_w[near], row_dy[near]
+    if near.sum() >= 3 and np.ptp(ys) > 2:
+        slope, icpt = np.polyfit(ys, xc, 1, w=np.sqrt(wts))
+        if abs(slope) < 3:  # steeper than ~70 deg from vertical: the fit is ill-posed
+            return float(icpt)
+    # a mark that does not straddle the line rows: the ink nearest the line
+    return float((xc * wts).sum() / wts.sum())
+
+
+def _passes(ink: np.ndarray, dy: np.ndarray, s: float, params: Params) -> int:
+    """The most separate ink runs along a row 1-3 mm from the line (where an X's arms part).
+
+    Runs shorter than `pass_min_run_mm` do not count: there the row only grazes the top of a
+    curve (a ring's wobbly top arc) or a speck, rather than crossing a stroke.
+    """
+    rows = np.abs(np.median(dy, axis=1))
+    chosen = ink[(rows >= 1.0 * s) & (rows <= 3.0 * s)]
+    if chosen.size == 0:
+        return 0
+    # every run of ink along every chosen row at once: starts and ends pair up row by row,
+    # since np.nonzero walks the rows in order
+    edges = np.diff(chosen.astype(np.int8), axis=1, prepend=0, append=0)
+    start_rows, starts = np.nonzero(edges == 1)
+    _, ends = np.nonzero(edges == -1)
+    long_runs = start_rows[ends - starts >= params.pass_min_run_mm * s]
+    return int(np.bincount(long_runs).max()) if long_runs.size else 0
+
+
+def _has_hole(region: np.ndarray, s: float) -> bool:
+    contours, hierarchy = cv2.findContours(region.astype(np.uint8), cv2.RETR_CCOMP,
+                                           cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return False
+    for c, hinfo in zip(contours, hierarchy[0]):
+        if hinfo[3] >= 0 and cv2.contourArea(c) > 1.0 * s * s:
+            return True
+    return False
+
+
+def blob_kind(b: Blob, params: Params) -> str:
+    if min(b.width_mm, b.height_mm) > params.scribble_min_mm and (
+            b.fill > params.scribble_fill or b.passes >= params.scribble_passes):
+        return "scribble"
+    if b.has_hole:
+        return "circle"
+    if b.width_mm < 2.0 and b.height_mm < 2.0:
+        return "dot"
+    if b.width_mm < 0.7 * b.height_mm:
+        return "tick"
+    if 0.5 < b.width_mm / b.height_mm < 2.0:
+        return "cross"
+    return "stroke"
+
+
+def merge_blobs(blobs: list[Blob], gap_px: float, cleared_cols: np.ndarray) -> list[list[Blob]]:
+    """Group blobs whose column ranges overlap or nearly touch: pieces of one mark.
+
+    Columns where a printed end-stop was cleared away do not count towards the gap: a mark
+    drawn over the stop loses its middle there, and its halves are still one mark.
+    """
+    groups: list[list[Blob]] = []
+    for b in sorted(blobs, key=lambda b: b.cols[0]):
+        end = max(g.cols[1] for g in groups[-1]) if groups else 0
+        gap = int((~cleared_cols[end:b.cols[0]]).sum()) if b.cols[0] > end else b.cols[0] - end
+        if groups and gap <= gap_px:
+            groups[-1].append(b)
+        else:
+            groups.append([b])
+    return groups

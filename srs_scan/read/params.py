@@ -1,0 +1,175 @@
+"""The reader's thresholds for finding lines, end-stops and pen marks: one documented place.
+
+Each number has its unit and the reason for its value. The strip geometry, line and stop
+finding (`strip.py`), the ink analysis (`ink.py`) and the item decision (`marks.py`) read
+them from here; none of them keeps a number of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Params:
+    """Every threshold of the reader, with its unit and why it has that value."""
+
+    # --- registration (register.py) ---
+    detect_px_per_mm: float = 5.0
+    """Markers are first searched on a copy scaled to about this many px/mm (a 10 mm marker of
+    6x6 cells is then 50 px: plenty for ArUco, and 5x faster than 300 dpi)."""
+    marker_corner_share: float = 0.25
+    """Markers are looked for first in the four corner regions of the image, each this share of
+    its width and height; the whole image is searched only if any is missing there. On A4 and
+    Letter a marker's inner edge is 25-34 mm from the paper's edges, within the outer 13 % of
+    either side: the rest leaves room for skew, fit-to-page printing and a scanner's margin."""
+    max_residual_mm: float = 0.8
+    """Largest distance between a detected marker corner and where the fitted homography puts it.
+    Larger means the markers disagree (a marker moved, paper badly curled): poor_registration."""
+    max_leave_one_out_mm: float = 2.5
+    """With four markers, each is predicted from the other three; a miss larger than this means
+    they disagree (a homography can bend to fit four wrong points exactly). A curled phone photo
+    misses by ~0.5-1.5 mm."""
+    min_markers_trusted: int = 3
+    """With fewer markers the homography is extrapolated from a small part of the page."""
+
+    # --- the strip around each line ---
+    strip_px_per_mm: float = 12.0
+    """Rectified strip resolution: 0.083 mm per px, about a 300 dpi scan's own pixel."""
+    strip_half_height_mm: float = 7.5
+    """The band is +-6 mm; 1.5 mm more shows whether ink continues outside it (other
+    handwriting), yet stays clear of the anchor text whose caps start ~7.8 mm below the line."""
+    paper_window_mm: float = 8.0
+    """Paper brightness is the local maximum over this window: wider than any mark (a scribble
+    is ~5 mm) so that ink never counts as paper, narrow enough to follow uneven phone light."""
+
+    # --- printed line and end-stops ---
+    line_search_mm: float = 2.0
+    """How far from where the homography puts the line we look for it."""
+    line_chunk_mm: float = 10.0
+    """The line is located in chunks of this length, then fitted as a straight line."""
+    line_percentile: float = 30.0
+    """Per chunk, the line's profile is this percentile across columns: the printed line is in
+    every column, pen marks in few, so a low percentile keeps the line and drops the marks."""
+    line_open_mm: float = 1.5
+    """Ink near the line that runs on horizontally at least this far is the printed line; pen
+    strokes crossing it are narrower (0.3-0.8 mm, ~1 mm slanted)."""
+    line_rows_mm: float = 0.6
+    """Half-height of the printed line's rows, blur included (a 0.14 mm stroke, blurred)."""
+    stop_search_mm: float = 1.5
+    """How far from the expected end-stop we look for it (registration error, not print scale:
+    the homography already absorbs uniform scaling)."""
+    stop_max_shift_mm: float = 1.2
+    """A detected end-stop further than this from where expected is not trusted (registration on
+    a flat scan is good to ~0.2 mm; a curled phone photo can be off by ~1 mm)."""
+    stop_prior_mm: float = 0.4
+    """Spread (1 sigma) of where an end-stop is found around where the homography puts it. On
+    simulated office, fax, messy and phone scans the stops sit within 0.1 mm of that; a curled
+    photo may be ~1 mm off, which is still found when nothing else near it looks like a stop."""
+    stop_rows_percentile: float = 60.0
+    """A column is part of the printed stop when this percentile of its darkness over the stop's
+    rows is ink, i.e. ink covers at least 40 % of them: a 1-bit fax prints the stop as a stair
+    whose steps each cover about half; a pen stroke beside the stop seldom runs that far."""
+    stop_clear_mm: float = 0.6
+    """Half-width of the strip removed around a detected end-stop before looking for marks."""
+    stop_remnant_width_mm: float = 0.7
+    """Ink left in an end-stop's zone after clearing it, no taller than the stop and narrower
+    than this, is what remains of the stop (a 1-bit fax prints the 0.14 mm stop as a stair
+    ~0.3-0.45 mm across); a pen dot on the stop is >= 0.9 mm across and is a mark (phone seed
+    11: dots at 0.0 and 9.96 were dropped and the items read no_mark)..."""
+    stop_remnant_area_mm2: float = 0.65
+    """... and has less ink than this: the whole printed stop is 4 x 0.14 = 0.56 mm2; what its
+    clearing misses, with the line's broken edge pieces beside it, reached 0.52 mm2 on 1-bit
+    faxes (fax seeds 11-12). A 1.1 mm dot over the stop keeps ~0.7 mm2 beside the cleared
+    columns; a smaller dot stays dropped, and the item is then flagged no_mark (safe)."""
+
+    x_arms_min_rows: int = 6
+    """An X over an end-stop is fitted arm by arm only with at least this many complete rows per
+    arm (0.5 mm of arm at 12 px/mm), else the centroid fit stands..."""
+    x_arms_min_span_mm: float = 0.8
+    """... spread over at least this height (a slope from less is too loosely held)..."""
+    x_arms_max_rms_mm: float = 0.12
+    """... and only when each arm is straight: its crossings lie this close (rms) to a line.
+    A drawn stroke wobbles by less; a ring's sides or a scribble do not fit."""
+    x_arms_clear_gap_mm: float = 0.2
+    """... where a crossing this close to the cleared stop may have lost ink to it (the blurred
+    edge of a stroke is ~0.1-0.2 mm) and is left out of the arm fit..."""
+    x_arms_max_shift_mm: float = 1.0
+    """... and only when it moves the value by at most this: the centroid fit's bias from a cut
+    arm is ~0.6 mm, so a larger change means the arms were not what they seemed."""
+
+    # --- pen marks ---
+    ink_threshold: float = 0.15
+    """Darkness (0 paper, 1 black) above which a pixel is ink. JPEG noise stays under ~0.08;
+    pencil is ~0.25-0.5, pens 0.5-0.9."""
+    bridge_mm: float = 1.6
+    """Vertical closing across the line: the printed line's rows (2 x `line_rows_mm`) are
+    cleared of ink that runs along them, which can cut a mark in two; this rejoins the halves."""
+    min_mark_area_mm2: float = 0.12
+    """Smaller ink blobs are dust, toner specks or JPEG artefacts (a pen dot is >= 0.3 mm2)."""
+    line_speck_area_mm2: float = 0.45
+    """A blob lying wholly within the printed line's rows and smaller than this is a piece of the
+    line itself (the steps of a skewed 1-bit fax line), not a mark: the smallest pen dot
+    (0.9 mm across) covers ~0.6 mm2."""
+    line_piece_height_mm: float = 0.7
+    """A blob lying wholly within the printed line's rows and flatter than this is a piece of the
+    line, whatever its length: a 1-bit fax breaks a line whose grey is near its threshold into
+    dashes 1-2 mm long and ~0.4 mm tall. A pen dot is >= 0.9 mm across, and a stroke crossing
+    the line reaches well outside its rows."""
+    touch_mm: float = 0.9
+    """A mark whose ink comes this close to the line centre touches it: the printed line's rows
+    (`line_rows_mm`) are cleared of all ink, so a crossing stroke resumes just outside them.
+    Off-line marks stand clear by 1.5 mm or more."""
+    fit_rows_mm: float = 1.5
+    """Where a mark meets the line is fitted on its ink within this distance of the line."""
+    merge_gap_mm: float = 1.2
+    """Marks on the line closer than this are pieces of one mark (a broken stroke)."""
+    stain_darkness: float = 0.25
+    """Ink whose darkest part (90th percentile, where it meets the line) is lighter than this is
+    as likely the paper's handling as a pen: a fold crease, a coffee ring, or the two
+    overlapping (simulated ones reach 0.21; the lightest pencil mark reads ~0.40). It never
+    counts beside a real mark (no multiple_marks, off_line or crossed_out from a stain); on a
+    line with nothing else it is shown as a faint candidate and the item flagged no_mark+faint."""
+    stain_min_width_mm: float = 0.8
+    """Light ink (below `stain_max_darkness`) at least this thick both ways is the area of a
+    stain (a coffee ring's band is ~1.5 mm wide) and is kept apart from the pen ink it touches.
+    Pen and pencil strokes are thinner (0.3-0.8 mm) or darker (a felt tip's 1 mm stroke), and a
+    dark stroke's light blurred edge is thinner still; a light dot this big touches no darker
+    ink, so it is unchanged."""
+    stain_max_darkness: float = 0.35
+    """Ink lighter than this may be a stain's (simulated ones reach 0.21, a darker ring ~0.3);
+    a pen stroke's core is darker (the lightest pencil ~0.40), only its blurred edge is this
+    light, and that edge goes with the stain where the stroke crosses it."""
+    darkness_min_share: float = 0.25
+    """A mark's darkness is judged beside the line's rows only when at least this share of its
+    ink lies there; otherwise (a dot, 0.9-1.6 mm across, centred on the line) on all of it."""
+    faint_darkness: float = 0.30
+    """A mark whose darkest ink (90th percentile) is lighter than this is too faint to trust..."""
+    faint_vs_line: float = 0.8
+    """... unless it is at least this share of the printed line's darkness in the same strip.
+    A 150 dpi or blurred phone scan shows the 0.14 mm printed line at ~0.3 (a 300 dpi scan at
+    ~0.5), and thin pencil marks as dark as it, 0.26-0.30: flagged faint though plainly
+    visible (low-res seed 11: 5 of 7 flagged clean items). On a 300 dpi scan 0.8 x the line is
+    above `faint_darkness`, so the limit there is unchanged."""
+    scribble_fill: float = 0.75
+    """Ink fraction of a mark's bounding box above which it is a scribble (crossed out)..."""
+    scribble_min_mm: float = 3.0
+    """... provided the box is at least this big both ways (a dot is dense but small)."""
+    scribble_passes: int = 4
+    """A blob crossed this many times by a row of pixels (away from the line) is a zigzag
+    scribble; an X, a circle or a tick is crossed at most twice."""
+    pass_min_run_mm: float = 0.25
+    """A row crossing a pen stroke (>= 0.3 mm wide, pencil ~0.25 mm, wider when slanted) runs
+    through at least this much ink; shorter runs are where a row grazes the top of a wobbly
+    ring or a speck of JPEG noise, which made rings and X's on phone photos look like scribbles."""
+    crease_max_darkness: float = 0.35
+    """A blob crossing the whole strip that is lighter than this is a fold crease, not ink."""
+    crease_span: float = 0.9
+    """... where 'whole strip' means this fraction of its height."""
+    off_line_max_gap_mm: float = 4.5
+    """Ink this near the line that does not touch it is an off-line mark even when it runs out of
+    the strip (an off-line tick drawn 1.6-3.5 mm from the line may be 6 mm long); other writing
+    coming in from outside the band (a comment under the prompt) stays >= 5.5 mm away."""
+    off_line_min_area_mm2: float = 0.3
+    """An ink blob in the band that does not touch the line must be this big to be an off-line
+    mark rather than a speck."""
