@@ -69,18 +69,28 @@ def _cmd_forms(args: argparse.Namespace) -> None:
 def _cmd_scan(args: argparse.Namespace) -> int:
     import time
 
-    from srs_scan.batch.export import write_csv, write_json
-    from srs_scan.read.pages import find_inputs
-    from srs_scan.batch.pipeline import ScanOptions, identify, read_batch
-    from srs_scan.results import DUPLICATE_SHEET, Status
-    from srs_scan.sheets.spec import load_form_library
+    from srs_scan.batch.export import write_json
+    from srs_scan.batch.pipeline import ScanOptions, identify, own_outputs, read_batch
     from srs_scan.batch.store import ResultStore, default_db_path
+    from srs_scan.fileio import write_atomic
+    from srs_scan.read.pages import find_inputs
+    from srs_scan.results import DUPLICATE_SHEET, Status
+    from srs_scan.review.decisions import ReviewLog, reviewed_csv_text
+    from srs_scan.sheets.spec import load_form_library
 
-    forms = load_form_library(args.form)
+    forms = load_form_library(args.form, args.only_given_forms)
+    db = args.db or default_db_path(args.output)
     files, skipped = find_inputs(args.inputs)
+    written = [args.output, args.json, args.overlays, db, db.with_name(db.name + "-wal"),
+               db.with_name(db.name + "-shm")]
+    skipped, _ = own_outputs(skipped, written)
+    files, ours = own_outputs(files, written)
     if skipped:
         _say(args, f"skipped {len(skipped)} file(s) in folders that are not scans "
                    f"(for example {skipped[0].name})")
+    if ours:
+        _say(args, f"skipped {len(ours)} picture{'s' if len(ours) != 1 else ''} srs-scan wrote "
+                   f"(for example {ours[0].name}): not scans")
     if not files:
         raise UsageError("no scans found (looked for PDF, TIFF, PNG and JPEG files)")
     inputs, repeats = identify(files)
@@ -89,11 +99,13 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     options = ScanOptions(password=args.password, jobs=args.jobs, overlays=args.overlays)
     started = time.monotonic()
     progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
-    with ResultStore(args.db or default_db_path(args.output)) as store:
+    with ResultStore(db) as store:
         batch = read_batch(inputs, forms, options, store, progress.show)
+        # the store is the truth: the CSV carries every review decision made so far
+        text = reviewed_csv_text(ReviewLog(store), forms, args.decimals, zip(batch.digests, batch.results))
     progress.close()
     results = batch.results
-    write_csv(args.output, results, forms, args.decimals)
+    write_atomic(args.output, text.encode("utf-8"))
     if args.json:
         write_json(args.json, results)
     counts = {status: sum(r.status is status for r in results) for status in Status}
@@ -115,7 +127,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
 
     if not args.inbox.is_dir():
         raise UsageError(f"not a folder: {args.inbox}")
-    forms = load_form_library(args.form)
+    forms = load_form_library(args.form, args.only_given_forms)
     options = ScanOptions(password=args.password, jobs=args.jobs)
 
     def report(path: Path, results: list) -> None:
@@ -156,7 +168,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
     from srs_scan.review.web import bind_loopback, create_app, launcher_page, new_token, serve
 
     db = _review_db(args)
-    forms = load_form_library(args.form)
+    forms = load_form_library(args.form, args.only_given_forms)
     sock = bind_loopback(args.port)
     port = sock.getsockname()[1]
     token = new_token()
@@ -184,7 +196,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     db = args.db or default_db_path(args.output)
     if not db.is_file():
         raise UsageError(f"no results database at {db} (give it with --db FILE)")
-    forms = load_form_library(args.form)
+    forms = load_form_library(args.form, args.only_given_forms)
     with ResultStore(db) as store:
         text = reviewed_csv_text(ReviewLog(store), forms, args.decimals)
     write_atomic(args.output, text.encode("utf-8"))
@@ -273,12 +285,20 @@ def _add_reading_options(parser: argparse.ArgumentParser, default_jobs: int) -> 
     parser.add_argument("--password", metavar="PASSWORD", default=os.environ.get("SRS_SCAN_PASSWORD"),
                         help="password for encrypted PDFs (or set SRS_SCAN_PASSWORD, which keeps it "
                              "out of the shell history)")
-    parser.add_argument("--form", type=Path, action="append", metavar="FILE",
-                        help="form file or folder of form files (default: forms/); may be repeated")
+    _add_forms_options(parser)
     parser.add_argument("--db", type=Path, metavar="FILE",
                         help="results database (default: beside the CSV, e.g. results.srs.sqlite); "
                              "re-running reads only pages not already in it")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+
+def _add_forms_options(parser: argparse.ArgumentParser) -> None:
+    """The forms a reading command knows: the built-in ones plus any given."""
+    parser.add_argument("--form", type=Path, action="append", metavar="FILE",
+                        help="a form file, or a folder of them, added to the built-in forms; "
+                             "may be repeated")
+    parser.add_argument("--only-given-forms", action="store_true",
+                        help="use only the forms given with --form, not the built-in ones")
 
 
 def _command(commands: argparse._SubParsersAction, name: str, summary: str,
@@ -350,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--port", type=int, default=0, metavar="N",
                         help="port on 127.0.0.1 (default: any free port)")
     review.add_argument("--no-browser", action="store_true", help="only print the link")
-    review.add_argument("--form", type=Path, action="append", metavar="FILE")
+    _add_forms_options(review)
     review.set_defaults(run=_cmd_review)
 
     export = _command(
@@ -361,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--db", type=Path, metavar="FILE",
                         help="results database (default: beside the CSV, e.g. results.srs.sqlite)")
     export.add_argument("--decimals", type=int, choices=range(0, 4), default=1, metavar="N")
-    export.add_argument("--form", type=Path, action="append", metavar="FILE")
+    _add_forms_options(export)
     export.add_argument("-q", "--quiet", action="store_true")
     export.set_defaults(run=_cmd_export)
 

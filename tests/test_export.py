@@ -87,7 +87,7 @@ def test_another_forms_columns_come_from_its_item_ids(tmp_path):
                      ("approach", "socially")):
         text = text.replace(f'id = "{old}"', f'id = "{new}"')
     (tmp_path / "ors.toml").write_text(text)
-    forms = load_form_library([tmp_path])
+    forms = load_form_library([tmp_path], only_given=True)
     header = csv_text([], forms).splitlines()[0]
     assert header == ("file,page,form,sheet_id,client_code,session,date,individually,"
                       "interpersonally,socially,overall,total,status,flags")

@@ -26,9 +26,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from srs_scan.fileio import is_own_output
 from srs_scan.read.pages import Limits, PageError, count_pages, load_page
 from srs_scan.results import PageResult, Status, error_result
-from srs_scan.sheets.spec import FormLibrary, FormSpec
+from srs_scan.sheets.spec import FormLibrary, FormSpec, library_fingerprint
 from srs_scan.batch.store import ResultStore, content_hash
 
 QUEUE_PER_JOB = 2  # pages queued per worker: keeps workers busy without holding many pages
@@ -79,9 +80,24 @@ def identify(files: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[tuple[
     return unique, repeats
 
 
+def own_outputs(files: Iterable[Path], written: Iterable[Path | None]) -> tuple[list[Path], list[Path]]:
+    """(scans, ours): the files that are not srs-scan's own outputs, and those that are:
+    a file this run writes (`written`: the CSV, JSON, store, overlay folder) or one that
+    carries fileio.OWN_OUTPUT_MARK (an overlay of any earlier run, wherever it now lies)."""
+    targets = [Path(p).resolve() for p in written if p is not None]
+    scans: list[Path] = []
+    ours: list[Path] = []
+    for path in files:
+        real = path.resolve()
+        mine = any(real == t or t in real.parents for t in targets) or is_own_output(path)
+        (ours if mine else scans).append(path)
+    return scans, ours
+
+
 def plan(inputs: Iterable[tuple[Path, str]], options: ScanOptions,
-         store: ResultStore | None = None) -> Iterator[Task | Done]:
-    """One Task per page still to read; stored readings and file errors come ready-made."""
+         store: ResultStore | None = None, forms: str | None = None) -> Iterator[Task | Done]:
+    """One Task per page still to read; stored readings (made with the set of forms named
+    by `forms`, when given) and file errors come ready-made."""
     for path, digest in inputs:
         label = str(path)
         count = count_pages(path, options.password, options.limits)
@@ -92,7 +108,7 @@ def plan(inputs: Iterable[tuple[Path, str]], options: ScanOptions,
             yield Done(digest, error_result(label, 1, "the file holds no pages"), fresh=False)
             continue
         for page in range(1, count + 1):
-            stored = store.get(digest, page) if store else None
+            stored = store.get(digest, page, forms) if store else None
             if stored is not None:
                 yield Done(digest, replace(stored, file=label), fresh=False)
             else:
@@ -143,14 +159,14 @@ def overlay_name(task_label: str, page: int) -> str:
 def _write_overlay(task: Task, image, result: PageResult, forms: FormLibrary, folder: Path) -> None:
     import cv2
 
-    from srs_scan.fileio import write_atomic
+    from srs_scan.fileio import mark_jpeg, write_atomic
     from srs_scan.read.overlay import draw_overlay
 
     spec = forms.get((result.form_id, result.form_version))
     picture = draw_overlay(image, result, spec)
     ok, encoded = cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, 85])
     if ok:
-        write_atomic(folder / overlay_name(task.label, task.page), encoded.tobytes())
+        write_atomic(folder / overlay_name(task.label, task.page), mark_jpeg(encoded.tobytes()))
 
 
 # Set once in each worker process by its initializer (the pool's way of giving workers
@@ -245,17 +261,21 @@ def _settle(entry: Done | tuple[Task, Future[Done]]) -> Done:
 class Batch:
     results: list[PageResult]
     read_now: int      # pages read in this run; the rest came from the results store or were errors
+    digests: list[str] = field(default_factory=list)  # each result's file content hash
 
 
 def read_batch(inputs: Iterable[tuple[Path, str]], forms: FormLibrary, options: ScanOptions,
                store: ResultStore, progress: Callable[[int, int], None] | None = None) -> Batch:
     """Read what the store lacks, keep each reading as it arrives, and return every page's result."""
-    items = list(plan(inputs, options, store))
+    fingerprint = library_fingerprint(forms)
+    items = list(plan(inputs, options, store, fingerprint))
     results: list[PageResult] = []
+    digests: list[str] = []
     for done in scan(items, forms, options):
         if done.fresh:
-            store.put(done.digest, done.result, done.sheet_jpeg)
+            store.put(done.digest, done.result, done.sheet_jpeg, fingerprint)
         results.append(store.with_duplicate_flag(done.digest, done.result))
+        digests.append(done.digest)
         if progress is not None:
             progress(len(results), len(items))
-    return Batch(results, sum(isinstance(item, Task) for item in items))
+    return Batch(results, sum(isinstance(item, Task) for item in items), digests)

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS pages (
     read_at TEXT NOT NULL,
     status TEXT NOT NULL,
     result TEXT NOT NULL,           -- the PageResult as JSON, as the reader produced it
+    forms TEXT NOT NULL DEFAULT '', -- spec.library_fingerprint of the forms it was read with
     PRIMARY KEY (content_hash, page)
 );
 CREATE TABLE IF NOT EXISTS sheet_images (
@@ -72,6 +73,9 @@ class ResultStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(pages)")}
+        if "forms" not in columns:  # a store from before readings named their forms
+            self.db.execute("ALTER TABLE pages ADD COLUMN forms TEXT NOT NULL DEFAULT ''")
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         self.db.commit()
 
@@ -84,23 +88,30 @@ class ResultStore:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def get(self, digest: str, page: int) -> PageResult | None:
-        row = self.db.execute("SELECT result FROM pages WHERE content_hash=? AND page=?",
+    def get(self, digest: str, page: int, forms: str | None = None) -> PageResult | None:
+        """The stored reading; None when there is none, or when `forms` is given and the
+        reading was made with another set of forms (it must be read again)."""
+        row = self.db.execute("SELECT result, forms FROM pages WHERE content_hash=? AND page=?",
                               (digest, page)).fetchone()
-        return result_from_dict(json.loads(row[0])) if row else None
+        if row is None or (forms is not None and row[1] != forms):
+            return None
+        return result_from_dict(json.loads(row[0]))
 
-    def put(self, digest: str, result: PageResult, sheet_jpeg: bytes | None = None) -> None:
+    def put(self, digest: str, result: PageResult, sheet_jpeg: bytes | None = None,
+            forms: str = "") -> None:
         """Keep a reading (not an error), its sheet image if flagged, and claim its serial."""
         if result.status is Status.ERROR:
             return
         stored = replace(result, flags=tuple(f for f in result.flags if f != DUPLICATE_SHEET))
         with self.db:
             self.db.execute(
-                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (digest, result.page, result.file, datetime.now(UTC).isoformat(timespec="seconds"),
-                 stored.status.value, json.dumps(asdict(stored))))
+                 stored.status.value, json.dumps(asdict(stored)), forms))
+            self.db.execute("DELETE FROM sheet_images WHERE content_hash=? AND page=?",
+                            (digest, result.page))  # a picture of an earlier reading goes with it
             if sheet_jpeg is not None:
-                self.db.execute("INSERT OR REPLACE INTO sheet_images VALUES (?, ?, ?)",
+                self.db.execute("INSERT INTO sheet_images VALUES (?, ?, ?)",
                                 (digest, result.page, sheet_jpeg))
             if result.sheet and result.sheet.serial:
                 self.db.execute("INSERT OR IGNORE INTO serials VALUES (?, ?, ?)",

@@ -20,7 +20,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -296,20 +296,28 @@ def reviewed_result(result: PageResult, latest: dict[str, Decision]) -> PageResu
     return replace(result, items=items, flags=flags)
 
 
-def reviewed_csv_text(log: ReviewLog, forms: FormLibrary, decimals: int = 1) -> str:
-    """The export CSV with reviewed values: `status` after review, `flags` as the reader flagged,
-    `reviewed` yes/no and the `reviewer` names (in the order they acted)."""
+def reviewed_csv_text(log: ReviewLog, forms: FormLibrary, decimals: int = 1,
+                      pages: Iterable[tuple[str, PageResult]] | None = None) -> str:
+    """The CSV with the decisions made so far: `status` after review, `flags` as the reader
+    flagged, `reviewed` yes/no and the `reviewer` names (in the order they acted).
+
+    `pages` are (content hash, result) pairs in the order wanted, e.g. one scan's batch;
+    by default every stored page, oldest batch first. Every CSV srs-scan writes comes
+    from here, so scan, watch and export agree on columns and values.
+    """
+    if pages is None:
+        pages = ((stored.content_hash, stored.result) for stored in log.pages())
     items = item_columns(forms)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=[*HEAD, *items, *TAIL, *REVIEW_COLUMNS],
                             lineterminator="\r\n")
     writer.writeheader()
-    for stored in log.pages():
-        decisions = log.decisions(stored.content_hash, stored.result.page)
+    for digest, as_read in pages:
+        decisions = log.decisions(digest, as_read.page)
         latest = {d.item_id: d for d in decisions}
-        row = csv_row(reviewed_result(stored.result, latest), items, decimals)
-        as_read = stored.result
-        row["flags"] = safe_cell(";".join(as_read.all_flags()))
+        row = csv_row(reviewed_result(as_read, latest), items, decimals)
+        if as_read.status is not Status.ERROR:
+            row["flags"] = safe_cell(";".join(as_read.all_flags()))
         row["reviewed"] = "yes" if decisions else "no"
         row["reviewer"] = safe_cell(";".join(dict.fromkeys(d.reviewer for d in decisions)))
         writer.writerow(row)

@@ -11,6 +11,7 @@ It does not draw or read anything.
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -295,16 +296,20 @@ def _check_layout(spec: FormSpec) -> None:
 FormLibrary = dict[tuple[str, int], FormSpec]
 
 
-def load_form_library(paths: list[Path] | None = None) -> FormLibrary:
+def load_form_library(paths: list[Path] | None = None, only_given: bool = False) -> FormLibrary:
     """Every form the reader knows, keyed by (form id, version).
 
-    `paths` are form files or folders of them; by default the `forms/` folder.
-    Two files claiming the same id and version is an error: the reader could
-    not tell their sheets apart.
+    `paths` are form files or folders of them, added to the built-in `forms/` folder
+    (or, with `only_given`, used alone). Two files claiming the same id and version is an
+    error: the reader could not tell their sheets apart.
     """
-    files: list[Path] = []
-    for path in paths or [DEFAULT_FORM.parent]:
-        files.extend(sorted(path.glob("*.toml")) if path.is_dir() else [path])
+    if only_given and not paths:
+        raise FormFileError("--only-given-forms needs at least one --form FILE")
+    folders = [*([] if only_given else [DEFAULT_FORM.parent]), *(paths or [])]
+    files: dict[Path, None] = {}
+    for path in folders:
+        for file in sorted(path.glob("*.toml")) if path.is_dir() else [path]:
+            files.setdefault(file.resolve() if file.exists() else file)
     library: FormLibrary = {}
     for file in files:
         spec = load_form(file)
@@ -316,3 +321,9 @@ def load_form_library(paths: list[Path] | None = None) -> FormLibrary:
     if not library:
         raise FormFileError("no form files found")
     return library
+
+
+def library_fingerprint(forms: FormLibrary) -> str:
+    """Names the set of forms a page was read with: it changes when any form is added,
+    removed or edited, so a stored reading made with another set is read again."""
+    return hashlib.sha256(repr(sorted(forms.items())).encode()).hexdigest()[:16]
