@@ -133,3 +133,17 @@ def test_a_ragged_fax_code_is_read_from_its_region(angle_deg, threshold, blur, s
     assert reg.trusted
     # from the form's QR region alone: the whole-page fallback is not what reads it
     assert read_sheet_id(grey, reg, SPEC, qr=QrParams(whole_page=False)) == SHEET
+
+
+def test_the_marker_registrar_gives_the_form_and_its_homography_or_a_reason():
+    from srs_scan.read.register import MarkerRegistrar
+    from srs_scan.read.registration import Registrar, Registration
+
+    registrar: Registrar = MarkerRegistrar({(SPEC.form_id, SPEC.version): SPEC})
+    reg = registrar.register(to_grey(blank_page(DPI)))
+    assert isinstance(reg, Registration) and reg.spec is SPEC and reg.trusted
+    assert reg.reason.startswith("registered on markers 0, 1, 2, 3")
+    assert px_to_mm(reg.px_to_mm, page_px(40.0, 88.0))[0] == pytest.approx((40.0, 88.0), abs=0.15)
+    none = MarkerRegistrar({(SPEC.form_id, SPEC.version): SPEC}).register(
+        np.full((800, 600), 255, np.uint8))
+    assert isinstance(none, NoRegistration) and "markers" in none.reason

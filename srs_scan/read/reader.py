@@ -11,11 +11,11 @@ import numpy as np
 
 from srs_scan.read.marks import read_item
 from srs_scan.read.params import Params
-from srs_scan.read.register import (Corners, NoRegistration, Registration, detect_markers,
-                               fit_homography, read_sheet_id, to_grey)
+from srs_scan.read.register import MarkerRegistrar, read_sheet_id, to_grey
+from srs_scan.read.registration import NoRegistration, Registration
 from srs_scan.results import (BLANK_PAGE, NO_MARK, NOT_A_FORM, POOR_REGISTRATION,
                               SHEET_ID_UNREADABLE, UNKNOWN_FORM, PageResult, error_result)
-from srs_scan.sheets.spec import FormLibrary, FormSpec
+from srs_scan.sheets.spec import FormLibrary
 
 __all__ = ["Params", "read_page"]
 
@@ -41,17 +41,11 @@ def _read_page(image: np.ndarray, forms: FormLibrary, file: str, page: int,
     size = (int(image.shape[1]), int(image.shape[0]))
     base = PageResult(file=file, page=page, image_size=size)
 
-    found_by_dict: dict[str, Corners] = {}
-    for spec in forms.values():
-        if spec.aruco_dictionary not in found_by_dict:
-            found_by_dict[spec.aruco_dictionary] = detect_markers(grey, spec.aruco_dictionary, params)
-    spec = _best_form(forms, found_by_dict)
-    if spec is None:
-        return _replace(base, flags=(NOT_A_FORM,))
-    found = found_by_dict[spec.aruco_dictionary]
-    reg = fit_homography(found, spec, params)
+    markers = MarkerRegistrar(forms, params)
+    reg = markers.register(grey)
     if isinstance(reg, NoRegistration):
         return _replace(base, flags=(NOT_A_FORM,))
+    spec = reg.spec
 
     flags: list[str] = []
     sheet = read_sheet_id(grey, reg, spec)
@@ -64,8 +58,7 @@ def _read_page(image: np.ndarray, forms: FormLibrary, file: str, page: int,
                             flags=(UNKNOWN_FORM,), homography=_as_tuple(reg.px_to_mm))
         if forms[key] is not spec:
             spec = forms[key]
-            refit = fit_homography(found_by_dict.get(spec.aruco_dictionary) or detect_markers(
-                grey, spec.aruco_dictionary, params), spec, params)
+            refit = markers.register(grey, spec)
             if isinstance(refit, NoRegistration):
                 return _replace(base, form_id=spec.form_id, form_version=spec.version, sheet=sheet,
                                 flags=(POOR_REGISTRATION,), reason="")
@@ -77,22 +70,10 @@ def _read_page(image: np.ndarray, forms: FormLibrary, file: str, page: int,
     items = tuple(read_item(image, mm_to_px, spec, item, params) for item in spec.items)
     if items and all(NO_MARK in it.flags for it in items):
         flags.append(BLANK_PAGE)
-    notes = (f"registered on markers {', '.join(map(str, reg.markers))}, "
-             f"worst corner misfit {reg.residual_mm:.2f} mm",)
+    notes = (reg.reason,)
     return _replace(base, form_id=spec.form_id, form_version=spec.version, sheet=sheet,
                     items=items, flags=tuple(flags), homography=_as_tuple(reg.px_to_mm),
                     notes=notes)
-
-
-def _best_form(forms: FormLibrary, found_by_dict: dict[str, Corners]) -> FormSpec | None:
-    """The form whose markers were found most; ties go to the first form in the library."""
-    best, best_n = None, 0
-    for spec in forms.values():
-        ids = {m.id for m in spec.markers}
-        n = len(ids & set(found_by_dict.get(spec.aruco_dictionary, {})))
-        if n > best_n:
-            best, best_n = spec, n
-    return best
 
 
 def _as_tuple(h: np.ndarray) -> tuple[tuple[float, ...], ...]:

@@ -1,4 +1,5 @@
-"""Registration: find the sheet's ArUco markers, fit image px -> form mm, decode the QR sheet id.
+"""Marker registration: find the sheet's ArUco markers, fit image px -> form mm, decode the QR
+sheet id. `MarkerRegistrar` is the `registration.Registrar` for our own sheets.
 
 Each corner marker has its own id, so the fitted homography also says which way
 up the page is: 0/90/180/270 degree turns, skew, printer scaling and a phone's
@@ -17,8 +18,9 @@ import cv2
 import numpy as np
 
 from srs_scan.read.params import Params
+from srs_scan.read.registration import NoRegistration, Registration
 from srs_scan.sheets.sheetid import QR_QUIET_MODULES, SheetId, parse_payload
-from srs_scan.sheets.spec import FormSpec
+from srs_scan.sheets.spec import FormLibrary, FormSpec
 
 Corners = dict[int, np.ndarray]  # marker id -> (4, 2) image px, ArUco order TL, TR, BR, BL
 
@@ -103,7 +105,9 @@ def _detect(detector: cv2.aruco.ArucoDetector, grey: np.ndarray, scale: float) -
 
 
 @dataclass(frozen=True)
-class Registration:
+class MarkerFit:
+    """A homography fitted on one form's markers, before it becomes a `Registration`."""
+
     px_to_mm: np.ndarray       # 3x3 homography, image px -> form mm
     markers: tuple[int, ...]   # marker ids used
     residual_mm: float         # largest corner misfit after the fit
@@ -113,14 +117,57 @@ class Registration:
     def mm_to_px(self) -> np.ndarray:
         return np.linalg.inv(self.px_to_mm)
 
+    def registration(self, spec: FormSpec) -> Registration:
+        return Registration(spec, self.px_to_mm, self.residual_mm, self.trusted,
+                            f"registered on markers {', '.join(map(str, self.markers))}, "
+                            f"worst corner misfit {self.residual_mm:.2f} mm")
 
-@dataclass(frozen=True)
-class NoRegistration:
-    reason: str
+
+class MarkerRegistrar:
+    """The `Registrar` for our own sheets: their four corner markers, for one page.
+
+    Made per page: it keeps the markers it found in that page (by dictionary), so registering
+    the same page to another form (the one its QR code names) does not search again.
+    """
+
+    def __init__(self, forms: FormLibrary, params: Params = Params()) -> None:
+        self.forms, self.params = forms, params
+        self._found: dict[str, Corners] = {}
+
+    def register(self, grey: np.ndarray, spec: FormSpec | None = None
+                 ) -> Registration | NoRegistration:
+        """Register to the form whose markers were found most (or to `spec`)."""
+        if spec is None:
+            for form in self.forms.values():
+                self._markers(grey, form)
+            spec = _best_form(self.forms, self._found)
+            if spec is None:
+                return NoRegistration("no alignment markers")
+        fit = fit_homography(self._markers(grey, spec), spec, self.params)
+        return fit if isinstance(fit, NoRegistration) else fit.registration(spec)
+
+    def _markers(self, grey: np.ndarray, spec: FormSpec) -> Corners:
+        if not spec.markers:
+            return {}
+        if spec.aruco_dictionary not in self._found:
+            self._found[spec.aruco_dictionary] = detect_markers(grey, spec.aruco_dictionary,
+                                                                self.params)
+        return self._found[spec.aruco_dictionary]
+
+
+def _best_form(forms: FormLibrary, found_by_dict: dict[str, Corners]) -> FormSpec | None:
+    """The form whose markers were found most; ties go to the first form in the library."""
+    best, best_n = None, 0
+    for spec in forms.values():
+        ids = {m.id for m in spec.markers}
+        n = len(ids & set(found_by_dict.get(spec.aruco_dictionary, {})))
+        if n > best_n:
+            best, best_n = spec, n
+    return best
 
 
 def fit_homography(found: Corners, spec: FormSpec,
-                   params: Params = Params()) -> Registration | NoRegistration:
+                   params: Params = Params()) -> MarkerFit | NoRegistration:
     """Fit image px -> form mm on the corners of `spec`'s markers found in the image."""
     by_id = spec.marker_by_id()
     ids = sorted(i for i in found if i in by_id)
@@ -146,7 +193,7 @@ def fit_homography(found: Corners, spec: FormSpec,
     trusted = len(ids) >= params.min_markers_trusted and residual <= params.max_residual_mm
     if trusted and len(ids) >= 4:
         trusted = _leave_one_out(found, spec, ids) <= params.max_leave_one_out_mm
-    return Registration(h, tuple(ids), float(residual), trusted)
+    return MarkerFit(h, tuple(ids), float(residual), trusted)
 
 
 def _leave_one_out(found: Corners, spec: FormSpec, ids: list[int]) -> float:
@@ -224,7 +271,7 @@ class QrParams:
     module_counts: tuple[int, ...] = (33, 29, 37, 25, 41, 21)
 
 
-def read_sheet_id(grey: np.ndarray, reg: Registration | None, spec: FormSpec | None,
+def read_sheet_id(grey: np.ndarray, reg: MarkerFit | Registration | None, spec: FormSpec | None,
                   qr: QrParams = QrParams()) -> SheetId | None:
     """The sheet id from the QR code: first the region the form says, upright, at several
     scales and cleanings (`QrParams.tries`); then anywhere on the page.
@@ -247,7 +294,7 @@ def read_sheet_id(grey: np.ndarray, reg: Registration | None, spec: FormSpec | N
     return None
 
 
-def _qr_patch(grey: np.ndarray, reg: Registration, spec: FormSpec, px_per_mm: float,
+def _qr_patch(grey: np.ndarray, reg: MarkerFit | Registration, spec: FormSpec, px_per_mm: float,
               margin_mm: float) -> np.ndarray:
     """The form's QR square (plus a margin) warped upright at `px_per_mm`."""
     x0, y0 = spec.qr_x_mm - margin_mm, spec.qr_y_mm - margin_mm
