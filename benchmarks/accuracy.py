@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from srs_scan.batch.export import split_list
 from srs_scan.simulate import PROFILES, simulate
 from srs_scan.sheets.spec import load_form
 
@@ -61,7 +62,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def _codes(text: str | None) -> set[str]:
-    return {c for c in (text or "").split(";") if c}
+    return set(split_list(text or ""))
 
 
 def _item_flags(codes: set[str], item_id: str) -> set[str]:

@@ -35,6 +35,46 @@ def _positive_int(text: str) -> int:
     return value
 
 
+DELIMITER_NAMES = {",": ",", "comma": ",", ";": ";", "semicolon": ";", "tab": "\t", "\t": "\t"}
+
+
+def _delimiter(text: str) -> str:
+    try:
+        return DELIMITER_NAMES[text.lower()]
+    except KeyError:
+        raise argparse.ArgumentTypeError("choose ',' (comma), ';' (semicolon) or tab") from None
+
+
+def _add_table_options(parser: argparse.ArgumentParser, decimals: bool = True) -> None:
+    """How numbers and cells are written: every command that writes CSV takes these."""
+    if decimals:
+        parser.add_argument("--decimals", type=int, choices=range(0, 4), default=1, metavar="N",
+                            help="decimals for values in cm (default 1; 2 for research)")
+    parser.add_argument("--delimiter", type=_delimiter, default=",", metavar="CHAR",
+                        help="CSV delimiter: ',' (default), ';' or tab (what spreadsheets in much of "
+                             "Europe expect)")
+    parser.add_argument("--decimal-comma", action="store_true",
+                        help="write 8,5 instead of 8.5 (with --delimiter ';' or tab), for spreadsheets "
+                             "set to German, French, Dutch and similar")
+
+
+def _table_format(args: argparse.Namespace):
+    """The CsvFormat the options ask for; warns when the values will be ambiguous in a spreadsheet."""
+    from srs_scan.batch.export import CsvFormat
+
+    try:
+        fmt = CsvFormat(args.delimiter, args.decimal_comma, getattr(args, "decimals", 1))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    output = getattr(args, "output", None)
+    if fmt.ambiguous() and not str(output or "").lower().endswith(".xlsx"):
+        mark = "," if fmt.decimal_comma else "."
+        _say(args, f"warning: values with {fmt.decimals} decimals such as 8{mark}505 read as 8505 in a "
+                   f"spreadsheet that groups thousands with '{mark}'; write -o results.xlsx or use "
+                   f"--decimals 2")
+    return fmt
+
+
 def _add_form_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--form", type=Path, metavar="FILE",
                         help="form definition file (default: forms/srs.toml, the built-in SRS sheet)")
@@ -69,15 +109,15 @@ def _cmd_forms(args: argparse.Namespace) -> None:
 def _cmd_scan(args: argparse.Namespace) -> int:
     import time
 
-    from srs_scan.batch.export import write_json
+    from srs_scan.batch.export import write_json, write_table
     from srs_scan.batch.pipeline import ScanOptions, identify, own_outputs, read_batch
     from srs_scan.batch.store import ResultStore, default_db_path
-    from srs_scan.fileio import write_atomic
     from srs_scan.read.pages import find_inputs
     from srs_scan.results import DUPLICATE_SHEET, Status
-    from srs_scan.review.decisions import ReviewLog, reviewed_csv_text
+    from srs_scan.review.decisions import ReviewLog, reviewed_table
     from srs_scan.sheets.spec import load_form_library
 
+    fmt = _table_format(args)
     forms = load_form_library(args.form, args.only_given_forms)
     db = args.db or default_db_path(args.output)
     files, skipped = find_inputs(args.inputs)
@@ -102,10 +142,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     with ResultStore(db) as store:
         batch = read_batch(inputs, forms, options, store, progress.show)
         # the store is the truth: the CSV carries every review decision made so far
-        text = reviewed_csv_text(ReviewLog(store), forms, args.decimals, zip(batch.digests, batch.results))
+        table = reviewed_table(ReviewLog(store), forms, fmt.decimals, zip(batch.digests, batch.results))
     progress.close()
     results = batch.results
-    write_atomic(args.output, text.encode("utf-8"))
+    write_table(args.output, table, fmt)
     if args.json:
         write_json(args.json, results)
     counts = {status: sum(r.status is status for r in results) for status in Status}
@@ -127,6 +167,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
 
     if not args.inbox.is_dir():
         raise UsageError(f"not a folder: {args.inbox}")
+    fmt = _table_format(args)
     forms = load_form_library(args.form, args.only_given_forms)
     options = ScanOptions(password=args.password, jobs=args.jobs)
 
@@ -138,7 +179,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
 
     with ResultStore(args.db or default_db_path(args.output)) as store:
         folder = HotFolder(args.inbox, args.output, forms, store, options,
-                           WatchOptions(settle_s=args.settle, decimals=args.decimals))
+                           WatchOptions(settle_s=args.settle, csv=fmt))
         _say(args, f"watching {args.inbox} (Ctrl-C to stop); rows go to {args.output}")
         try:
             folder.run(lambda: False, report)
@@ -188,20 +229,20 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from srs_scan.fileio import write_atomic
-    from srs_scan.review.decisions import ReviewLog, reviewed_csv_text
+    from srs_scan.batch.export import write_table
+    from srs_scan.review.decisions import ReviewLog, reviewed_table
     from srs_scan.sheets.spec import load_form_library
     from srs_scan.batch.store import ResultStore, default_db_path
 
     db = args.db or default_db_path(args.output)
     if not db.is_file():
         raise UsageError(f"no results database at {db} (give it with --db FILE)")
+    fmt = _table_format(args)
     forms = load_form_library(args.form, args.only_given_forms)
     with ResultStore(db) as store:
-        text = reviewed_csv_text(ReviewLog(store), forms, args.decimals)
-    write_atomic(args.output, text.encode("utf-8"))
-    rows = text.count("\r\n") - 1
-    _say(args, f"wrote {rows} rows with reviewed values to {args.output}")
+        table = reviewed_table(ReviewLog(store), forms, fmt.decimals)
+    write_table(args.output, table, fmt)
+    _say(args, f"wrote {len(table.rows)} rows with reviewed values to {args.output}")
     return ExitCode.OK
 
 
@@ -268,8 +309,9 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
     from srs_scan.sheets.spec import DEFAULT_FORM, load_form
 
     seed = args.seed if args.seed is not None else secrets.randbelow(10**6)
+    fmt = _table_format(args)
     sim = simulate(args.out_dir, args.profile, args.pages, seed, args.paper,
-                   load_form(args.form or DEFAULT_FORM))
+                   load_form(args.form or DEFAULT_FORM), fmt=fmt)
     print(f"wrote {len(sim.rows)} simulated pages ({args.profile}, seed {seed}) to {args.out_dir}:")
     for name in sim.files:
         print(f"  {name}")
@@ -278,8 +320,7 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
 
 def _add_reading_options(parser: argparse.ArgumentParser, default_jobs: int) -> None:
     """Options shared by the commands that read scans (scan, watch)."""
-    parser.add_argument("--decimals", type=int, choices=range(0, 4), default=1, metavar="N",
-                        help="decimals for values in cm (default 1; 2 for research)")
+    _add_table_options(parser)
     parser.add_argument("--jobs", type=_positive_int, default=default_jobs, metavar="N",
                         help=f"pages read at once, in separate processes (default {default_jobs})")
     parser.add_argument("--password", metavar="PASSWORD", default=os.environ.get("SRS_SCAN_PASSWORD"),
@@ -380,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv")
     export.add_argument("--db", type=Path, metavar="FILE",
                         help="results database (default: beside the CSV, e.g. results.srs.sqlite)")
-    export.add_argument("--decimals", type=int, choices=range(0, 4), default=1, metavar="N")
+    _add_table_options(export)
     _add_forms_options(export)
     export.add_argument("-q", "--quiet", action="store_true")
     export.set_defaults(run=_cmd_export)
@@ -411,6 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "(default mixed)")
     simulate.add_argument("--paper", choices=("a4", "letter"), default="a4", help="paper size (default a4)")
     _add_form_option(simulate)
+    _add_table_options(simulate, decimals=False)
     simulate.set_defaults(run=_cmd_simulate)
     return parser
 

@@ -6,6 +6,7 @@ import csv
 import io
 import multiprocessing
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -85,6 +86,19 @@ def test_resume_reads_nothing_twice_and_same_csv(mixed_pdf, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "(0 read now)" in err and "same content" in err
     assert out.read_bytes() == first
+
+    # the same rows for a spreadsheet set to German: semicolons and decimal commas
+    german = tmp_path / "r-de.csv"
+    assert main(["scan", str(mixed_pdf), "-o", str(german), "--db", str(tmp_path / "r.srs.sqlite"),
+                 "--delimiter", ";", "--decimal-comma", "--decimals", "3", "-q"]) == 0
+    rows = list(csv.DictReader(io.StringIO(german.read_text(encoding="utf-8")), delimiter=";"))
+    assert re.fullmatch(r"36,\d\d\d", rows[0]["total"]) and [r["page"] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert main(["scan", str(mixed_pdf), "-o", str(german), "--db", str(tmp_path / "r.srs.sqlite"),
+                 "--delimiter", "tab", "--decimals", "3"]) == 0
+    assert "8.505 read as 8505" in capsys.readouterr().err   # three decimals: warned
+    assert german.read_text(encoding="utf-8").startswith('"file"\t"page"\t')
+    assert main(["scan", str(mixed_pdf), "-o", str(german), "--decimal-comma"]) == 2
+    assert "decimal comma needs another delimiter" in capsys.readouterr().err
 
 
 def test_unreadable_input_gives_error_row_and_exit_3(mixed_pdf, tmp_path):

@@ -6,7 +6,11 @@ import csv
 import io
 import json
 
-from srs_scan.batch.export import csv_text, safe_cell, write_csv, write_json
+import pytest
+
+from srs_scan.batch.export import (
+    FORMULA_STARTS, CsvFormat, csv_text, joined, safe_cell, split_list, write_csv, write_json,
+)
 from srs_scan.results import Candidate, ItemResult, PageResult, Status, error_result
 from srs_scan.sheets.sheetid import SheetId
 from srs_scan.sheets.spec import load_form_library
@@ -25,14 +29,18 @@ def _page(values, flags=None, page=1, code="C042") -> PageResult:
                       items)
 
 
-def _rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+def _rows(text: str, delimiter: str = ",") -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+
+
+HEADER = ("file", "page", "form", "sheet_id", "client_code", "session", "date", "relationship",
+          "goals", "approach", "overall", "total", "status", "flags")
 
 
 def test_schema_and_a_clean_row():
-    text = csv_text([_page([9.14, 8.75, 9.0, 9.96])], FORMS, decimals=2)
-    assert text.splitlines()[0] == ("file,page,form,sheet_id,client_code,session,date,relationship,"
-                                    "goals,approach,overall,total,status,flags")
+    text = csv_text([_page([9.14, 8.75, 9.0, 9.96])], FORMS, CsvFormat(decimals=2))
+    assert text.splitlines()[0] == ",".join(f'"{c}"' for c in HEADER)
+    assert text.splitlines()[1].startswith('"batch.pdf",1,"srs","7KQ2M9XD","C042",5,2026-11-26,9.14,')
     row = _rows(text)[0]
     assert row["relationship"] == "9.14" and row["overall"] == "9.96"
     assert row["total"] == "36.85" and row["status"] == "ok" and row["flags"] == ""
@@ -40,7 +48,7 @@ def test_schema_and_a_clean_row():
 
 
 def test_total_is_the_sum_of_the_values_shown():
-    row = _rows(csv_text([_page([9.14, 8.76, 9.04, 9.96])], FORMS, decimals=1))[0]
+    row = _rows(csv_text([_page([9.14, 8.76, 9.04, 9.96])], FORMS, CsvFormat(decimals=1)))[0]
     assert [row[i] for i in IDS] == ["9.1", "8.8", "9.0", "10.0"]
     assert row["total"] == "36.9"
 
@@ -61,11 +69,91 @@ def test_error_and_not_a_form_rows():
 
 
 def test_formula_cells_are_neutralised():
-    for text in ("=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx"):
-        assert safe_cell(text).startswith("'")
-    assert safe_cell("C042") == "C042"
+    for text in ("=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", " =1+1", "\u00a0=1", "\uff1d1+1"):
+        assert safe_cell(text).startswith("'"), text
+    assert safe_cell("\tx") == "\ufffdx" and safe_cell("\r=1") == "\ufffd=1"
+    assert safe_cell("C042") == "C042" and safe_cell("'=1") == "'=1"  # neutralising twice changes nothing
     result = PageResult("=cmd.pdf", 1, flags=("not_a_form",))
     assert _rows(csv_text([result], FORMS))[0]["file"] == "'=cmd.pdf"
+
+
+def test_every_part_of_a_joined_cell_is_neutralised():
+    cell = joined(["Anna", "=cmd|' /C calc'!A0", "-1+2"])
+    assert cell == "Anna | '=cmd\u00a6' /C calc'!A0 | '-1+2"
+    assert split_list(cell) == ["Anna", "'=cmd\u00a6' /C calc'!A0", "'-1+2"]
+    assert not any(part.lstrip().startswith(FORMULA_STARTS) for part in split_list(cell))
+
+
+# what a forged sheet or a hostile file name can carry, and a reviewer could type
+HOSTILE = ["a\t=1+1", "b;=1+1", "c,=1+1", "d\r\n=1+1", "-12", "=cmd|' /C calc'!A0",
+           "\u202e=1", "e\u2028=1", "@x", "+x", '"=q"', "\x1b[2Ahidden"]
+
+
+def hostile_results() -> list[PageResult]:
+    pages = []
+    for n, text in enumerate(HOSTILE, start=1):
+        sheet = SheetId("srs", 1, text, text, text, text)
+        items = tuple(ItemResult(i, 5.0, () if k else ("faint",)) for k, i in enumerate(IDS))
+        pages.append(PageResult(f"{text}.pdf", n, "srs", 1, sheet, items, flags=(text,)))
+    pages.append(error_result(HOSTILE[0], 99, "=reason;" + HOSTILE[1]))
+    return pages
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", "."))
+        return True
+    except ValueError:
+        return False
+
+
+def formula_cells(text: str) -> list[str]:
+    """Every cell that would run as a formula, however a spreadsheet splits the text: on comma,
+    semicolon or tab, with quotes or ignoring them, and a joined cell on its separator."""
+    cells = []
+    for delimiter in (",", ";", "\t"):
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        cells += [field for row in rows for field in row]
+        cells += [f.removeprefix('"') for line in text.split("\r\n") for f in line.split(delimiter)]
+    parts = [part for cell in cells for part in (cell, *cell.split("|"))]
+    return [p for p in parts if p.lstrip().startswith(FORMULA_STARTS) and not _is_number(p)]
+
+
+def test_the_hostile_texts_would_run_if_written_plainly():
+    plain = "\r\n".join(",".join(HOSTILE) for _ in range(2))
+    assert len(formula_cells(plain)) > len(HOSTILE)   # the check finds what it looks for
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_hostile_text_stays_in_its_cell_and_never_runs(delimiter):
+    fmt = CsvFormat(delimiter=delimiter, decimal_comma=delimiter != ",")
+    text = csv_text(hostile_results(), FORMS, fmt)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    assert len(rows) == len(HOSTILE) + 2 and {len(r) for r in rows} == {len(HEADER)}
+    assert formula_cells(text) == []
+    # one line per row, and nothing that moves a cursor, reverses text or breaks a line
+    assert len(text.split("\r\n")) == len(HOSTILE) + 3 and text.count("\n") == text.count("\r\n")
+    assert not any(c in text for c in "\x1b\u202e\u2028") and text.count("\r") == text.count("\n")
+    if delimiter != "\t":
+        assert "\t" not in text
+
+
+def test_numbers_with_a_decimal_comma():
+    fmt = CsvFormat(delimiter=";", decimal_comma=True, decimals=2)
+    text = csv_text([_page([9.14, 8.75, 9.0, 9.96])], FORMS, fmt)
+    row = _rows(text, ";")[0]
+    assert (row["relationship"], row["total"], row["page"]) == ("9,14", "36,85", "1")
+    assert ';9,14;8,75;9,00;9,96;36,85;"ok";""' in text
+    with pytest.raises(ValueError, match="delimiter"):
+        CsvFormat(delimiter=",", decimal_comma=True)
+    assert CsvFormat(decimals=3).ambiguous() and not CsvFormat(decimals=2).ambiguous()
+
+
+def test_flags_are_one_cell_whatever_the_delimiter():
+    result = _page([9, 8, 7, 6], {"goals": ["multiple_marks"], "overall": ["faint"]})
+    for delimiter in (",", ";", "\t"):
+        row = _rows(csv_text([result], FORMS, CsvFormat(delimiter=delimiter)), delimiter)[0]
+        assert split_list(row["flags"]) == ["goals:multiple_marks", "overall:faint"]
 
 
 def test_files_written_whole(tmp_path):
@@ -89,5 +177,5 @@ def test_another_forms_columns_come_from_its_item_ids(tmp_path):
     (tmp_path / "ors.toml").write_text(text)
     forms = load_form_library([tmp_path], only_given=True)
     header = csv_text([], forms).splitlines()[0]
-    assert header == ("file,page,form,sheet_id,client_code,session,date,individually,"
-                      "interpersonally,socially,overall,total,status,flags")
+    assert header == ('"file","page","form","sheet_id","client_code","session","date","individually",'
+                      '"interpersonally","socially","overall","total","status","flags"')

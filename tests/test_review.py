@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from srs_scan.batch.export import table_csv
 from srs_scan.cli import main
 from srs_scan.review.decisions import (
-    PAGE, ReviewError, ReviewLog, crop_box_mm, is_settled, queue, reviewed_csv_text, value_from_x,
+    PAGE, ReviewError, ReviewLog, crop_box_mm, is_settled, queue, reviewed_table, value_from_x,
 )
 from srs_scan.sheets.spec import load_form_library
 from srs_scan.batch.store import ResultStore
@@ -101,12 +102,12 @@ def test_export_has_reviewed_values_and_who(db, spec, tmp_path):
         log.decide("hash001", 1, PAGE, "not_a_form", "Ben")
         log.decide("hash002", 1, "goals", "value", "Anna", x_mm=x_for_value(3.0), spec=spec)
         log.decide("hash002", 1, PAGE, "accept", "Anna")
-        rows = list(csv.DictReader(io.StringIO(reviewed_csv_text(log, forms))))
+        rows = list(csv.DictReader(io.StringIO(table_csv(reviewed_table(log, forms)))))
     first, second, third = rows
     assert (first["relationship"], first["goals"], first["overall"]) == ("6.1", "", "2.5")
     assert first["status"] == "ok" and first["total"] == ""  # no answer on goals: no total
     assert first["flags"].startswith("relationship:multiple_marks")  # what the reader flagged stays
-    assert (first["reviewed"], first["reviewer"]) == ("yes", "Anna;Ben")
+    assert (first["reviewed"], first["reviewer"]) == ("yes", "Anna | Ben")
     assert second["status"] == "not_a_form" and second["relationship"] == ""
     # accepting a page keeps the reader's values (none here) for the items not yet decided
     assert third["goals"] == "3.0" and third["status"] == "ok" and third["reviewer"] == "Anna"
@@ -147,5 +148,5 @@ def test_a_page_flag_is_one_entry_and_accepting_keeps_the_values(tmp_path):
         assert [(d.item_id, d.old_value, d.new_value) for d in rows][:2] == [
             ("relationship", 5.0, 5.0), ("goals", 6.0, 6.0)]
         assert is_settled(entry, log.latest("h", 1))
-        (row,) = csv.DictReader(io.StringIO(reviewed_csv_text(log, load_form_library())))
+        (row,) = csv.DictReader(io.StringIO(table_csv(reviewed_table(log, load_form_library()))))
     assert (row["status"], row["total"], row["flags"], row["reviewed"]) == ("ok", "26.0", "poor_registration", "yes")

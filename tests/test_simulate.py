@@ -332,4 +332,4 @@ def test_committed_samples_truth_is_what_the_simulator_plans_for_seed_2026(spec)
     if not committed.exists():
         pytest.skip("samples/ not present")
     rows = [row for rows in plan_simulation("mixed", 12, 2026, spec=spec) for row in rows]
-    assert truth_csv(rows, spec) == committed.read_text(encoding="utf-8")
+    assert truth_csv(rows, spec) == committed.read_bytes().decode("utf-8")

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 
 from drawmarks import Drawer, blank_page
+from srs_scan.batch.export import CsvFormat
 from srs_scan.batch.pipeline import ScanOptions
 from srs_scan.sheets.sheetid import SheetId
 from srs_scan.sheets.spec import load_form_library
@@ -80,20 +81,22 @@ def test_each_file_is_read_once_and_whole(tmp_path):
     assert (inbox / "notes.txt").exists()
 
 
-def test_rows_survive_a_restart(tmp_path):
+def test_rows_survive_a_restart_in_any_csv_format(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     out = tmp_path / "results.csv"
     forms = load_form_library()
+    fmt = CsvFormat(delimiter=";", decimal_comma=True)
     for n, serial in enumerate(["FIRST001", "SECOND01"]):
         (inbox / f"scan{n}.pdf").write_bytes(_pdf_bytes([serial]))
         with ResultStore(tmp_path / "r.sqlite") as store:
             clock = iter(np.arange(0, 100, 5.0)).__next__
             folder = HotFolder(inbox, out, forms, store, ScanOptions(jobs=1),
-                               WatchOptions(settle_s=1.0), clock=clock)
+                               WatchOptions(settle_s=1.0, csv=fmt), clock=clock)
             assert folder.settled() == []  # first sight: not yet settled
             ready = folder.settled()
             assert [p.name for p in ready] == [f"scan{n}.pdf"]
             folder.take(ready[0])
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")), delimiter=";"))
     assert [r["sheet_id"] for r in rows] == ["FIRST001", "SECOND01"]
+    assert [(r["page"], r["session"], r["total"]) for r in rows] == [("1", "5", "30,0")] * 2

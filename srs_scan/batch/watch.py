@@ -9,15 +9,15 @@ rewritten whole (atomically) after each file.
 
 from __future__ import annotations
 
-import csv
-import io
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from srs_scan.batch.export import csv_row, csv_text, item_columns
+from srs_scan.batch.export import (
+    CsvFormat, Table, item_columns, page_cells, read_table, result_columns, write_table,
+)
 from srs_scan.fileio import write_atomic
 from srs_scan.read.pages import find_inputs
 from srs_scan.batch.pipeline import ScanOptions, identify, read_batch
@@ -33,7 +33,7 @@ PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".filepart")  # names of fil
 class WatchOptions:
     settle_s: float = 3.0    # a file must stay unchanged this long before it is read
     poll_s: float = 1.0      # how often the folder is looked at
-    decimals: int = 1
+    csv: CsvFormat = CsvFormat()
 
 
 @dataclass
@@ -68,11 +68,11 @@ class HotFolder:
         for sub in (DONE, FAILED):
             (inbox / sub).mkdir(exist_ok=True)
 
-    def _existing_rows(self) -> list[dict[str, str]]:
+    def _existing_rows(self) -> list[dict]:
         if not self.output.exists():
             return []
-        with self.output.open(encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
+        numbers = ("page", "session", *item_columns(self.forms), "total")
+        return read_table(self.output, numbers).rows
 
     def settled(self) -> list[Path]:
         """Files whose size and time have not changed for `settle_s`."""
@@ -98,7 +98,7 @@ class HotFolder:
         inputs, _ = identify([path])
         results = read_batch(inputs, self.forms, self.scan_options, self.store).results
         items = item_columns(self.forms)
-        self.rows.extend(csv_row(r, items, self.options.decimals) for r in results)
+        self.rows.extend(page_cells(r, items, self.options.csv.decimals) for r in results)
         self._write_csv()
         errors = [r for r in results if r.status is Status.ERROR]
         target = _unique_target(self.inbox / (FAILED if errors else DONE), path.name)
@@ -110,13 +110,7 @@ class HotFolder:
         return results
 
     def _write_csv(self) -> None:
-        header = csv_text([], self.forms)  # the header line for the current forms
-        buffer = io.StringIO()
-        buffer.write(header)
-        writer = csv.DictWriter(buffer, fieldnames=header.strip().split(","), lineterminator="\r\n",
-                                extrasaction="ignore")
-        writer.writerows(self.rows)
-        write_atomic(self.output, buffer.getvalue().encode("utf-8"))
+        write_table(self.output, Table(result_columns(self.forms), self.rows), self.options.csv)
 
     def run(self, should_stop: Callable[[], bool], on_file: Callable[[Path, list[PageResult]], None]) -> None:
         while not should_stop():

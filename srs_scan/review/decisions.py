@@ -16,21 +16,19 @@ This module does not serve web pages (`web.py`) or print (`cli.py`).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from srs_scan.batch.export import HEAD, TAIL, csv_row, item_columns, safe_cell
+from srs_scan.batch.export import Table, item_columns, joined, page_cells, result_columns
 from srs_scan.results import (
     BLANK_PAGE, CROSSED_OUT, DUPLICATE_SHEET, FAINT, MULTIPLE_MARKS, NO_MARK, NOT_A_FORM, OFF_LINE,
     POOR_REGISTRATION, SHEET_ID_UNREADABLE, UNKNOWN_FORM, ItemResult, PageResult, Status,
     result_from_dict,
 )
 from srs_scan.sheets.spec import FormLibrary, FormSpec
+from srs_scan.text import plain
 from srs_scan.batch.store import ResultStore
 
 PAGE = ""  # the item_id of a decision about the whole page
@@ -245,8 +243,8 @@ class ReviewLog:
 
 
 def _clean(text: str, limit: int) -> str:
-    """One line of plain text: no control characters, trimmed, bounded."""
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", text or "").strip()[:limit]
+    """One line of plain text: no control or format characters, trimmed, bounded."""
+    return plain(text)[:limit]
 
 
 def _reason(flags: tuple[str, ...], action: str, note: str) -> str:
@@ -296,29 +294,26 @@ def reviewed_result(result: PageResult, latest: dict[str, Decision]) -> PageResu
     return replace(result, items=items, flags=flags)
 
 
-def reviewed_csv_text(log: ReviewLog, forms: FormLibrary, decimals: int = 1,
-                      pages: Iterable[tuple[str, PageResult]] | None = None) -> str:
-    """The CSV with the decisions made so far: `status` after review, `flags` as the reader
+def reviewed_table(log: ReviewLog, forms: FormLibrary, decimals: int = 1,
+                   pages: Iterable[tuple[str, PageResult]] | None = None) -> Table:
+    """The table with the decisions made so far: `status` after review, `flags` as the reader
     flagged, `reviewed` yes/no and the `reviewer` names (in the order they acted).
 
     `pages` are (content hash, result) pairs in the order wanted, e.g. one scan's batch;
-    by default every stored page, oldest batch first. Every CSV srs-scan writes comes
+    by default every stored page, oldest batch first. Every table srs-scan writes comes
     from here, so scan, watch and export agree on columns and values.
     """
     if pages is None:
         pages = ((stored.content_hash, stored.result) for stored in log.pages())
     items = item_columns(forms)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[*HEAD, *items, *TAIL, *REVIEW_COLUMNS],
-                            lineterminator="\r\n")
-    writer.writeheader()
+    rows = []
     for digest, as_read in pages:
         decisions = log.decisions(digest, as_read.page)
         latest = {d.item_id: d for d in decisions}
-        row = csv_row(reviewed_result(as_read, latest), items, decimals)
+        row = page_cells(reviewed_result(as_read, latest), items, decimals)
         if as_read.status is not Status.ERROR:
-            row["flags"] = safe_cell(";".join(as_read.all_flags()))
+            row["flags"] = joined(as_read.all_flags())
         row["reviewed"] = "yes" if decisions else "no"
-        row["reviewer"] = safe_cell(";".join(dict.fromkeys(d.reviewer for d in decisions)))
-        writer.writerow(row)
-    return buffer.getvalue()
+        row["reviewer"] = joined(dict.fromkeys(d.reviewer for d in decisions))
+        rows.append(row)
+    return Table((*result_columns(forms), *REVIEW_COLUMNS), rows)

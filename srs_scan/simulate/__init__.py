@@ -39,15 +39,15 @@ with the truth written here.
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from srs_scan.batch.export import Cell, CsvFormat, Table, joined, result_columns, table_csv
 from srs_scan.sheets.generate import render_sheets
 from srs_scan.simulate.model import (
     MIXED, PROFILE_NAMES, PROFILES, PagePlan, Params, ScanPlan, Simulation, TruthRow, print_transform,
@@ -65,42 +65,40 @@ __all__ = [   # what tests, benchmarks and the CLI import from srs_scan.simulate
     "simulate", "truth_csv", "value_cm",
 ]
 
-TRUTH_COLUMNS_HEAD = ("file", "page", "form", "sheet_id", "client_code", "session", "date")
-TRUTH_COLUMNS_TAIL = ("total", "status", "flags", "expect")
+TRUTH_DECIMALS = 2   # the truth to 0.01 cm, finer than any reader's default
 
 
 def truth_columns(spec: FormSpec) -> tuple[str, ...]:
-    return (*TRUTH_COLUMNS_HEAD, *spec.item_ids, *TRUTH_COLUMNS_TAIL)
+    """The reader's columns (`export.result_columns`) plus `expect`: what a reader must flag."""
+    return (*result_columns({(spec.form_id, spec.version): spec}), "expect")
 
 
-def truth_record(row: TruthRow, spec: FormSpec) -> dict[str, str]:
+def truth_record(row: TruthRow, spec: FormSpec) -> dict[str, Cell]:
     """One truth.csv row: what a perfect reader writes for this page, plus what it must flag."""
     plan = row.plan
     sheet = plan.sheet
     expect = (*plan.page_expect, *(f"{t.item_id}:{code}" for t in plan.items for code in t.expect))
     values = {t.item_id: t.value_cm for t in plan.items}
-    record = {"file": row.file, "page": str(row.page),
-              "form": spec.form_id if sheet else "", "sheet_id": sheet.serial if sheet else "",
-              "client_code": sheet.client_code if sheet else "",
-              "session": sheet.session if sheet else "", "date": sheet.date if sheet else ""}
+    record: dict[str, Cell] = {
+        "file": row.file, "page": row.page, "form": spec.form_id if sheet else None,
+        "sheet_id": sheet.serial if sheet else None,
+        "client_code": (sheet.client_code or None) if sheet else None,
+        "session": int(sheet.session) if sheet and sheet.session else None,
+        "date": date.fromisoformat(sheet.date) if sheet and sheet.date else None}
     for item_id in spec.item_ids:
-        v = values.get(item_id)
-        record[item_id] = "" if v is None else f"{v:.2f}"
+        record[item_id] = values.get(item_id)
     all_values = [values.get(i) for i in spec.item_ids]
-    record["total"] = (f"{sum(v for v in all_values if v is not None):.2f}"
-                       if sheet and all(v is not None for v in all_values) else "")
+    record["total"] = (sum(v for v in all_values if v is not None)
+                       if sheet and all(v is not None for v in all_values) else None)
     record["status"] = "not_a_form" if "not_a_form" in expect else ("review" if expect else "ok")
-    record["flags"] = record["expect"] = ";".join(expect)
+    record["flags"] = record["expect"] = joined(expect)
     return record
 
 
-def truth_csv(rows: Sequence[TruthRow], spec: FormSpec) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=truth_columns(spec), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(truth_record(row, spec))
-    return buf.getvalue()
+def truth_csv(rows: Sequence[TruthRow], spec: FormSpec, fmt: CsvFormat = CsvFormat()) -> str:
+    """truth.csv, written by the results' writer: same columns, quoting and number format."""
+    fmt = replace(fmt, decimals=TRUTH_DECIMALS)
+    return table_csv(Table(truth_columns(spec), [truth_record(row, spec) for row in rows]), fmt)
 
 
 def _scanned_pages(spec: FormSpec, plans: Sequence[PagePlan], paper: str, p: Params
@@ -184,7 +182,8 @@ def plan_simulation(profile: str, pages: int, seed: int, paper: str = "a4",
 
 
 def simulate(out_dir: Path | str, profile: str = "office", pages: int = 12, seed: int = 0,
-             paper: str = "a4", spec: FormSpec | None = None, p: Params = Params()) -> Simulation:
+             paper: str = "a4", spec: FormSpec | None = None, p: Params = Params(),
+             fmt: CsvFormat = CsvFormat()) -> Simulation:
     """Write scanned files and truth.csv for simulated pages into out_dir (see `plan_simulation`)."""
     from srs_scan.fileio import write_atomic
     from srs_scan.sheets.spec import load_form
@@ -195,5 +194,5 @@ def simulate(out_dir: Path | str, profile: str = "office", pages: int = 12, seed
     for rows in sets:
         _write_files(out, rows, spec, paper, p)
     all_rows = [row for rows in sets for row in rows]
-    write_atomic(out / "truth.csv", truth_csv(all_rows, spec).encode("utf-8"))
+    write_atomic(out / "truth.csv", truth_csv(all_rows, spec, fmt).encode("utf-8"))
     return Simulation(tuple(dict.fromkeys(r.file for r in all_rows)), tuple(all_rows))
