@@ -87,6 +87,9 @@ def _cmd_forms(args: argparse.Namespace) -> None:
     from srs_scan.sheets.spec import DEFAULT_FORM, load_form
 
     spec = load_form(args.form or DEFAULT_FORM)
+    if spec.enrolled is not None:
+        raise UsageError(f"{args.form.name} is an enrolled form: print the blank it was enrolled "
+                         f"from, not sheets made by srs-scan")
     rng = random.Random(args.seed) if args.seed is not None else None
     if args.roster:
         try:
@@ -104,6 +107,32 @@ def _cmd_forms(args: argparse.Namespace) -> None:
     plural = "s" if len(sheets) != 1 else ""
     print(f"wrote {len(sheets)} sheet{plural} ({args.paper}) to {args.output}")
     print("Print at 100 % (actual size); \"fit to page\" shrinks the lines.")
+
+
+def _cmd_enrol(args: argparse.Namespace) -> None:
+    from srs_scan.sheets.enrol import enrol, write_form
+
+    name = args.name or args.output.stem
+    if not name.replace("-", "_").isidentifier():
+        raise UsageError(f"--name '{name}' must be a plain word (letters, digits, - or _)")
+    items = [i.strip() for i in args.items.split(",")] if args.items else None
+    if items and not all(i.isidentifier() for i in items):
+        raise UsageError("--items must be plain words (a-z, 0-9, _), separated by commas")
+    if not args.blank.is_file():
+        raise UsageError(f"no such file: {args.blank}")
+    found = enrol(args.blank)
+    reference, picture = write_form(found, args.output, name, items, args.blank.name)
+    ids = items or [f"line{i + 1}" for i in range(len(found.lines))]
+    print(f"{args.blank.name}: {found.size_mm[0]:.1f} x {found.size_mm[1]:.1f} mm "
+          f"({found.scale_note}); {len(found.lines)} line(s):")
+    for item_id, line in zip(ids, found.lines):
+        ends = "end ticks" if line.ticks else "no end ticks: its own ends count"
+        print(f"  {item_id}: {line.length_mm:.1f} mm long, left end at ({line.x_mm:.1f}, "
+              f"{line.y_mm:.1f}) mm, {ends}")
+    for line in found.ignored:
+        print(f"  ignored: a {line.length_mm:.1f} mm line without end ticks at y = "
+              f"{line.y_mm:.1f} mm (a writing line?)")
+    print(f"wrote {args.output} and {reference.name}; check {picture} before reading copies")
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
@@ -373,6 +402,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help="make serials and the PDF reproducible (for tests and samples; "
                             "never for sheets you hand out)")
     forms.set_defaults(run=_cmd_forms)
+
+    enrol = _command(
+        commands, "enrol", summary="enrol a blank form without markers, to read its copies",
+        description="Find every visual analogue scale line on a blank form (PDF, PNG or JPEG), "
+                    "and write a form file (with the blank's reference image beside it) that "
+                    "`scan --form` reads filled copies with. Also writes a picture of the blank "
+                    "with each line found drawn and labelled: check it.")
+    enrol.add_argument("blank", type=Path, metavar="BLANK", help="the blank form")
+    enrol.add_argument("-o", "--output", type=Path, required=True, metavar="forms/NAME.toml",
+                       help="form file to write")
+    enrol.add_argument("--items", metavar="a,b,c",
+                       help="item ids, top to bottom (default line1, line2, ...)")
+    enrol.add_argument("--name", metavar="NAME", help="the form's id (default: the file's name)")
+    enrol.set_defaults(run=_cmd_enrol)
 
     scan = _command(
         commands, "scan", summary="read scanned sheets and write scores to CSV",

@@ -20,7 +20,7 @@ import numpy as np
 
 from srs_scan.read.ink import Blob, blob_kind, find_blobs, group_x_mm, merge_blobs, within_reach
 from srs_scan.read.params import Params
-from srs_scan.read.strip import find_line, find_stop, line_image, warp_strip
+from srs_scan.read.strip import find_end, find_line, find_stop, line_image, warp_strip
 from srs_scan.results import (CROSSED_OUT, FAINT, MULTIPLE_MARKS, NO_MARK, OFF_LINE, Candidate,
                               ItemResult)
 from srs_scan.sheets.spec import FormSpec, Item
@@ -37,8 +37,12 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     strip = warp_strip(image, mm_to_px, spec, item, params)
     line = find_line(strip, spec, item, params)
     (xl, _), (xr, _) = spec.line_ends_mm(item)
-    left, _ = find_stop(strip, line, xl, spec, params)
-    right, _ = find_stop(strip, line, xr, spec, params)
+    if item.stops:
+        left, _ = find_stop(strip, line, xl, spec, params)
+        right, _ = find_stop(strip, line, xr, spec, params)
+    else:  # a line printed without end-stops: its own ends, as found in this scan
+        left, _ = find_end(strip, line, xl, -1, params)
+        right, _ = find_end(strip, line, xr, +1, params)
     stops = (left, right)
     line_only = line_image(strip, line, stops, params)
     blobs, ink = find_blobs(strip, line, line_only, stops, spec.stop_height_mm / 2, params,

@@ -40,7 +40,7 @@ def draw_overlay(image: np.ndarray, result: PageResult, spec: FormSpec | None) -
 
     for item_spec, item in zip(spec.items, result.items):
         y = item_spec.y_mm
-        ends = item.line_ends_x_mm or (spec.line_x_mm, spec.line_end_x_mm)
+        ends = item.line_ends_x_mm or tuple(x for x, _ in spec.line_ends_mm(item_spec))
         for x in ends:
             cv2.line(out, px(x, y - 3), px(x, y + 3), GREEN, 2)
         for c in item.candidates:
@@ -51,7 +51,7 @@ def draw_overlay(image: np.ndarray, result: PageResult, spec: FormSpec | None) -
         cv2.putText(out, label, px(ends[1] + 4, y + 1.5), FONT, 0.6,
                     BLUE if item.value_cm is not None else RED, 2)
         if item.flags:
-            cv2.putText(out, ", ".join(item.flags), px(spec.line_x_mm, y + 6.5), FONT, 0.55, RED, 2)
+            cv2.putText(out, ", ".join(item.flags), px(spec.line_ends_mm(item_spec)[0][0], y + 6.5), FONT, 0.55, RED, 2)
 
     status = result.status.value
     header = f"{status}: {', '.join(result.flags)}" if result.flags else status

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from srs_scan.read.enrolled import FeatureRegistrar
 from srs_scan.read.marks import read_item
 from srs_scan.read.params import Params
 from srs_scan.read.register import MarkerRegistrar, read_sheet_id, to_grey
@@ -44,12 +45,16 @@ def _read_page(image: np.ndarray, forms: FormLibrary, file: str, page: int,
     markers = MarkerRegistrar(forms, params)
     reg = markers.register(grey)
     if isinstance(reg, NoRegistration):
+        reg = _register_enrolled(grey, forms)
+    if isinstance(reg, NoRegistration):
         return _replace(base, flags=(NOT_A_FORM,))
     spec = reg.spec
 
     flags: list[str] = []
-    sheet = read_sheet_id(grey, reg, spec)
-    if sheet is None:
+    sheet = read_sheet_id(grey, reg, spec) if spec.enrolled is None else None
+    if spec.enrolled is not None:
+        pass  # no QR code on an enrolled form: the sheet is identified in review
+    elif sheet is None:
         flags.append(SHEET_ID_UNREADABLE)
     else:
         key = (sheet.form_id, sheet.version)
@@ -74,6 +79,19 @@ def _read_page(image: np.ndarray, forms: FormLibrary, file: str, page: int,
     return _replace(base, form_id=spec.form_id, form_version=spec.version, sheet=sheet,
                     items=items, flags=tuple(flags), homography=_as_tuple(reg.px_to_mm),
                     notes=notes)
+
+
+def _register_enrolled(grey: np.ndarray, forms: FormLibrary) -> Registration | NoRegistration:
+    """The enrolled form the page matches best (most of its print found), if any."""
+    best: Registration | NoRegistration = NoRegistration("not one of our sheets, and no "
+                                                         "enrolled form matches")
+    for spec in forms.values():
+        if spec.enrolled is not None:
+            reg = FeatureRegistrar(spec).register(grey)
+            if isinstance(reg, Registration) and (isinstance(best, NoRegistration)
+                                                  or reg.trusted > best.trusted):
+                best = reg
+    return best
 
 
 def _as_tuple(h: np.ndarray) -> tuple[tuple[float, ...], ...]:

@@ -48,8 +48,9 @@ def warp_strip(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: It
                params: Params) -> Strip:
     """The item's band cut out of the page and rectified, with paper normalised to 0."""
     s = params.strip_px_per_mm
-    x0 = spec.line_x_mm - spec.clear_margin_x_mm
-    x1 = spec.line_end_x_mm + spec.clear_margin_x_mm
+    (xl, _), (xr, _) = spec.line_ends_mm(item)
+    x0 = xl - spec.clear_margin_x_mm
+    x1 = xr + spec.clear_margin_x_mm
     y0 = item.y_mm - params.strip_half_height_mm
     width = int(round((x1 - x0) * s)) + 1
     height = int(round(2 * params.strip_half_height_mm * s)) + 1
@@ -99,7 +100,8 @@ def find_line(strip: Strip, spec: FormSpec, item: Item, params: Params) -> LineF
     d, s = strip.darkness, strip.px_per_mm
     h, w = d.shape
     expected = strip.row(item.y_mm)
-    c0, c1 = strip.col(spec.line_x_mm), strip.col(spec.line_end_x_mm)
+    (xl, _), (xr, _) = spec.line_ends_mm(item)
+    c0, c1 = strip.col(xl), strip.col(xr)
     n = max(1, int(round((c1 - c0) / (params.line_chunk_mm * s))))
     edges = np.linspace(c0, c1, n + 1).round().astype(int)
     lo = int(max(1, expected - params.line_search_mm * s))
@@ -211,3 +213,30 @@ def find_stop(strip: Strip, line: LineFit, x_expected_mm: float, spec: FormSpec,
     if abs(x - x_expected_mm) > params.stop_max_shift_mm:
         return x_expected_mm, False
     return x, True
+
+
+def find_end(strip: Strip, line: LineFit, x_expected_mm: float, outward: int,
+             params: Params) -> tuple[float, bool]:
+    """A line printed without end-stops ends where its ink does: walking outward (`outward`
+    -1 for the left end, +1 for the right) from inside the line, the sub-pixel column where its
+    darkness falls below half the line's. Returns the x in form mm and whether it was found."""
+    d, s = strip.darkness, strip.px_per_mm
+    h, w = d.shape
+    c_exp = strip.col(x_expected_mm)
+    lo = int(max(0, c_exp - params.stop_search_mm * s))
+    hi = int(min(w - 1, c_exp + params.stop_search_mm * s))
+    if hi <= lo or not line.found:
+        return x_expected_mm, False
+    cols = np.arange(lo, hi + 1)
+    rows = np.clip(np.round(line.row_at(cols)).astype(int), 1, h - 2)
+    prof = np.max([d[rows + k, cols] for k in (-1, 0, 1)], axis=0)
+    half = line.darkness / 2
+    order = range(len(cols) - 1, -1, -1) if outward < 0 else range(len(cols))
+    order = list(order)
+    if prof[order[0]] < half:
+        return x_expected_mm, False
+    for prev, i in zip(order, order[1:]):
+        if prof[i] < half:  # between prev (ink) and i (paper): interpolate the half point
+            t = (prof[prev] - half) / max(prof[prev] - prof[i], 1e-6)
+            return strip.x_mm(cols[prev] + t * (cols[i] - cols[prev])), True
+    return x_expected_mm, False

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,9 @@ class Item:
     left: str
     right: str
     y_mm: float
+    x_mm: float = 0.0        # left end (end-stop centre) of this item's line
+    length_mm: float = 0.0   # from left to right end: the scale's 0-10
+    stops: bool = True       # printed end-stops (ticks); without them the line's own ends count
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,15 @@ class Field:
     x_mm: float
     y_mm: float
     width_mm: float
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """What an enrolled form (a blank enrolled with `srs-scan enrol`) adds: its reference image."""
+
+    reference: Path          # the blank as enrolled: a grey PNG beside the form file
+    px_per_mm: float         # the reference image's resolution; its pixel (0, 0) is at (0, 0) mm
+    sha256: str              # of the reference image, so that a changed image is noticed
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,7 @@ class FormSpec:
     serial_y_mm: float
     fields: tuple[Field, ...]
     items: tuple[Item, ...]
+    enrolled: Enrolled | None = None  # set for enrolled forms: no markers, no QR code
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -118,14 +131,14 @@ class FormSpec:
 
     def line_ends_mm(self, item: Item) -> tuple[tuple[float, float], tuple[float, float]]:
         """Centres of the item's left and right end-stops, in the form frame."""
-        return (self.line_x_mm, item.y_mm), (self.line_end_x_mm, item.y_mm)
+        return (item.x_mm, item.y_mm), (item.x_mm + item.length_mm, item.y_mm)
 
     def clear_band_mm_box(self, item: Item) -> tuple[float, float, float, float]:
         """(x0, y0, x1, y1) of the band that holds only the line and its end-stops."""
         return (
-            self.line_x_mm - self.clear_margin_x_mm,
+            item.x_mm - self.clear_margin_x_mm,
             item.y_mm - self.clear_band_mm,
-            self.line_end_x_mm + self.clear_margin_x_mm,
+            item.x_mm + item.length_mm + self.clear_margin_x_mm,
             item.y_mm + self.clear_band_mm,
         )
 
@@ -151,8 +164,11 @@ def load_form(path: Path | str = DEFAULT_FORM) -> FormSpec:
     except tomllib.TOMLDecodeError as exc:
         raise FormFileError(f"{path.name}: not valid TOML: {exc}") from None
     try:
-        spec = _parse(raw)
-        _check_layout(spec)
+        if "enrolled" in raw:
+            spec = _parse_enrolled(raw, path.parent)
+        else:
+            spec = _parse(raw)
+            _check_layout(spec)
     except FormFileError as exc:
         raise FormFileError(f"{path.name}: {exc}") from None
     return spec
@@ -234,13 +250,15 @@ def _parse(raw: dict[str, Any]) -> FormSpec:
             raise FormFileError(f"duplicate item id '{item.id}'")
         seen.add(item.id)
 
+    line_x, length = lines.get("x", float), lines.get("length", float)
+    items = [replace(item, x_mm=line_x, length_mm=length) for item in items]
     spec = FormSpec(
         form_id=form.get("id", str), version=form.get("version", int),
         title=form.get("title", str), subtitle=form.get("subtitle", str, ""),
         instructions=form.get("instructions", str), footer=form.get("footer", str),
         block_w_mm=block.get("width", float), block_h_mm=block.get("height", float),
         edge_clearance_mm=block.get("edge_clearance", float),
-        line_x_mm=lines.get("x", float), line_length_mm=lines.get("length", float),
+        line_x_mm=line_x, line_length_mm=length,
         stop_height_mm=lines.get("stop_height", float), line_width_pt=lines.get("width_pt", float),
         clear_band_mm=lines.get("clear_band", float),
         clear_margin_x_mm=lines.get("clear_margin_x", float),
@@ -252,6 +270,55 @@ def _parse(raw: dict[str, Any]) -> FormSpec:
     )
     for table in (form, block, lines, markers_t, qr, root):
         table.done()
+    return spec
+
+
+def _parse_enrolled(raw: dict[str, Any], folder: Path) -> FormSpec:
+    """An enrolled form's file (`sheets/enrol.py` writes it): the lines, each with its own
+    place and length, and the reference image the reader registers pages to."""
+    root = _Table(raw, "")
+    form, enrolled, lines = root.table("form"), root.table("enrolled"), root.table("lines")
+    reference = folder / enrolled.get("reference", str)
+    if not reference.is_file():
+        raise FormFileError(f"the reference image {reference.name} is missing (it must stay "
+                            f"beside the form file)")
+    digest = hashlib.sha256(reference.read_bytes()).hexdigest()
+    if digest != enrolled.get("sha256", str):
+        raise FormFileError(f"the reference image {reference.name} has changed since it was "
+                            f"enrolled: enrol the blank again")
+    width, height = enrolled.get("width", float), enrolled.get("height", float)
+    items = []
+    for t in _array_of_tables(root, "items"):
+        item_id = t.get("id", str)
+        if not item_id.isidentifier():
+            raise FormFileError(f"[{t.where}] id '{item_id}' must be a plain word (a-z, 0-9, _)")
+        items.append(Item(item_id, t.get("heading", str, item_id), "", t.get("left", str, "0"),
+                          t.get("right", str, "10"), t.get("y", float), t.get("x", float),
+                          t.get("length", float), t.get("stops", bool)))
+        t.done()
+    if len({item.id for item in items}) != len(items):
+        raise FormFileError("two items have the same id")
+    for item in items:
+        if not (0 <= item.x_mm < item.x_mm + item.length_mm <= width and 0 <= item.y_mm <= height):
+            raise FormFileError(f"item '{item.id}' lies outside the page")
+        if item.length_mm < 10.0:
+            raise FormFileError(f"item '{item.id}' is shorter than 10 mm")
+    x0 = min(item.x_mm for item in items)
+    spec = FormSpec(
+        form_id=form.get("id", str), version=form.get("version", int),
+        title=form.get("title", str), subtitle="", instructions="", footer="",
+        block_w_mm=width, block_h_mm=height, edge_clearance_mm=0.0,
+        line_x_mm=x0, line_length_mm=max(i.x_mm + i.length_mm for i in items) - x0,
+        stop_height_mm=lines.get("stop_height", float), line_width_pt=0.4,
+        clear_band_mm=lines.get("clear_band", float),
+        clear_margin_x_mm=lines.get("clear_margin_x", float),
+        aruco_dictionary="", marker_size_mm=0.0, markers=(), qr_x_mm=0.0, qr_y_mm=0.0,
+        qr_size_mm=0.0, serial_x_mm=0.0, serial_y_mm=0.0, fields=(), items=tuple(items),
+        enrolled=Enrolled(reference, enrolled.get("px_per_mm", float), digest))
+    for table in (form, enrolled, lines, root):
+        table.done()
+    if not spec.form_id.replace("-", "_").isidentifier():
+        raise FormFileError(f"[form] id '{spec.form_id}' must be a plain word")
     return spec
 
 
