@@ -15,6 +15,7 @@ from pathlib import Path
 
 from srs_scan import __version__
 from srs_scan.errors import ExitCode, RosterError, SrsScanError, UsageError
+from srs_scan.text import visible
 
 EXIT_CODES_HELP = """exit codes:
   0    every page was read or flagged for review
@@ -97,7 +98,9 @@ def _cmd_forms(args: argparse.Namespace) -> None:
         except (OSError, UnicodeDecodeError) as exc:
             raise RosterError(f"cannot read roster {args.roster}: {exc}") from None
         try:
-            sheets = read_roster(text, spec.form_id, spec.version, rng)
+            sheets = read_roster(text, spec.form_id, spec.version, rng,
+                                 warn=lambda message: print(f"srs-scan: warning: {args.roster.name}: "
+                                                            f"{message}", file=sys.stderr))
         except ValueError as exc:
             raise RosterError(f"{args.roster.name}: {exc}") from None
     else:
@@ -295,14 +298,16 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
     for d in decisions:
         where, sheet = serials.get((d.content_hash, d.page), ("(page no longer stored)", ""))
-        print(f"{d.at}  {d.reviewer}  {where}  {sheet}  {d.item_id or '(page)'}  "
-              f"{cm(d.old_value)} -> {cm(d.new_value)}  {d.action}  {d.reason}")
+        # names, notes, file names and codes may hold anything a forged sheet or store put there:
+        # shown, never run by the terminal
+        print(visible(f"{d.at}  {d.reviewer}  {where}  {sheet}  {d.item_id or '(page)'}  "
+              f"{cm(d.old_value)} -> {cm(d.new_value)}  {d.action}  {d.reason}"))
     return ExitCode.OK
 
 
 def _say(args: argparse.Namespace, message: str) -> None:
     if not args.quiet:
-        print(message, file=sys.stderr)
+        print(visible(message), file=sys.stderr)
 
 
 class _Progress:
@@ -510,7 +515,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(run(args) or ExitCode.OK)
     except SrsScanError as exc:
-        print(f"srs-scan: {exc}", file=sys.stderr)
+        print(visible(f"srs-scan: {exc}"), file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("srs-scan: interrupted; no output file was left half-written", file=sys.stderr)

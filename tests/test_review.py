@@ -126,6 +126,21 @@ def test_audit_lists_changes(db, spec, capsys):
     assert "Anna" in line and "relationship" in line and "- -> 7.0" in line and "SER00000" in line
 
 
+def test_names_notes_and_file_names_reach_the_terminal_harmless(tmp_path, capsys):
+    from srs_scan.results import ItemResult, PageResult
+
+    escape = "\x1b[2A\x1b[K"
+    items = (ItemResult("relationship", None, ("no_mark",)),)
+    with ResultStore(tmp_path / "r.srs.sqlite") as store:
+        store.put("h", PageResult(f"scan{escape}.pdf", 1, "srs", 1, None, items))
+        (decision,) = ReviewLog(store).decide("h", 1, "relationship", "no_answer", f"Eve{escape}\u202e",
+                                              note=f"fine{escape}\r\nforged line")
+    assert decision.reviewer == "Eve[2A[K" and "\n" not in decision.reason and "\x1b" not in decision.reason
+    assert main(["audit", "--db", str(tmp_path / "r.srs.sqlite")]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and out.count("\n") == 1 and "scan\ufffd[2A\ufffd[K.pdf" in out
+
+
 def test_export_without_a_database_is_a_usage_error(tmp_path, capsys):
     assert main(["export", "-o", str(tmp_path / "results.csv")]) == 2
     assert "no results database" in capsys.readouterr().err

@@ -18,7 +18,7 @@ from reportlab.lib.colors import Color, black, white
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
-from srs_scan.sheets.sheetid import QR_QUIET_MODULES, SheetId
+from srs_scan.sheets.sheetid import QR_QUIET_MODULES, SheetId, sheet_problem
 from srs_scan.sheets.spec import PAPER_SIZES_MM, FormSpec, block_origin_mm, mm_to_pt
 
 INK = Color(0.13, 0.18, 0.22)       # body text: a calm dark slate
@@ -140,6 +140,9 @@ def render_sheets(spec: FormSpec, sheets: Sequence[SheetId], paper: str = "a4",
     """A PDF with one page per sheet. `invariant` drops dates and ids, for reproducible files."""
     if paper not in PAPER_SIZES_MM:
         raise ValueError(f"unknown paper size {paper!r}")
+    for sheet in sheets:  # what the reader would refuse is never printed
+        if sheet_problem(sheet):
+            raise ValueError(f"cannot print this sheet id: {sheet_problem(sheet)}")
     buffer = io.BytesIO()
     w_mm, h_mm = PAPER_SIZES_MM[paper]
     canvas = Canvas(buffer, pagesize=(mm_to_pt(w_mm), mm_to_pt(h_mm)), invariant=int(invariant),

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import csv
 import random
-import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from srs_scan.sheets.ids import (
+    SERIAL_ALPHABET, SERIAL_LENGTH, client_code_problem, date_problem, form_id_problem,
+    serial_looks_like_a_number, serial_problem, session_problem, spreadsheet_lookalike,
+)
+
 PREFIX = "srs-scan:1"
-SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
-SERIAL_LENGTH = 8
-CLIENT_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,20}")
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 QR_QUIET_MODULES = 2  # white modules around the code, inside the form's square (drawn and read)
 _KEYS = {"f": "form_id", "v": "version", "s": "serial", "c": "client_code", "n": "session", "d": "date"}
 
@@ -42,7 +43,8 @@ class SheetId:
 
 
 def parse_payload(text: str) -> SheetId | None:
-    """The SheetId in a QR payload, or None when the text is not one of ours."""
+    """The SheetId in a QR payload, or None when the text is not one of ours or breaks a rule
+    of `ids` (the rules sheets are printed by): such a code is not used."""
     parts = text.strip().split(";")
     if not parts or parts[0] != PREFIX:
         return None
@@ -54,24 +56,37 @@ def parse_payload(text: str) -> SheetId | None:
         values[_KEYS[key]] = value
     if not {"form_id", "version", "serial"} <= values.keys() or not values["version"].isdigit():
         return None
-    return SheetId(values["form_id"], int(values["version"]), values["serial"],
-                   values.get("client_code", ""), values.get("session", ""), values.get("date", ""))
+    sheet = SheetId(values["form_id"], int(values["version"]), values["serial"],
+                    values.get("client_code", ""), values.get("session", ""), values.get("date", ""))
+    return sheet if sheet_problem(sheet) is None else None
+
+
+def sheet_problem(sheet: SheetId) -> str | None:
+    """What breaks the rules in a sheet id, or None: the same rules for printing and reading."""
+    return (form_id_problem(sheet.form_id) or serial_problem(sheet.serial)
+            or (sheet.client_code and client_code_problem(sheet.client_code))
+            or (sheet.session and session_problem(sheet.session))
+            or date_problem(sheet.date) or None)
 
 
 def new_serials(count: int, rng: random.Random | None = None) -> list[str]:
-    """`count` distinct random serials; pass a seeded rng for reproducible sheets."""
+    """`count` distinct random serials, none a spreadsheet reads as a number (about 1 in 6,800
+    random ones would be: all digits, or digits-E-digits); pass a seeded rng for reproducible sheets."""
     pick = rng.choice if rng is not None else secrets.choice
     serials: dict[str, None] = {}  # a dict keeps insertion order and drops repeats
     while len(serials) < count:
-        serials["".join(pick(SERIAL_ALPHABET) for _ in range(SERIAL_LENGTH))] = None
+        serial = "".join(pick(SERIAL_ALPHABET) for _ in range(SERIAL_LENGTH))
+        if not serial_looks_like_a_number(serial):
+            serials[serial] = None
     return list(serials)
 
 
-def read_roster(text: str, form_id: str, version: int,
-                rng: random.Random | None = None) -> list[SheetId]:
+def read_roster(text: str, form_id: str, version: int, rng: random.Random | None = None,
+                warn: Callable[[str], None] | None = None) -> list[SheetId]:
     """One SheetId, with a fresh serial, per row of a roster CSV (client_code, session, date).
 
-    Raises ValueError naming the line and what is wrong with it.
+    Raises ValueError naming the line and what is wrong with it; `warn` hears of client
+    codes a spreadsheet would turn into a number, date or true/false value.
     """
     reader = csv.DictReader(text.splitlines())
     missing = {"client_code", "session"} - set(reader.fieldnames or [])
@@ -81,14 +96,16 @@ def read_roster(text: str, form_id: str, version: int,
     rows: list[tuple[str, str, str]] = []
     for number, row in enumerate(reader, start=2):
         code, session, date = ((row.get(k) or "").strip() for k in ("client_code", "session", "date"))
-        if not CLIENT_CODE_RE.fullmatch(code):
-            raise ValueError(f"roster line {number}: client_code must be 1-20 letters, digits, "
-                             f"'-' or '_' (an opaque code, never a name)")
-        if not session.isdigit() or not 1 <= int(session) <= 9999:
-            raise ValueError(f"roster line {number}: session must be a whole number from 1 to 9999")
-        if date and not DATE_RE.fullmatch(date):
-            raise ValueError(f"roster line {number}: date must look like 2026-11-26")
-        rows.append((code, str(int(session)), date))
+        session = session.lstrip("0") if session.isdigit() else session
+        problem = client_code_problem(code) or session_problem(session) or date_problem(date)
+        if problem:
+            raise ValueError(f"roster line {number}: {problem}")
+        lookalike = spreadsheet_lookalike(code)
+        if lookalike and warn is not None:
+            warn(f"roster line {number}: a spreadsheet opening the results CSV turns this client "
+                 f"code into {lookalike}; import the CSV's client_code column as text (see the "
+                 f"README)")
+        rows.append((code, session, date))
     if not rows:
         raise ValueError("roster has no rows")
     serials = new_serials(len(rows), rng)

@@ -326,8 +326,10 @@ def _check_layout(spec: FormSpec) -> None:
     """Everything inside the block, the block inside every paper, lines clear of each other."""
     import cv2  # imported here so that loading a form stays cheap for tools that do not draw
 
-    if not spec.form_id.replace("-", "_").isidentifier():
-        raise FormFileError(f"[form] id '{spec.form_id}' must be a plain word")
+    from srs_scan.sheets.ids import form_id_problem  # the rule a sheet's QR code is read by
+
+    if form_id_problem(spec.form_id):
+        raise FormFileError(f"[form] id '{spec.form_id}': {form_id_problem(spec.form_id)}")
     if not 0.2 <= spec.line_width_pt <= 1.0:
         raise FormFileError("[lines] width_pt must be between 0.2 and 1.0")
     if not hasattr(cv2.aruco, spec.aruco_dictionary):
