@@ -1,6 +1,7 @@
 """Accuracy benchmark: simulate each scanning profile, run the reader, compare with the truth.
 
     python benchmarks/accuracy.py [--pages 24] [--seed 1] [--profiles office,fax] [--jobs 2]
+                                  [--form forms/NAME.toml]
 
 For each profile it writes a seeded set with `srs_scan.simulate`, runs the
 reader exactly as a clinic would (`srs-scan scan DIR -o out.csv --decimals 2`,
@@ -132,8 +133,11 @@ def print_scores(scores: list[Score]) -> None:
               f"{s.pages / s.seconds if s.seconds else 0:7.2f}")
 
 
-def run_reader(scans: Path, out_csv: Path, jobs: int | None) -> tuple[int, str, float]:
+def run_reader(scans: Path, out_csv: Path, jobs: int | None, form: Path | None = None
+               ) -> tuple[int, str, float]:
     cmd = [sys.executable, "-m", "srs_scan", "scan", str(scans), "-o", str(out_csv), "--decimals", "2"]
+    if form:
+        cmd += ["--form", str(form)]
     if jobs:
         cmd += ["--jobs", str(jobs)]
     start = time.perf_counter()
@@ -149,12 +153,15 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated, from {', '.join(PROFILES)} (default all)")
     parser.add_argument("--jobs", type=int, default=None, help="passed to srs-scan scan --jobs")
     parser.add_argument("--keep", type=Path, default=None, help="keep the simulated sets in this folder")
+    parser.add_argument("--form", type=Path, default=None,
+                        help="simulate this form (e.g. an enrolled one) and read with --form it")
     args = parser.parse_args(argv)
     profiles = [p.strip() for p in args.profiles.split(",") if p.strip()]
     unknown = [p for p in profiles if p not in PROFILES]
     if unknown:
         parser.error(f"unknown profile {unknown[0]!r}")
-    item_ids = load_form().item_ids
+    spec = load_form(args.form) if args.form else load_form()
+    item_ids = spec.item_ids
 
     with tempfile.TemporaryDirectory(prefix="srs-bench-") as tmp:
         root = args.keep or Path(tmp)
@@ -162,14 +169,14 @@ def main(argv: list[str] | None = None) -> int:
         for i, profile in enumerate(profiles):
             scans = root / profile
             t0 = time.perf_counter()
-            simulate(scans, profile, args.pages, args.seed + i)
+            simulate(scans, profile, args.pages, args.seed + i, spec=spec)
             sim_s = time.perf_counter() - t0
             truth_path = root / f"{profile}.truth.csv"
             (scans / "truth.csv").replace(truth_path)   # the reader sees only what a scanner wrote
             truth = _read_csv(truth_path)
             print(f"simulated {profile}: {len(truth)} pages in {sim_s:.1f} s", file=sys.stderr)
             out_csv = root / f"{profile}.read.csv"
-            code, err, seconds = run_reader(scans, out_csv, args.jobs)
+            code, err, seconds = run_reader(scans, out_csv, args.jobs, args.form)
             if not out_csv.exists():
                 print(f"{profile}: the reader exited {code} without writing a CSV:\n{err.strip()}")
                 continue

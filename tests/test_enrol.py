@@ -141,3 +141,29 @@ def test_the_real_vas_blank_enrols_and_its_filled_copy_reads_within_1_mm(realdat
     assert BLANK_PAGE in read_page(blank.image, forms).flags
     letter = load_page(realdata / "scanner_encodings" / "ocrmypdf__enron1.pdf", 1)
     assert read_page(letter.image, forms).flags == (NOT_A_FORM,)
+
+
+def test_simulate_fills_and_scans_an_enrolled_form_and_the_reader_agrees(enrolled, tmp_path):
+    import csv
+
+    from srs_scan.simulate import simulate
+    from srs_scan.sheets.spec import load_form
+
+    spec = load_form(enrolled)
+    simulate(tmp_path, "office", 5, seed=4, spec=spec)
+    truth = list(csv.DictReader((tmp_path / "truth.csv").open(encoding="utf-8")))
+    assert len(truth) == 5 and all(not row["sheet_id"] for row in truth)
+    forms = load_form_library([enrolled])
+    kinds = set()
+    for row in truth:
+        result = read_page(load_page(tmp_path / row["file"], int(row["page"])).image, forms)
+        kinds.add(row["status"])
+        if row["status"] == "not_a_form":
+            assert result.status is Status.NOT_A_FORM, (row, result)
+            continue
+        assert result.form_id == "survey"
+        for item in result.items:
+            if item.value_cm is not None:
+                assert not row["expect"] or item.item_id not in row["expect"]
+                assert item.value_cm == pytest.approx(float(row[item.item_id]), abs=0.1)
+    assert "ok" in kinds or "review" in kinds

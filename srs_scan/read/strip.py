@@ -230,12 +230,22 @@ def find_end(strip: Strip, line: LineFit, x_expected_mm: float, outward: int,
     cols = np.arange(lo, hi + 1)
     rows = np.clip(np.round(line.row_at(cols)).astype(int), 1, h - 2)
     prof = np.max([d[rows + k, cols] for k in (-1, 0, 1)], axis=0)
+    # a pen stroke crossing here has ink above and below the line's rows too
+    off = [int(round(k * s)) for k in (-2.0, -1.5, -1.0, 1.0, 1.5, 2.0)]
+    crossed = np.max([d[np.clip(rows + k, 0, h - 1), cols] for k in off], axis=0) \
+        >= params.ink_threshold
     half = line.darkness / 2
-    order = range(len(cols) - 1, -1, -1) if outward < 0 else range(len(cols))
-    order = list(order)
-    if prof[order[0]] < half:
+    order = list(range(len(cols) - 1, -1, -1) if outward < 0 else range(len(cols)))
+    if prof[order[0]] < half or crossed[order[0]]:
         return x_expected_mm, False
     for prev, i in zip(order, order[1:]):
+        if crossed[i]:
+            # a mark over the line's end hides where the line stops: if the line does not go
+            # on beyond the mark, keep where the registration puts the end
+            beyond = [j for j in order[order.index(i):] if not crossed[j]]
+            if not beyond or prof[beyond[0]] < half:
+                return x_expected_mm, False
+            continue
         if prof[i] < half:  # between prev (ink) and i (paper): interpolate the half point
             t = (prof[prev] - half) / max(prof[prev] - prof[i], 1e-6)
             return strip.x_mm(cols[prev] + t * (cols[i] - cols[prev])), True

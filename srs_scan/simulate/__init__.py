@@ -53,7 +53,7 @@ from srs_scan.simulate.model import (
     MIXED, PROFILE_NAMES, PROFILES, PagePlan, Params, ScanPlan, Simulation, TruthRow, print_transform,
     printed_line_mm, value_cm,
 )
-from srs_scan.simulate.paper import _render_pdf_pages, foreign_pdf, paper_image
+from srs_scan.simulate.paper import _render_pdf_pages, enrolled_page, foreign_pdf, paper_image
 from srs_scan.simulate.pen import draw_mark
 from srs_scan.simulate.plan import plan_pages
 from srs_scan.simulate.scanner import _jpeg, pdf_of_jpegs, phone_jpeg, scan, tiff_g4
@@ -80,7 +80,10 @@ def truth_record(row: TruthRow, spec: FormSpec) -> dict[str, Cell]:
     expect = (*plan.page_expect, *(f"{t.item_id}:{code}" for t in plan.items for code in t.expect))
     values = {t.item_id: t.value_cm for t in plan.items}
     record: dict[str, Cell] = {
-        "file": row.file, "page": row.page, "form": spec.form_id if sheet else None,
+        "file": row.file, "page": row.page, "form": spec.form_id if sheet else None}
+    if spec.enrolled is not None:  # its blank has no QR code: the sheet is not identified
+        sheet = None
+    record |= {
         "sheet_id": sheet.serial if sheet else None,
         "client_code": (sheet.client_code or None) if sheet else None,
         "session": int(sheet.session) if sheet and sheet.session else None,
@@ -104,8 +107,11 @@ def truth_csv(rows: Sequence[TruthRow], spec: FormSpec, fmt: CsvFormat = CsvForm
 def _scanned_pages(spec: FormSpec, plans: Sequence[PagePlan], paper: str, p: Params
                    ) -> list[np.ndarray]:
     sheets = [plan.sheet for plan in plans if plan.sheet is not None]
-    forms = iter(_render_pdf_pages(render_sheets(spec, sheets, paper, invariant=True), p.paper_dpi)
-                 if sheets else [])
+    if spec.enrolled is not None:  # an enrolled form: its blank is what the clinic prints
+        forms = iter([enrolled_page(spec, paper, p.paper_dpi) for _ in sheets])
+    else:
+        forms = iter(_render_pdf_pages(render_sheets(spec, sheets, paper, invariant=True),
+                                       p.paper_dpi) if sheets else [])
     out, last = [], None
     for plan in plans:
         if plan.sheet is not None:

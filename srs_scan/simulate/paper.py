@@ -20,7 +20,7 @@ import numpy as np
 import pypdfium2 as pdfium
 
 from srs_scan.simulate.model import INKS, Handling, PagePlan, Params, PenMark, print_transform
-from srs_scan.sheets.spec import MM_PER_INCH, PAPER_SIZES_MM, mm_to_pt
+from srs_scan.sheets.spec import MM_PER_INCH, PAPER_SIZES_MM, FormSpec, block_origin_mm, mm_to_pt
 
 
 class _Frame:
@@ -177,6 +177,22 @@ def _render_pdf_pages(pdf: bytes, dpi: int) -> list[np.ndarray]:
                 for i in range(len(doc))]
     finally:
         doc.close()
+
+
+def enrolled_page(spec: FormSpec, paper: str, dpi: int) -> np.ndarray:
+    """An enrolled form's blank (its reference image) on the paper at `dpi`, placed as
+    `block_origin_mm` says (the blank's page centred on the paper), BGR."""
+    enrolled = spec.enrolled
+    assert enrolled is not None
+    ref = cv2.imread(str(enrolled.reference), cv2.IMREAD_GRAYSCALE)
+    w_mm, h_mm = PAPER_SIZES_MM[paper]
+    ox, oy = block_origin_mm(spec, paper)
+    k = dpi / MM_PER_INCH / enrolled.px_per_mm
+    m = np.array([[k, 0, ox * dpi / MM_PER_INCH + 0.5 * k - 0.5],
+                  [0, k, oy * dpi / MM_PER_INCH + 0.5 * k - 0.5]])
+    size = (round(w_mm / MM_PER_INCH * dpi), round(h_mm / MM_PER_INCH * dpi))
+    page = cv2.warpAffine(ref, m, size, flags=cv2.INTER_CUBIC, borderValue=255)
+    return cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
 
 
 def foreign_pdf(lines: Sequence[str], paper: str) -> bytes:
