@@ -61,14 +61,13 @@ def _add_table_options(parser: argparse.ArgumentParser, decimals: bool = True) -
 
 def _table_format(args: argparse.Namespace):
     """The CsvFormat the options ask for; warns when the values will be ambiguous in a spreadsheet."""
-    from srs_scan.batch.export import CsvFormat
+    from srs_scan.batch.export import CsvFormat, is_workbook
 
     try:
         fmt = CsvFormat(args.delimiter, args.decimal_comma, getattr(args, "decimals", 1))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    output = getattr(args, "output", None)
-    if fmt.ambiguous() and not str(output or "").lower().endswith(".xlsx"):
+    if fmt.ambiguous() and not is_workbook(getattr(args, "output", None) or ""):
         mark = "," if fmt.decimal_comma else "."
         _say(args, f"warning: values with {fmt.decimals} decimals such as 8{mark}505 read as 8505 in a "
                    f"spreadsheet that groups thousands with '{mark}'; write -o results.xlsx or use "
@@ -195,10 +194,14 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     from srs_scan.results import Status
     from srs_scan.sheets.spec import load_form_library
     from srs_scan.batch.store import ResultStore, default_db_path
+    from srs_scan.batch.export import is_workbook
     from srs_scan.batch.watch import HotFolder, WatchOptions
 
     if not args.inbox.is_dir():
         raise UsageError(f"not a folder: {args.inbox}")
+    if is_workbook(args.output):
+        raise UsageError("watch adds rows to a CSV file; for a workbook, run "
+                         "'srs-scan export -o results.xlsx' when you need one")
     fmt = _table_format(args)
     forms = load_form_library(args.form, args.only_given_forms)
     options = ScanOptions(password=args.password, jobs=args.jobs)
@@ -430,7 +433,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
                       help="scan files, or folders to search (recursively, in name order)")
     scan.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv",
-                      help="CSV file to write (one row per page)")
+                      help="CSV file to write (one row per page), or results.xlsx for a workbook "
+                           "that opens right in every spreadsheet")
     scan.add_argument("--overlays", type=Path, metavar="DIR",
                       help="write one picture per page showing what was read, for checking")
     scan.add_argument("--json", type=Path, metavar="FILE",
@@ -466,7 +470,8 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "export", summary="write the CSV with reviewed values",
         description="Write one CSV row per stored page with the values as reviewed, plus the "
                     "columns reviewed (yes/no) and reviewer.")
-    export.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv",
+                        help="CSV file to write, or results.xlsx for a workbook")
     export.add_argument("--db", type=Path, metavar="FILE",
                         help="results database (default: beside the CSV, e.g. results.srs.sqlite)")
     _add_table_options(export)

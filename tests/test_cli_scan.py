@@ -100,6 +100,15 @@ def test_resume_reads_nothing_twice_and_same_csv(mixed_pdf, tmp_path, capsys):
     assert main(["scan", str(mixed_pdf), "-o", str(german), "--decimal-comma"]) == 2
     assert "decimal comma needs another delimiter" in capsys.readouterr().err
 
+    import openpyxl   # the workbook: same rows, values as numbers
+
+    book = tmp_path / "r.xlsx"
+    assert main(["scan", str(mixed_pdf), "-o", str(book), "--db", str(tmp_path / "r.srs.sqlite"),
+                 "--decimals", "3", "-q"]) == 0
+    sheet = openpyxl.load_workbook(book).active
+    assert [c.value for c in sheet["B"]][1:] == [1, 2, 3, 4, 5]
+    assert isinstance(sheet["L2"].value, float) and sheet["L2"].number_format == "0.000"
+
 
 def test_unreadable_input_gives_error_row_and_exit_3(mixed_pdf, tmp_path):
     bad = tmp_path / "torn.pdf"

@@ -179,3 +179,44 @@ def test_another_forms_columns_come_from_its_item_ids(tmp_path):
     header = csv_text([], forms).splitlines()[0]
     assert header == ('"file","page","form","sheet_id","client_code","session","date","individually",'
                       '"interpersonally","socially","overall","total","status","flags"')
+
+
+def test_workbook_cells_have_their_types(tmp_path):
+    import datetime
+
+    import openpyxl
+
+    from srs_scan.batch.export import result_table, write_table
+
+    results = [_page([9.14, 8.75, 9.0, 9.96], code="0012"),
+               _page([9, 8, 7, 6], {"goals": ["multiple_marks"]}, page=2), *hostile_results()]
+    table = result_table(results, FORMS, decimals=2)
+    write_table(tmp_path / "r.xlsx", table, CsvFormat(decimals=2))
+    sheet = openpyxl.load_workbook(tmp_path / "r.xlsx").active
+    assert [c.value for c in sheet[1]] == list(HEADER) and sheet.freeze_panes == "A2"
+    numbers = {"relationship", "goals", "approach", "overall", "total"}
+    seen = set()
+    for row in sheet.iter_rows(min_row=2):
+        for column, cell in zip(HEADER, row):
+            if cell.value is None:
+                continue
+            seen.add(column)
+            if column in numbers:
+                assert cell.data_type == "n" and isinstance(cell.value, int | float)
+                assert cell.number_format == "0.00"
+            elif column in ("page", "session") and not isinstance(cell.value, str):
+                assert cell.data_type == "n" and isinstance(cell.value, int)
+            elif column == "date" and not isinstance(cell.value, str):
+                assert cell.is_date and isinstance(cell.value, datetime.datetime)
+            else:   # text: a string, even `=1+1` (never a formula) and `0012`
+                assert cell.data_type == "s" and isinstance(cell.value, str), (column, cell.value)
+                assert not any(c in cell.value for c in "\t\r\n\x1b")
+    assert seen == set(HEADER)
+    first = [c.value for c in sheet[2]]
+    assert first[4] == "0012" and first[5] == 5 and first[6] == datetime.datetime(2026, 11, 26)
+    assert first[11] == 36.85
+    assert [c.value for row in sheet.iter_rows() for c in row if c.data_type == "f"] == []
+    codes = [c.value for c in sheet["E"]]
+    assert "=cmd|' /C calc'!A0" in codes and "-12" in codes   # strings as they were, never formulas
+    widths = [sheet.column_dimensions[chr(ord("A") + i)].width for i in range(len(HEADER))]
+    assert all(w >= len(name) for w, name in zip(widths, HEADER))

@@ -117,6 +117,16 @@ def test_export_has_reviewed_values_and_who(db, spec, tmp_path):
     assert main(["export", "-o", str(out), "--db", str(db), "-q"]) == 0
     assert list(csv.DictReader(out.open(encoding="utf-8"))) == rows
 
+    # and as a workbook: the same rows, numbers as numbers
+    import openpyxl
+
+    assert main(["export", "-o", str(out.with_suffix(".xlsx")), "--db", str(db), "-q"]) == 0
+    book = openpyxl.load_workbook(out.with_suffix(".xlsx")).active
+    header, *cells = [[c.value for c in row] for row in book.iter_rows()]
+    assert header == list(rows[0]) and len(cells) == len(rows)
+    assert [dict(zip(header, r))["relationship"] for r in cells][0] == 6.1
+    assert dict(zip(header, cells[0]))["reviewer"] == "Anna | Ben"
+
 
 def test_audit_lists_changes(db, spec, capsys):
     with ResultStore(db) as store:

@@ -100,3 +100,10 @@ def test_rows_survive_a_restart_in_any_csv_format(tmp_path):
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")), delimiter=";"))
     assert [r["sheet_id"] for r in rows] == ["FIRST001", "SECOND01"]
     assert [(r["page"], r["session"], r["total"]) for r in rows] == [("1", "5", "30,0")] * 2
+
+
+def test_watch_writes_csv_only(tmp_path, capsys):
+    from srs_scan.cli import main
+
+    assert main(["watch", str(tmp_path), "-o", str(tmp_path / "r.xlsx")]) == 2
+    assert "export -o results.xlsx" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""The one writer of result tables: CSV (and JSON details) for scan, watch, export and the simulator.
+"""The one writer of result tables: CSV or an .xlsx workbook (and JSON details) for scan, watch,
+export and the simulator.
 
 A table is a tuple of column names and rows of typed cells (`Cell`): `str` is text,
 `int` a whole number, `float` a value in cm shown with `CsvFormat.decimals`, `date`
@@ -16,6 +17,8 @@ What a spreadsheet gets, whatever its delimiter and locale settings:
 - lists (flags, reviewer names) joined with `LIST_SEPARATOR`, which is no delimiter;
 - `delimiter` `,` `;` or tab; `decimal_comma` writes 8,5 for the spreadsheets of much
   of Europe (not with the `,` delimiter).
+
+A workbook (`-o results.xlsx`) needs none of that: each cell is written with its type.
 
 This module does not read pages or decide what a value is; it only writes them.
 """
@@ -176,9 +179,78 @@ def table_csv(table: Table, fmt: CsvFormat = CsvFormat()) -> str:
     return "".join(lines)
 
 
+def is_workbook(path: Path | str) -> bool:
+    return str(path).lower().endswith(".xlsx")
+
+
 def write_table(path: Path | str, table: Table, fmt: CsvFormat = CsvFormat()) -> None:
     """Write `table` atomically: a workbook for a `.xlsx` name, else CSV in UTF-8."""
-    write_atomic(path, table_csv(table, fmt).encode("utf-8"))
+    data = table_xlsx(table, fmt.decimals) if is_workbook(path) else table_csv(table, fmt).encode("utf-8")
+    write_atomic(path, data)
+
+
+# ---------------------------------------------------------------- workbook
+
+
+MAX_COLUMN_CHARS = 60
+
+
+def table_xlsx(table: Table, decimals: int = 1) -> bytes:
+    """An .xlsx workbook of `table`: every cell written with its type (XlsxWriter's write_string,
+    write_number, write_datetime), so text stays text in every locale (`=1+1` is a string, `0012`
+    keeps its zeros), values are numbers shown with `decimals`, dates are dates; the header is
+    frozen and every column is as wide as its longest cell."""
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "remove_timezone": True,
+                                        "strings_to_numbers": False, "strings_to_formulas": False,
+                                        "strings_to_urls": False})
+    sheet = book.add_worksheet("results")
+    styles = {
+        "head": book.add_format({"bold": True}),
+        "text": book.add_format({"num_format": "@"}),
+        "value": book.add_format({"num_format": "0." + "0" * decimals if decimals else "0"}),
+        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+        "time": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+    }
+    widths = [len(name) for name in table.columns]
+    for col, name in enumerate(table.columns):
+        sheet.write_string(0, col, name, styles["head"])
+    for r, row in enumerate(table.rows, start=1):
+        for col, name in enumerate(table.columns):
+            shown = _write_cell(sheet, r, col, row.get(name), styles)
+            widths[col] = max(widths[col], len(shown))
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, min(width, MAX_COLUMN_CHARS) + 2)
+    sheet.freeze_panes(1, 0)
+    book.close()
+    return buffer.getvalue()
+
+
+def _write_cell(sheet, r: int, col: int, value: Cell, styles: dict) -> str:
+    """Write one typed cell; returns roughly what it shows, for the column width."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    if isinstance(value, str):
+        text = visible(value)
+        sheet.write_string(r, col, text, styles["text"])
+        return text
+    if isinstance(value, datetime):
+        sheet.write_datetime(r, col, value, styles["time"])
+        return "2026-01-01 00:00:00"
+    if isinstance(value, date):
+        sheet.write_datetime(r, col, value, styles["date"])
+        return "2026-01-01"
+    if isinstance(value, int):
+        sheet.write_number(r, col, value)
+        return str(value)
+    sheet.write_number(r, col, value, styles["value"])
+    return f"{value:.2f}"
 
 
 def csv_text(results: Iterable[PageResult], forms: FormLibrary, fmt: CsvFormat = CsvFormat()) -> str:
