@@ -75,9 +75,15 @@ def _table_format(args: argparse.Namespace):
     return fmt
 
 
+def _form_arg(text: str) -> Path:
+    from srs_scan.sheets.spec import resolve_form
+
+    return resolve_form(text)
+
+
 def _add_form_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--form", type=Path, metavar="FILE",
-                        help="form definition file (default: forms/srs.toml, the built-in SRS sheet)")
+    parser.add_argument("--form", type=_form_arg, metavar="NAME|FILE",
+                        help="a built-in form (srs, ors) or a form definition file (default: srs)")
 
 
 def _cmd_forms(args: argparse.Namespace) -> None:
@@ -86,10 +92,14 @@ def _cmd_forms(args: argparse.Namespace) -> None:
     from srs_scan.sheets.sheetid import SheetId, new_serials, read_roster
     from srs_scan.sheets.spec import DEFAULT_FORM, load_form
 
-    spec = load_form(args.form or DEFAULT_FORM)
-    if spec.enrolled is not None:
-        raise UsageError(f"{args.form.name} is an enrolled form: print the blank it was enrolled "
-                         f"from, not sheets made by srs-scan")
+    specs = [load_form(path) for path in args.form or [DEFAULT_FORM]]
+    for path, spec in zip(args.form or [DEFAULT_FORM], specs):
+        if spec.enrolled is not None:
+            raise UsageError(f"{path.name} is an enrolled form: print the blank it was enrolled "
+                             f"from, not sheets made by srs-scan")
+    if len({spec.form_id for spec in specs}) != len(specs):
+        raise UsageError("give each --form once")
+    kinds = [(spec.form_id, spec.version) for spec in specs]
     rng = random.Random(args.seed) if args.seed is not None else None
     if args.roster:
         try:
@@ -97,14 +107,15 @@ def _cmd_forms(args: argparse.Namespace) -> None:
         except (OSError, UnicodeDecodeError) as exc:
             raise RosterError(f"cannot read roster {args.roster}: {exc}") from None
         try:
-            sheets = read_roster(text, spec.form_id, spec.version, rng,
+            sheets = read_roster(text, kinds, rng,
                                  warn=lambda message: print(f"srs-scan: warning: {args.roster.name}: "
                                                             f"{message}", file=sys.stderr))
         except ValueError as exc:
             raise RosterError(f"{args.roster.name}: {exc}") from None
-    else:
-        sheets = [SheetId(spec.form_id, spec.version, s) for s in new_serials(args.count, rng)]
-    pdf = render_sheets(spec, sheets, args.paper, invariant=args.seed is not None)
+    else:  # --count sets of blank sheets, one of each form per set
+        serials = iter(new_serials(args.count * len(kinds), rng))
+        sheets = [SheetId(f, v, next(serials)) for _ in range(args.count) for f, v in kinds]
+    pdf = render_sheets(specs, sheets, args.paper, invariant=args.seed is not None)
     write_atomic(args.output, pdf)
     plural = "s" if len(sheets) != 1 else ""
     print(f"wrote {len(sheets)} sheet{plural} ({args.paper}) to {args.output}")
@@ -372,9 +383,9 @@ def _add_reading_options(parser: argparse.ArgumentParser, default_jobs: int) -> 
 
 def _add_forms_options(parser: argparse.ArgumentParser) -> None:
     """The forms a reading command knows: the built-in ones plus any given."""
-    parser.add_argument("--form", type=Path, action="append", metavar="FILE",
-                        help="a form file, or a folder of them, added to the built-in forms; "
-                             "may be repeated")
+    parser.add_argument("--form", type=_form_arg, action="append", metavar="NAME|FILE",
+                        help="a built-in form by name (srs, ors), a form file, or a folder of them, "
+                             "added to the built-in forms; may be repeated")
     parser.add_argument("--only-given-forms", action="store_true",
                         help="use only the forms given with --form, not the built-in ones")
 
@@ -395,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     forms = _command(
         commands, "forms", summary="write printable sheets to a PDF",
-        description="Write printable SRS sheets to a PDF: blank sheets with distinct serials, "
+        description="Write printable SRS (or ORS) sheets to a PDF: blank sheets with distinct serials, "
                     "or one pre-filled sheet per row of a roster.",
         epilog="Print the PDF at 100 %% (actual size).\n\n" + EXIT_CODES_HELP)
     forms.add_argument("output", type=Path, metavar="OUT.pdf", help="PDF file to write")
@@ -403,9 +414,12 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--count", type=_positive_int, default=1, metavar="N",
                       help="number of blank sheets, each with its own serial (default 1)")
     what.add_argument("--roster", type=Path, metavar="roster.csv",
-                      help="CSV with columns client_code, session, date: one pre-filled sheet per row")
+                      help="CSV with columns client_code, session, date and optionally age_band "
+                           "(adult, adolescent, child): one pre-filled sheet per row and form")
     forms.add_argument("--paper", choices=("a4", "letter"), default="a4", help="paper size (default a4)")
-    _add_form_option(forms)
+    forms.add_argument("--form", type=_form_arg, action="append", metavar="NAME|FILE",
+                       help="a built-in form (srs, ors) or a form file (default: srs); give it twice "
+                            "(--form ors --form srs) for both sheets per roster row, in that order")
     forms.add_argument("--seed", type=int, default=None,
                        help="make serials and the PDF reproducible (for tests and samples; "
                             "never for sheets you hand out)")

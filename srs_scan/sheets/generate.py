@@ -135,9 +135,14 @@ def _draw_item(page: _Page, item) -> None:
     page.text(x1, y + 10.0, item.right, SANS, 8.5, MUTED, "right")
 
 
-def render_sheets(spec: FormSpec, sheets: Sequence[SheetId], paper: str = "a4",
+def render_sheets(spec: FormSpec | Sequence[FormSpec], sheets: Sequence[SheetId], paper: str = "a4",
                   invariant: bool = False) -> bytes:
-    """A PDF with one page per sheet. `invariant` drops dates and ids, for reproducible files."""
+    """A PDF with one page per sheet. `invariant` drops dates and ids, for reproducible files.
+
+    Given several forms, each sheet is drawn with the form its form id names."""
+    specs = [spec] if isinstance(spec, FormSpec) else list(spec)
+    by_id = {s.form_id: s for s in specs}
+    spec = specs[0]
     if paper not in PAPER_SIZES_MM:
         raise ValueError(f"unknown paper size {paper!r}")
     for sheet in sheets:  # what the reader would refuse is never printed
@@ -151,7 +156,7 @@ def render_sheets(spec: FormSpec, sheets: Sequence[SheetId], paper: str = "a4",
     canvas.setCreator("srs-scan")
     canvas.setFillColor(white)
     for sheet in sheets:
-        draw_sheet(canvas, spec, sheet, paper)
+        draw_sheet(canvas, by_id.get(sheet.form_id, spec), sheet, paper)
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -365,6 +365,14 @@ def _check_layout(spec: FormSpec) -> None:
 FormLibrary = dict[tuple[str, int], FormSpec]
 
 
+def resolve_form(name: str) -> Path:
+    """A built-in form's file by its name (`srs`, `ors`), else the path as given."""
+    builtin = _forms_folder() / f"{name}.toml"
+    if name and "/" not in name and "\\" not in name and not name.endswith(".toml") and builtin.is_file():
+        return builtin
+    return Path(name)
+
+
 def load_form_library(paths: list[Path] | None = None, only_given: bool = False) -> FormLibrary:
     """Every form the reader knows, keyed by (form id, version).
 
@@ -377,7 +385,9 @@ def load_form_library(paths: list[Path] | None = None, only_given: bool = False)
     folders = [*([] if only_given else [DEFAULT_FORM.parent]), *(paths or [])]
     files: dict[Path, None] = {}
     for path in folders:
-        for file in sorted(path.glob("*.toml")) if path.is_dir() else [path]:
+        # the built-in SRS first, so its item columns come first as they always have
+        for file in (sorted(path.glob("*.toml"), key=lambda f: (f.name != DEFAULT_FORM.name, f.name))
+                     if path.is_dir() else [path]):
             files.setdefault(file.resolve() if file.exists() else file)
     library: FormLibrary = {}
     for file in files:
