@@ -20,7 +20,7 @@ from srs_scan.text import visible
 EXIT_CODES_HELP = """exit codes:
   0    every page was read or flagged for review
   1    an internal error in srs-scan (please report it)
-  2    bad arguments, form file, roster or password
+  2    bad arguments, form file, roster, password, settings file, or no results store yet
   3    the run finished, but some inputs or pages could not be read at all
   130  interrupted (Ctrl-C); no output file was left half-written
 """
@@ -153,7 +153,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
     from srs_scan.batch.export import write_json, write_table
     from srs_scan.batch.pipeline import ScanOptions, identify, own_outputs, read_batch
-    from srs_scan.batch.store import ResultStore, default_db_path
+    from srs_scan.batch.store import ResultStore
     from srs_scan.read.pages import find_inputs
     from srs_scan.results import DUPLICATE_SHEET, Status
     from srs_scan.review.decisions import ReviewLog, reviewed_table
@@ -161,7 +161,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
     fmt = _table_format(args)
     forms = load_form_library(args.form, args.only_given_forms)
-    db = args.db or default_db_path(args.output)
+    db = _store_path(args)
     files, skipped = find_inputs(args.inputs)
     written = [args.output, args.json, args.overlays, db, db.with_name(db.name + "-wal"),
                db.with_name(db.name + "-shm")]
@@ -204,7 +204,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     from srs_scan.batch.pipeline import ScanOptions
     from srs_scan.results import Status
     from srs_scan.sheets.spec import load_form_library
-    from srs_scan.batch.store import ResultStore, default_db_path
+    from srs_scan.batch.store import ResultStore
     from srs_scan.batch.export import is_workbook
     from srs_scan.batch.watch import HotFolder, WatchOptions
 
@@ -223,7 +223,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
         where = "failed/" if errors else "done/"
         _say(args, f"{path.name}: {len(results)} pages, {review} to review, {errors} errors; moved to {where}")
 
-    with ResultStore(args.db or default_db_path(args.output)) as store:
+    with ResultStore(_store_path(args)) as store:
         folder = HotFolder(args.inbox, args.output, forms, store, options,
                            WatchOptions(settle_s=args.settle, csv=fmt))
         _say(args, f"watching {args.inbox} (Ctrl-C to stop); rows go to {args.output}")
@@ -234,17 +234,15 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _review_db(args: argparse.Namespace) -> Path:
-    """--db, else the one results database (*.srs.sqlite) in the current folder."""
-    if args.db:
-        if not args.db.is_file():
-            raise UsageError(f"no results database at {args.db}")
-        return args.db
-    found = sorted(Path.cwd().glob("*.srs.sqlite"))
-    if len(found) != 1:
-        where = "none" if not found else ", ".join(p.name for p in found)
-        raise UsageError(f"say which results database with --db FILE (in this folder: {where})")
-    return found[0]
+def _store_path(args: argparse.Namespace, must_exist: bool = False) -> Path:
+    """The clinic's results store: --db, else $SRS_SCAN_DB, else the per-user data folder."""
+    from srs_scan.batch.store import clinic_db
+
+    path, origin = clinic_db(args.db)
+    if must_exist and not path.is_file():
+        raise UsageError(f"no results store at {path} (chosen by {origin}): scan some sheets "
+                         f"first, or give the store with --db FILE")
+    return path
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
@@ -254,7 +252,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
     from srs_scan.sheets.spec import load_form_library
     from srs_scan.review.web import bind_loopback, create_app, launcher_page, new_token, serve
 
-    db = _review_db(args)
+    db = _store_path(args, must_exist=True)
     forms = load_form_library(args.form, args.only_given_forms)
     sock = bind_loopback(args.port)
     port = sock.getsockname()[1]
@@ -278,11 +276,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from srs_scan.batch.export import write_table
     from srs_scan.review.decisions import ReviewLog, reviewed_table
     from srs_scan.sheets.spec import load_form_library
-    from srs_scan.batch.store import ResultStore, default_db_path
+    from srs_scan.batch.store import ResultStore
 
-    db = args.db or default_db_path(args.output)
-    if not db.is_file():
-        raise UsageError(f"no results database at {db} (give it with --db FILE)")
+    db = _store_path(args, must_exist=True)
     fmt = _table_format(args)
     forms = load_form_library(args.form, args.only_given_forms)
     with ResultStore(db) as store:
@@ -296,7 +292,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from srs_scan.review.decisions import ReviewLog
     from srs_scan.batch.store import ResultStore
 
-    with ResultStore(_review_db(args)) as store:
+    with ResultStore(_store_path(args, must_exist=True)) as store:
         log = ReviewLog(store)
         serials = {}
         for stored in log.pages():
@@ -316,6 +312,29 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         # shown, never run by the terminal
         print(visible(f"{d.at}  {d.reviewer}  {where}  {sheet}  {d.item_id or '(page)'}  "
               f"{cm(d.old_value)} -> {cm(d.new_value)}  {d.action}  {d.reason}"))
+    return ExitCode.OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from srs_scan.batch.merge import NotAStore, import_store
+    from srs_scan.batch.store import ResultStore
+    from srs_scan.review.decisions import ReviewLog
+
+    if not args.old.is_file():
+        raise UsageError(f"no such file: {args.old}")
+    target = _store_path(args)
+    if target.exists() and args.old.resolve() == target.resolve():
+        raise UsageError(f"{args.old} is the clinic's store itself")
+    with ResultStore(target) as store:
+        ReviewLog(store)  # the audit trail's table exists before decisions are copied into it
+        try:
+            done = import_store(args.old, store)
+        except NotAStore as exc:
+            raise UsageError(str(exc)) from None
+    words = {"pages": "page readings", "sheet_images": "review images", "serials": "sheet serials",
+             "reviews": "review decisions", "identities": "identity entries"}
+    added = ", ".join(f"{n} {words.get(t, t)}" for t, n in done.counts.items())
+    _say(args, f"imported {args.old.name} into {target}: {added}")
     return ExitCode.OK
 
 
@@ -375,9 +394,7 @@ def _add_reading_options(parser: argparse.ArgumentParser, default_jobs: int) -> 
                         help="password for encrypted PDFs (or set SRS_SCAN_PASSWORD, which keeps it "
                              "out of the shell history)")
     _add_forms_options(parser)
-    parser.add_argument("--db", type=Path, metavar="FILE",
-                        help="results database (default: beside the CSV, e.g. results.srs.sqlite); "
-                             "re-running reads only pages not already in it")
+    _add_db_option(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -388,6 +405,13 @@ def _add_forms_options(parser: argparse.ArgumentParser) -> None:
                              "added to the built-in forms; may be repeated")
     parser.add_argument("--only-given-forms", action="store_true",
                         help="use only the forms given with --form, not the built-in ones")
+
+
+def _add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, metavar="FILE",
+                        help="the clinic's results store, which keeps every reading of every batch "
+                             "(default: $SRS_SCAN_DB, else results.srs.sqlite in the per-user data "
+                             "folder, e.g. ~/.local/share/srs-scan)")
 
 
 def _command(commands: argparse._SubParsersAction, name: str, summary: str,
@@ -472,8 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Open a web page, on this computer only, that shows every flagged item with "
                     "the picture of its line: click where the mark meets the line, pick a mark, or "
                     "say no answer / not a form. Every change is kept with who, when and why.")
-    review.add_argument("--db", type=Path, metavar="FILE",
-                        help="results database (default: the one *.srs.sqlite in this folder)")
+    _add_db_option(review)
     review.add_argument("--port", type=int, default=0, metavar="N",
                         help="port on 127.0.0.1 (default: any free port)")
     review.add_argument("--no-browser", action="store_true", help="only print the link")
@@ -486,8 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "columns reviewed (yes/no) and reviewer.")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv",
                         help="CSV file to write, or results.xlsx for a workbook")
-    export.add_argument("--db", type=Path, metavar="FILE",
-                        help="results database (default: beside the CSV, e.g. results.srs.sqlite)")
+    _add_db_option(export)
     _add_table_options(export)
     _add_forms_options(export)
     export.add_argument("-q", "--quiet", action="store_true")
@@ -497,9 +519,18 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "audit", summary="list every change made in review",
         description="List every review decision, oldest first: when, who, which page and item, "
                     "old value -> new value, the action and the reason.")
-    audit.add_argument("--db", type=Path, metavar="FILE",
-                       help="results database (default: the one *.srs.sqlite in this folder)")
+    _add_db_option(audit)
     audit.set_defaults(run=_cmd_audit)
+
+    importing = _command(
+        commands, "import", summary="bring an older per-CSV results database into the clinic's store",
+        description="Copy every page reading, review image, sheet serial and review decision of an "
+                    "older results database (e.g. results.srs.sqlite beside a CSV) into the clinic's "
+                    "store. Rows already there are not added twice; the old file is not changed.")
+    importing.add_argument("old", type=Path, metavar="OLD.sqlite", help="the older results database")
+    _add_db_option(importing)
+    importing.add_argument("-q", "--quiet", action="store_true")
+    importing.set_defaults(run=_cmd_import)
 
     simulate = _command(
         commands, "simulate", summary="write filled, printed and scanned sheets with known truth",

@@ -170,10 +170,11 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_run(tmp_path):
     pages = [_filled(serials[n % 10], (n % 10, 9.0, 5.5, 10.0)) for n in range(100)]
     batch = _pdf(tmp_path / "hundred.pdf", pages)
     whole, resumed = tmp_path / "whole.csv", tmp_path / "resumed.csv"
-    assert _cli("scan", str(batch), "-o", str(whole), "--jobs", "2", "-q").wait(600) == 0
+    assert _cli("scan", str(batch), "-o", str(whole), "--jobs", "2", "-q",
+                "--db", str(tmp_path / "whole.srs.sqlite")).wait(600) == 0
 
     db = tmp_path / "resumed.srs.sqlite"
-    proc = _cli("scan", str(batch), "-o", str(resumed), "--jobs", "2", "-q")
+    proc = _cli("scan", str(batch), "-o", str(resumed), "--jobs", "2", "-q", "--db", str(db))
     _wait_for_stored_pages(db, 30)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -182,7 +183,7 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_run(tmp_path):
         kept = conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
     assert 30 <= kept < 100
 
-    rerun = _cli("scan", str(batch), "-o", str(resumed), "--jobs", "2")
+    rerun = _cli("scan", str(batch), "-o", str(resumed), "--jobs", "2", "--db", str(db))
     _, err = rerun.communicate(timeout=600)
     assert rerun.returncode == 0
     assert f"({100 - kept} read now)" in err.decode()
@@ -190,12 +191,12 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_run(tmp_path):
     assert len(_rows(resumed)) == 100
 
 
-def test_ctrl_c_leaves_no_half_written_output(tmp_path):
+def test_ctrl_c_leaves_no_half_written_output(tmp_path, clinic_store):
     pages = [_filled(f"C{n:07d}", (5.0, 6.0, 7.0, 8.0)) for n in range(40)]
     batch = _pdf(tmp_path / "forty.pdf", pages)
     out = tmp_path / "r.csv"
     proc = _cli("scan", str(batch), "-o", str(out), "--jobs", "2", "-q")
-    _wait_for_stored_pages(tmp_path / "r.srs.sqlite", 4)
+    _wait_for_stored_pages(clinic_store, 4)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == ExitCode.INTERRUPTED

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from srs_scan.results import DUPLICATE_SHEET, Candidate, ItemResult, PageResult, error_result
 from srs_scan.sheets.sheetid import SheetId
-from srs_scan.batch.store import ResultStore, content_hash, default_db_path
+from srs_scan.batch.store import ResultStore, content_hash
 
 
 def _reading(page: int, serial: str, file: str = "a.pdf") -> PageResult:
@@ -55,9 +55,8 @@ def test_putting_again_does_not_duplicate(tmp_path):
         assert store.db.execute("SELECT COUNT(*) FROM pages").fetchone()[0] == 1
 
 
-def test_content_hash_and_default_path(tmp_path):
+def test_content_hash(tmp_path):
     a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
     a.write_bytes(b"%PDF-1.4 same")
     b.write_bytes(b"%PDF-1.4 same")
     assert content_hash(a) == content_hash(b) != content_hash(Path(__file__))
-    assert default_db_path(tmp_path / "results.csv") == tmp_path / "results.srs.sqlite"

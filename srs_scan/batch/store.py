@@ -1,4 +1,9 @@
-"""The local results database: one SQLite file that makes batches resumable and duplicate-free.
+"""The local results database: one SQLite file per clinic that keeps every reading of every batch.
+
+One store builds each client's history across batches, and makes batches
+resumable and duplicate-free. Where it is: `--db FILE`, else the environment
+variable SRS_SCAN_DB, else `results.srs.sqlite` in the per-user data folder
+(`clinic_db`): the same rule for every command.
 
 Each page's reading is stored under the content hash of its input file and its
 page number, committed as soon as it is read. Running the same command again
@@ -16,6 +21,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import sys
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,14 +63,42 @@ def content_hash(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def default_db_path(output: Path) -> Path:
-    """Beside the CSV: results.csv -> results.srs.sqlite."""
-    return output.with_name(output.stem + ".srs.sqlite")
+DB_ENV = "SRS_SCAN_DB"
+DB_NAME = "results.srs.sqlite"
+
+
+def data_dir() -> Path:
+    """The per-user data folder for srs-scan, by each system's convention.
+
+    Linux and other Unix: $XDG_DATA_HOME/srs-scan, by default ~/.local/share/srs-scan (the XDG
+    Base Directory specification); macOS: ~/Library/Application Support/srs-scan; Windows:
+    %LOCALAPPDATA%\\srs-scan. Written out here rather than taken from a library: three
+    well-known rules, no dependency.
+    """
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        base = Path(xdg) if os.path.isabs(xdg) else home / ".local" / "share"
+    return base / "srs-scan"
+
+
+def clinic_db(given: Path | None = None) -> tuple[Path, str]:
+    """The clinic's results store and where that choice came from: --db, $SRS_SCAN_DB, or the
+    per-user data folder. Every command finds the store by this one rule."""
+    if given is not None:
+        return given, "--db"
+    if os.environ.get(DB_ENV):
+        return Path(os.environ[DB_ENV]).expanduser(), f"${DB_ENV}"
+    return data_dir() / DB_NAME, "the per-user data folder"
 
 
 class ResultStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private if it is new
         if not path.exists():
             # created readable by this user only: it holds client codes and scores
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
