@@ -315,6 +315,53 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _settings(args: argparse.Namespace):
+    """The clinic's alert settings: --settings, else $SRS_SCAN_SETTINGS, else beside the store."""
+    from srs_scan.clinical.settings import load_settings, settings_path
+
+    path, origin = settings_path(args.settings, _store_path(args))
+    return load_settings(path, required=origin != "beside the results store"), origin
+
+
+def _cmd_settings(args: argparse.Namespace) -> int:
+    from srs_scan.batch.store import clinic_db
+    from srs_scan.clinical.settings import SETTINGS
+
+    store, store_origin = clinic_db(args.db)
+    settings, origin = _settings(args)
+    present = settings.file is not None and settings.file.is_file()
+    print(f"results store: {store} (from {store_origin}{'' if store.is_file() else '; not created yet'})")
+    print(f"settings file: {settings.file} (from {origin}"
+          f"{'' if present else '; not present, so every value is the default'})")
+    print()
+    for setting in SETTINGS:
+        value = settings[setting.key]
+        shown = f'"{value}"' if isinstance(value, str) else f"{value:g}"
+        print(f"{setting.key} = {shown}   [{settings.origins[setting.key]}]")
+        print(f"    {setting.meaning}")
+        print(f"    default {setting.default!r}; source: {setting.source}")
+    return ExitCode.OK
+
+
+def _cmd_client(args: argparse.Namespace) -> int:
+    from srs_scan.batch.store import ResultStore
+    from srs_scan.clinical.alerts import alerts
+    from srs_scan.clinical.history import histories
+    from srs_scan.clinical.records import readings, stored_pages
+    from srs_scan.clinical.table import client_table
+    from srs_scan.sheets.sheetid import CLIENT_CODE_RE
+
+    if not CLIENT_CODE_RE.fullmatch(args.code):
+        raise UsageError("a client code is 1-20 letters, digits, '-' or '_'")
+    settings, _ = _settings(args)
+    with ResultStore(_store_path(args, must_exist=True)) as store:
+        history = histories(readings(stored_pages(store))).get(args.code)
+    if not history:
+        raise UsageError(f"no sheets for client {args.code} in the results store")
+    print(client_table(args.code, history, alerts(history, settings), settings))
+    return ExitCode.OK
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from srs_scan.batch.merge import NotAStore, import_store
     from srs_scan.batch.store import ResultStore
@@ -407,11 +454,15 @@ def _add_forms_options(parser: argparse.ArgumentParser) -> None:
                         help="use only the forms given with --form, not the built-in ones")
 
 
-def _add_db_option(parser: argparse.ArgumentParser) -> None:
+def _add_db_option(parser: argparse.ArgumentParser, settings: bool = True) -> None:
     parser.add_argument("--db", type=Path, metavar="FILE",
                         help="the clinic's results store, which keeps every reading of every batch "
                              "(default: $SRS_SCAN_DB, else results.srs.sqlite in the per-user data "
                              "folder, e.g. ~/.local/share/srs-scan)")
+    if settings:
+        parser.add_argument("--settings", type=Path, metavar="FILE",
+                            help="the clinic's alert settings (default: $SRS_SCAN_SETTINGS, else "
+                                 "settings.toml beside the results store)")
 
 
 def _command(commands: argparse._SubParsersAction, name: str, summary: str,
@@ -496,7 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Open a web page, on this computer only, that shows every flagged item with "
                     "the picture of its line: click where the mark meets the line, pick a mark, or "
                     "say no answer / not a form. Every change is kept with who, when and why.")
-    _add_db_option(review)
+    _add_db_option(review, settings=False)
     review.add_argument("--port", type=int, default=0, metavar="N",
                         help="port on 127.0.0.1 (default: any free port)")
     review.add_argument("--no-browser", action="store_true", help="only print the link")
@@ -519,8 +570,25 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "audit", summary="list every change made in review",
         description="List every review decision, oldest first: when, who, which page and item, "
                     "old value -> new value, the action and the reason.")
-    _add_db_option(audit)
+    _add_db_option(audit, settings=False)
     audit.set_defaults(run=_cmd_audit)
+
+    client = _command(
+        commands, "client", summary="one client's sessions: ORS and SRS values, totals and alerts",
+        description="Print one client's history from the results store as a table: every session "
+                    "in order (session number, then date) with the ORS items and total, the SRS "
+                    "items and total, and the alerts, whatever order the sheets were scanned in.")
+    client.add_argument("code", metavar="CODE", help="the client code")
+    _add_db_option(client)
+    client.set_defaults(run=_cmd_client)
+
+    settings = _command(
+        commands, "settings", summary="print the alert settings in effect and where each came from",
+        description="Print every alert threshold in effect, whether it is the default or comes "
+                    "from the clinic's settings file, its meaning and its public source; and which "
+                    "results store and settings file are in use.")
+    _add_db_option(settings)
+    settings.set_defaults(run=_cmd_settings)
 
     importing = _command(
         commands, "import", summary="bring an older per-CSV results database into the clinic's store",
@@ -528,7 +596,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "older results database (e.g. results.srs.sqlite beside a CSV) into the clinic's "
                     "store. Rows already there are not added twice; the old file is not changed.")
     importing.add_argument("old", type=Path, metavar="OLD.sqlite", help="the older results database")
-    _add_db_option(importing)
+    _add_db_option(importing, settings=False)
     importing.add_argument("-q", "--quiet", action="store_true")
     importing.set_defaults(run=_cmd_import)
 

@@ -35,3 +35,7 @@ class FormFileError(UsageError):
 
 class RosterError(UsageError):
     """The roster CSV for pre-filled sheets is missing or invalid."""
+
+
+class SettingsError(UsageError):
+    """The clinic settings file is unreadable or holds a bad value (the message names the key)."""

@@ -13,9 +13,9 @@ from srs_scan.batch.export import (
 )
 from srs_scan.results import Candidate, ItemResult, PageResult, Status, error_result
 from srs_scan.sheets.sheetid import SheetId
-from srs_scan.sheets.spec import load_form_library
+from srs_scan.sheets.spec import DEFAULT_FORM, load_form_library
 
-FORMS = load_form_library()
+FORMS = load_form_library([DEFAULT_FORM])  # the SRS alone: its own columns
 IDS = ("relationship", "goals", "approach", "overall")
 
 
