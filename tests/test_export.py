@@ -15,7 +15,7 @@ from srs_scan.results import Candidate, ItemResult, PageResult, Status, error_re
 from srs_scan.sheets.sheetid import SheetId
 from srs_scan.sheets.spec import DEFAULT_FORM, load_form_library
 
-FORMS = load_form_library([DEFAULT_FORM])  # the SRS alone: its own columns
+FORMS = load_form_library([DEFAULT_FORM], only_given=True)  # the SRS alone: its own columns
 IDS = ("relationship", "goals", "approach", "overall")
 
 

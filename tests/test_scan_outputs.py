@@ -111,7 +111,7 @@ def test_only_given_forms_needs_a_form(tmp_path, trial, capsys):
     assert "--form" in capsys.readouterr().err
 
 
-def test_a_rescan_after_review_keeps_the_review(tmp_path):
+def test_a_rescan_after_review_keeps_the_review(tmp_path, clinic_store):
     batch = _pdf(tmp_path / "b.pdf", [_page("srs", "REV00001", (9.0, None, 7.0, 6.0)),
                                       _page("srs", "REV00002")])
     out = tmp_path / "r.csv"
@@ -119,14 +119,14 @@ def test_a_rescan_after_review_keeps_the_review(tmp_path):
     first = _rows(out)
     assert first[0]["status"] == "review" and "reviewed" in first[0]
     assert (first[0]["reviewed"], first[1]["reviewed"]) == ("no", "no")
-    with ResultStore(tmp_path / "r.srs.sqlite") as store:
+    with ResultStore(clinic_store) as store:
         log = ReviewLog(store)
         (page,) = [p for p in log.pages() if p.result.page == 1]
         log.decide(page.content_hash, 1, "goals", "value", "Anna", x_mm=60.0,
                    spec=load_form())
         log.decide(page.content_hash, 1, PAGE, "accept", "Anna")
     export = tmp_path / "export.csv"
-    assert main(["export", "-o", str(export), "--db", str(tmp_path / "r.srs.sqlite"), "-q"]) == 0
+    assert main(["export", "-o", str(export), "-q"]) == 0
     assert main(["scan", str(batch), "-o", str(out), "--jobs", "1", "-q"]) == 0
     rescanned = _rows(out)
     assert rescanned == _rows(export)  # the store is the truth: same columns, same decisions
