@@ -153,7 +153,7 @@ def test_names_notes_and_file_names_reach_the_terminal_harmless(tmp_path, capsys
 
 def test_export_without_a_database_is_a_usage_error(tmp_path, capsys):
     assert main(["export", "-o", str(tmp_path / "results.csv")]) == 2
-    assert "no results database" in capsys.readouterr().err
+    assert "no results store" in capsys.readouterr().err
 
 
 def test_a_page_flag_is_one_entry_and_accepting_keeps_the_values(tmp_path):
