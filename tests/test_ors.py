@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import csv
 
+import cv2
 import pypdfium2
 import pytest
-from test_cli_forms import _payloads
 
 from clinicsheets import filled_sheet
 from srs_scan.cli import main
 from srs_scan.errors import ExitCode
+from srs_scan.sheets.sheetid import parse_payload
 from srs_scan.sheets.spec import load_form, load_form_library, resolve_form
+
+
+def _payloads(pdf_path):
+    """Each page's QR payload; two detectors at two resolutions, as one may miss a given code."""
+    out = []
+    for page in pypdfium2.PdfDocument(str(pdf_path)):
+        text = ""
+        for dpi in (200, 300):
+            grey = page.render(scale=dpi / 72, grayscale=True).to_numpy()
+            for detector in (cv2.QRCodeDetector(), cv2.QRCodeDetectorAruco()):
+                text = text or detector.detectAndDecode(grey)[0]
+        out.append(parse_payload(text))
+    return out
 
 
 def test_ors_form_has_the_four_public_item_ids_and_its_own_markers():
