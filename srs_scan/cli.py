@@ -349,10 +349,11 @@ def _cmd_client(args: argparse.Namespace) -> int:
     from srs_scan.clinical.history import histories
     from srs_scan.clinical.records import readings, stored_pages
     from srs_scan.clinical.table import client_table
-    from srs_scan.sheets.sheetid import CLIENT_CODE_RE
+    from srs_scan.sheets.ids import client_code_problem
 
-    if not CLIENT_CODE_RE.fullmatch(args.code):
-        raise UsageError("a client code is 1-20 letters, digits, '-' or '_'")
+    problem = client_code_problem(args.code)
+    if problem:
+        raise UsageError(problem)
     settings, _ = _settings(args)
     with ResultStore(_store_path(args, must_exist=True)) as store:
         history = histories(readings(stored_pages(store))).get(args.code)
