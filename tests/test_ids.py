@@ -109,11 +109,11 @@ def test_a_forged_code_on_a_real_sheet_gives_sheet_id_unreadable():
 def test_roster_rules_and_warnings():
     warnings: list[str] = []
     text = "client_code,session,date\nC042,0005,2026-11-26\n0012,1,\nJan-05,2,\nTRUE,3,\n"
-    sheets = read_roster(text, "srs", 1, random.Random(1), warn=warnings.append)
+    sheets = read_roster(text, [("srs", 1)], random.Random(1), warn=warnings.append)
     assert [s.session for s in sheets] == ["5", "1", "2", "3"]
     assert [w.split(":")[0] for w in warnings] == ["roster line 3", "roster line 4", "roster line 5"]
     assert "number" in warnings[0] and "date" in warnings[1] and "true/false" in warnings[2]
     for bad, message in (("-12,1,", "starting with a letter or digit"),
                          ("C1,1,2026-02-30", "does not exist")):
         with pytest.raises(ValueError, match=message):
-            read_roster(f"client_code,session,date\n{bad}\n", "srs", 1)
+            read_roster(f"client_code,session,date\n{bad}\n", [("srs", 1)])
