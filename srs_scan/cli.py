@@ -148,6 +148,31 @@ def _cmd_enrol(args: argparse.Namespace) -> None:
     print(f"wrote {args.output} and {reference.name}; check {picture} before reading copies")
 
 
+def _cmd_labels(args: argparse.Namespace) -> None:
+    from srs_scan.fileio import write_atomic
+    from srs_scan.sheets.labels import LABEL_SHEETS, render_labels
+    from srs_scan.sheets.sheetid import read_roster
+    from srs_scan.sheets.spec import DEFAULT_FORM, load_form
+
+    spec = load_form(args.form or DEFAULT_FORM)
+    try:
+        text = args.roster.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RosterError(f"cannot read roster {args.roster}: {exc}") from None
+    rng = random.Random(args.seed) if args.seed is not None else None
+    try:
+        sheets = read_roster(text, spec.form_id, spec.version, rng,
+                             warn=lambda message: print(message, file=sys.stderr))
+    except ValueError as exc:
+        raise RosterError(f"{args.roster.name}: {exc}") from None
+    layout = LABEL_SHEETS[args.paper]
+    write_atomic(args.output, render_labels(sheets, args.paper, invariant=args.seed is not None))
+    pages = -(-len(sheets) // layout.per_sheet)
+    print(f"wrote {len(sheets)} label{'s' if len(sheets) != 1 else ''} on {pages} sheet"
+          f"{'s' if pages != 1 else ''} of {layout.product} to {args.output}")
+    print("Print at 100 % (actual size). Stick one on each form, anywhere clear of the lines.")
+
+
 def _cmd_scan(args: argparse.Namespace) -> int:
     import time
 
@@ -514,6 +539,23 @@ def build_parser() -> argparse.ArgumentParser:
                        help="item ids, top to bottom (default line1, line2, ...)")
     enrol.add_argument("--name", metavar="NAME", help="the form's id (default: the file's name)")
     enrol.set_defaults(run=_cmd_enrol)
+
+    labels = _command(
+        commands, "labels", summary="print sticky labels with a QR code per roster row",
+        description="Print one sticky label per roster row (client_code, session, date): a QR "
+                    "code with opaque ids and the client code in text, for forms that carry no "
+                    "QR code of ours. The reader finds a label anywhere on the page.",
+        epilog="label sheets: a4 = Avery L7160 (21 labels, 63.5 x 38.1 mm); letter = Avery "
+               "5160 (30 labels, 2 5/8 x 1 in), and their compatibles.\n\n" + EXIT_CODES_HELP)
+    labels.add_argument("roster", type=Path, metavar="roster.csv",
+                        help="CSV with columns client_code, session, date")
+    labels.add_argument("-o", "--output", type=Path, required=True, metavar="labels.pdf")
+    labels.add_argument("--paper", choices=("a4", "letter"), default="a4",
+                        help="a4: Avery L7160; letter: Avery 5160 (default a4)")
+    _add_form_option(labels)
+    labels.add_argument("--seed", type=int, default=None,
+                        help="reproducible serials (for tests; never for labels you hand out)")
+    labels.set_defaults(run=_cmd_labels)
 
     scan = _command(
         commands, "scan", summary="read scanned sheets and write scores to CSV",

@@ -12,7 +12,7 @@ import numpy as np
 from srs_scan.read.enrolled import FeatureRegistrar
 from srs_scan.read.marks import read_item
 from srs_scan.read.params import Params
-from srs_scan.read.register import MarkerRegistrar, read_sheet_id, to_grey
+from srs_scan.read.register import MarkerRegistrar, find_label, read_sheet_id, to_grey
 from srs_scan.read.registration import NoRegistration, Registration
 from srs_scan.results import (BLANK_PAGE, NO_MARK, NOT_A_FORM, POOR_REGISTRATION,
                               SHEET_ID_UNREADABLE, UNKNOWN_FORM, PageResult, error_result)
@@ -51,10 +51,11 @@ def _read_page(image: np.ndarray, forms: FormLibrary, file: str, page: int,
     spec = reg.spec
 
     flags: list[str] = []
-    sheet = read_sheet_id(grey, reg, spec) if spec.enrolled is None else None
     if spec.enrolled is not None:
-        pass  # no QR code on an enrolled form: the sheet is identified in review
-    elif sheet is None:
+        # no QR code printed on an enrolled form: a label of ours stuck on it, if any; without
+        # one the sheet is identified in review
+        sheet = find_label(grey, max(spec.block_w_mm, spec.block_h_mm))
+    elif (sheet := read_sheet_id(grey, reg, spec)) is None:
         flags.append(SHEET_ID_UNREADABLE)
     else:
         key = (sheet.form_id, sheet.version)
