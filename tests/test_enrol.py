@@ -167,3 +167,27 @@ def test_simulate_fills_and_scans_an_enrolled_form_and_the_reader_agrees(enrolle
                 assert not row["expect"] or item.item_id not in row["expect"]
                 assert item.value_cm == pytest.approx(float(row[item.item_id]), abs=0.1)
     assert "ok" in kinds or "review" in kinds
+
+
+def test_scan_reads_enrolled_forms_and_our_own_sheets_in_one_batch(enrolled, tmp_path):
+    import csv
+
+    from drawmarks import blank_page
+
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    page = _blank(1, LINES)
+    _mark(page, 40 + 42.0, 110.0)
+    _mark(page, 50 + 35.0, 154.0)
+    cv2.imwrite(str(scans / "a_enrolled.png"), _scan(page, 1.5, 0.97))
+    cv2.imwrite(str(scans / "b_ours.png"), blank_page(200))
+    cv2.imwrite(str(scans / "c_foreign.png"), _blank(2, LINES))
+    out = tmp_path / "out.csv"
+    assert main(["scan", str(scans), "-o", str(out), "--form", str(enrolled), "--jobs", "1",
+                 "--quiet", "--decimals", "2"]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["form"], r["status"]) for r in rows] == [
+        ("survey", "ok"), ("srs", "review"), ("", "not_a_form")]
+    assert float(rows[0]["first"]) == pytest.approx(4.2, abs=0.1)
+    assert float(rows[0]["second"]) == pytest.approx(5.0, abs=0.1)
+    assert "relationship" in rows[0] and not rows[0]["relationship"]
