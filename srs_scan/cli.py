@@ -161,7 +161,7 @@ def _cmd_labels(args: argparse.Namespace) -> None:
         raise RosterError(f"cannot read roster {args.roster}: {exc}") from None
     rng = random.Random(args.seed) if args.seed is not None else None
     try:
-        sheets = read_roster(text, spec.form_id, spec.version, rng,
+        sheets = read_roster(text, [(spec.form_id, spec.version)], rng,
                              warn=lambda message: print(message, file=sys.stderr))
     except ValueError as exc:
         raise RosterError(f"{args.roster.name}: {exc}") from None
