@@ -416,3 +416,48 @@ def test_realdata_never_raises(path):
     if path.name == "paperless__encrypted.pdf":
         assert items == [PageError(str(path), 0, "encrypted: password needed")]
         assert load_page(path, 1, "test", FAST) == PageError(str(path), 0, "wrong password")
+
+
+# --------------------------------------------------------------------------- files cut short
+
+
+def _two_page_fax(tmp_path: Path) -> bytes:
+    frames = [_test_page(30 + i, 800, 1100).convert("1") for i in range(2)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:],
+                   compression="group4", dpi=(200, 200))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kept", [0.70, 0.95])
+def test_tiff_cut_short_gives_an_error_row_for_the_lost_page(tmp_path, kept):
+    """A 2-page fax cut off part way is not a good 1-page file: page 2 is an error with its reason."""
+    data = _two_page_fax(tmp_path)
+    path = tmp_path / "cut.tif"
+    path.write_bytes(data[: int(len(data) * kept)])
+    assert count_pages(path) == 2
+    assert isinstance(load_page(path, 1), PageImage)
+    lost = load_page(path, 2)
+    assert isinstance(lost, PageError) and "truncated TIFF" in lost.reason and "cut short" in lost.reason
+    assert [type(i) for i in iter_pages(path)] == [PageImage, PageError]
+    assert iter_pages(path).__next__().page == 1 and list(iter_pages(path))[1] == lost
+
+
+def test_whole_tiff_has_no_extra_row(tmp_path):
+    path = tmp_path / "whole.tif"
+    path.write_bytes(_two_page_fax(tmp_path))
+    assert count_pages(path) == 2
+    assert [type(i) for i in iter_pages(path)] == [PageImage, PageImage]
+
+
+def test_pdf_without_its_end_marker_says_pages_may_be_missing(tmp_path):
+    images = [Image.new("L", (300, 400), 255) for _ in range(3)]
+    whole = tmp_path / "whole.pdf"
+    images[0].save(whole, save_all=True, append_images=images[1:], resolution=50)
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(whole.read_bytes().rstrip()[:-len(b"%%EOF")])  # the reader still opens it
+    assert count_pages(whole) == 3
+    assert count_pages(cut) == 4
+    rows = list(iter_pages(cut))
+    assert [type(i) for i in rows] == [PageImage, PageImage, PageImage, PageError]
+    assert "truncated PDF" in rows[3].reason and load_page(cut, 4) == rows[3]

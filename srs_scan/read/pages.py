@@ -34,6 +34,7 @@ from PIL import Image, ImageOps
 from pypdf import PdfReader
 
 from srs_scan.errors import UsageError
+from srs_scan.read.complete import pdf_is_cut_short, tiff_chain
 
 SUPPORTED_EXTENSIONS = frozenset({".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"})
 POINTS_PER_INCH = 72.0
@@ -119,9 +120,12 @@ def count_pages(path: Path, password: str | None = None,
         kind = _check_file(path, limits)
         if kind is FileKind.PDF:
             with _open_pdf(path, password) as pdf:
-                return len(pdf)
-        with _open_raster(path, kind) as im:
-            return _count_frames(im, limits)
+                count = len(pdf)
+        else:
+            with _open_raster(path, kind) as im:
+                count = _count_frames(im, limits)
+        whole = _whole_pages_if_cut(path, kind, count, limits)
+        return count if whole is None else whole + 1  # the page at the cut gets its error row
     except Exception as exc:  # last resort: one bad file must never stop a batch
         return _page_error(path, 0, exc, _kind_name(path))
 
@@ -139,6 +143,12 @@ def load_page(path: Path, page: int, password: str | None = None,
         return _page_error(path, 0, exc, kind.value)
     try:
         with opened:
+            pdf_pages = len(opened) if isinstance(opened, pdfium.PdfDocument) else 0
+            whole = _whole_pages_if_cut(path, kind, pdf_pages, limits)
+            if whole is not None and page == whole + 1:
+                return PageError(str(path), page, _cut_reason(kind, page))
+            if whole is not None and page > whole:
+                return PageError(str(path), page, f"no page {page} in this {kind.value} file")
             if isinstance(opened, pdfium.PdfDocument):
                 if not 1 <= page <= len(opened):
                     return PageError(str(path), page, f"no page {page}: the file has {len(opened)}")
@@ -207,6 +217,22 @@ def _walk_folder(folder: Path, inputs: list[Path], skipped: list[Path], seen: se
 
 
 # --------------------------------------------------------------------------- file type
+
+
+def _whole_pages_if_cut(path: Path, kind: FileKind, pdf_pages: int, limits: Limits) -> int | None:
+    """None for a whole file; for a file cut short, the pages before the cut (the next page
+    gets an error row rather than vanishing). `pdf_pages`: what the PDF reader recovered."""
+    if kind is FileKind.TIFF:
+        chain = tiff_chain(path, limits.max_pages)
+        return chain.pages if chain.broken else None
+    if kind is FileKind.PDF and pdf_is_cut_short(path):
+        return pdf_pages
+    return None
+
+
+def _cut_reason(kind: FileKind, page: int) -> str:
+    return (f"file is damaged (truncated {kind.value}): the file is cut short at page {page}, "
+            f"so this page and any after it are missing")
 
 
 def _check_file(path: Path, limits: Limits) -> FileKind:
@@ -296,6 +322,7 @@ def _iter_pdf(path: Path, password: str | None, limits: Limits) -> Iterator[Page
         return
     probe = _MaskProbe(path, password)
     try:
+        whole = _whole_pages_if_cut(path, FileKind.PDF, len(pdf), limits)
         for number in range(1, len(pdf) + 1):
             try:
                 item: PageImage | PageError = _pdf_page(pdf, path, number, limits, probe)
@@ -303,6 +330,8 @@ def _iter_pdf(path: Path, password: str | None, limits: Limits) -> Iterator[Page
                 item = _page_error(path, number, exc, "PDF")
             yield item
             del item  # do not keep the page alive while the caller works on the next one
+        if whole is not None:
+            yield PageError(str(path), whole + 1, _cut_reason(FileKind.PDF, whole + 1))
     finally:
         pdf.close()
 
@@ -534,9 +563,13 @@ def _iter_raster(path: Path, kind: FileKind, limits: Limits) -> Iterator[PageIma
     except Exception as exc:
         yield _page_error(path, 0, exc, kind.value)
         return
+    whole = _whole_pages_if_cut(path, kind, 0, limits)
     with im:
         index = 0
         while index < limits.max_pages:
+            if whole is not None and index >= whole:
+                yield PageError(str(path), index + 1, _cut_reason(kind, index + 1))
+                return
             if index > 0:
                 try:
                     im.seek(index)
