@@ -36,6 +36,28 @@ QUEUE_PER_JOB = 2  # pages queued per worker: keeps workers busy without holding
 PAGES_PER_WORKER = 100  # a worker is replaced after this many pages, so allocator fragmentation
                         # cannot make its memory creep up over a long batch
 REVIEW_PX_PER_MM = 8.0  # resolution of the registered sheet kept for review (0.125 mm a pixel)
+HASH_ATTEMPTS = 3  # a file that changes while it is hashed is hashed again, this many times at most
+CHANGED = "the file changed while it was being read (replaced or still being written); scan it again"
+GONE = "the file was moved or deleted while it was being read; scan it again"
+
+# What identifies one version of a file without reading it: device, inode, size, modification
+# and change time (ns). Replacing, rewriting or touching a file changes at least one of them.
+Identity = tuple[int, int, int, int, int]
+
+
+def file_identity(path: Path) -> Identity:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input file as it was when it was hashed. Every page read from it is checked
+    against `identity` afterwards, so a reading is never stored under another content's hash."""
+    path: Path
+    digest: str
+    identity: Identity | None = None  # None: not checked (the file could not be read)
+    problem: str | None = None        # why the file gets an error row without being read
 
 
 @dataclass(frozen=True)
@@ -44,6 +66,7 @@ class Task:
     page: int          # 1-based
     label: str         # the file as shown in the CSV
     digest: str        # content hash of the file
+    identity: Identity | None = None  # the file as hashed; a page read from another version fails
 
 
 @dataclass(frozen=True)
@@ -62,21 +85,32 @@ class ScanOptions:
     overlays: Path | None = None
 
 
-def identify(files: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[tuple[Path, Path]]]:
+def _hashed(path: Path) -> Input:
+    """The file's content hash, taken while its identity stayed the same."""
+    for _ in range(HASH_ATTEMPTS):
+        try:
+            before = file_identity(path)
+            digest = content_hash(path)
+            after = file_identity(path)
+        except OSError:
+            return Input(path, f"unreadable:{path}")  # count_pages will give this file its error row
+        if before == after:
+            return Input(path, digest, after)
+    return Input(path, f"changing:{path}", problem=CHANGED)
+
+
+def identify(files: Iterable[Path]) -> tuple[list[Input], list[tuple[Path, Path]]]:
     """Each file with its content hash, and the files whose content was already given."""
-    unique: list[tuple[Path, str]] = []
+    unique: list[Input] = []
     repeats: list[tuple[Path, Path]] = []
     first: dict[str, Path] = {}
     for path in files:
-        try:
-            digest = content_hash(path)
-        except OSError:
-            digest = f"unreadable:{path}"  # count_pages will give this file its error row
-        if digest in first:
-            repeats.append((path, first[digest]))
+        hashed = _hashed(path)
+        if hashed.digest in first:
+            repeats.append((path, first[hashed.digest]))
             continue
-        first[digest] = path
-        unique.append((path, digest))
+        first[hashed.digest] = path
+        unique.append(hashed)
     return unique, repeats
 
 
@@ -94,13 +128,29 @@ def own_outputs(files: Iterable[Path], written: Iterable[Path | None]) -> tuple[
     return scans, ours
 
 
-def plan(inputs: Iterable[tuple[Path, str]], options: ScanOptions,
+def _changed(identity: Identity | None, path: Path) -> str | None:
+    """Why pages read from `path` now are not the content hashed as `identity` (None: they are)."""
+    if identity is None:
+        return None
+    try:
+        return None if file_identity(path) == identity else CHANGED
+    except OSError:
+        return GONE
+
+
+def plan(inputs: Iterable[Input], options: ScanOptions,
          store: ResultStore | None = None, forms: str | None = None) -> Iterator[Task | Done]:
     """One Task per page still to read; stored readings (made with the set of forms named
     by `forms`, when given) and file errors come ready-made."""
-    for path, digest in inputs:
-        label = str(path)
+    for entry in inputs:
+        path, digest, label = entry.path, entry.digest, str(entry.path)
+        if entry.problem is not None:
+            yield Done(digest, error_result(label, 1, entry.problem), fresh=False)
+            continue
         count = count_pages(path, options.password, options.limits)
+        if (changed := _changed(entry.identity, path)) is not None:
+            yield Done(digest, error_result(label, 1, changed), fresh=False)
+            continue
         if isinstance(count, PageError):
             yield Done(digest, error_result(label, count.page or 1, count.reason), fresh=False)
             continue
@@ -112,7 +162,7 @@ def plan(inputs: Iterable[tuple[Path, str]], options: ScanOptions,
             if stored is not None:
                 yield Done(digest, replace(stored, file=label), fresh=False)
             else:
-                yield Task(path, page, label, digest)
+                yield Task(path, page, label, digest, entry.identity)
 
 
 def read_task(task: Task, forms: FormLibrary, options: ScanOptions) -> Done:
@@ -124,6 +174,8 @@ def read_task(task: Task, forms: FormLibrary, options: ScanOptions) -> Done:
 
     try:
         loaded = load_page(task.file, task.page, options.password, options.limits)
+        if (changed := _changed(task.identity, task.file)) is not None:
+            return failed(changed)  # what was decoded is not the content that was hashed
         if isinstance(loaded, PageError):
             return failed(loaded.reason)
         result = read_page(loaded.image, forms, task.label, task.page)
@@ -264,7 +316,7 @@ class Batch:
     digests: list[str] = field(default_factory=list)  # each result's file content hash
 
 
-def read_batch(inputs: Iterable[tuple[Path, str]], forms: FormLibrary, options: ScanOptions,
+def read_batch(inputs: Iterable[Input], forms: FormLibrary, options: ScanOptions,
                store: ResultStore, progress: Callable[[int, int], None] | None = None) -> Batch:
     """Read what the store lacks, keep each reading as it arrives, and return every page's result."""
     fingerprint = library_fingerprint(forms)

