@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from srs_scan.batch import pipeline
 from srs_scan.batch.store import ResultStore
 from srs_scan.cli import main
@@ -13,6 +15,11 @@ from srs_scan.errors import ExitCode
 from srs_scan.results import Status
 from srs_scan.sheets.spec import load_form_library
 from test_cli_scan import _filled, _pdf, _rows
+
+
+@pytest.fixture
+def one_page(tmp_path) -> Path:
+    return _pdf(tmp_path / "one.pdf", [_filled("R0000001", (1.0, 2.0, 3.0, 4.0))])
 
 
 def _replace(path: Path, data: bytes) -> None:
@@ -60,3 +67,36 @@ def test_a_file_replaced_between_hashing_and_counting_is_an_error_row(tmp_path):
     _replace(batch, batch.read_bytes())  # same bytes, but another file: not the one hashed
     (done,) = list(pipeline.plan(inputs, pipeline.ScanOptions(jobs=1)))
     assert isinstance(done, pipeline.Done) and done.result.reason == pipeline.CHANGED
+
+
+def test_the_first_page_in_input_order_owns_its_serial_after_a_lost_page(tmp_path, monkeypatch):
+    """Page 1 fails in the first run (its worker killed); the re-fed copy on page 3 is read and
+    stored. In the re-run page 1 is read: it is the original, page 3 is the duplicate."""
+    batch = _pdf(tmp_path / "b.pdf", [_filled("S0000001", (1.0, 2.0, 3.0, 4.0)),
+                                      _filled("S0000002", (5.0, 5.0, 5.0, 5.0)),
+                                      _filled("S0000001", (1.0, 2.0, 3.0, 4.0))])
+    out = tmp_path / "r.csv"
+    read = pipeline.read_task
+
+    def worker_killed_on_page_1(task, forms, options):
+        if task.page == 1:
+            return pipeline.Done(task.digest, pipeline.error_result(task.label, 1, "killed"), True)
+        return read(task, forms, options)
+
+    monkeypatch.setattr(pipeline, "read_task", worker_killed_on_page_1)
+    assert main(["scan", str(batch), "-o", str(out), "--jobs", "1", "-q"]) == ExitCode.SOME_INPUTS_FAILED
+    assert [r["flags"] for r in _rows(out)] == ["killed", "", ""]  # page 3 was first to be read
+    monkeypatch.setattr(pipeline, "read_task", read)
+    assert main(["scan", str(batch), "-o", str(out), "--jobs", "1", "-q"]) == ExitCode.OK
+    assert [r["flags"] for r in _rows(out)] == ["", "", "duplicate_sheet"]
+    assert main(["scan", str(batch), "-o", str(out), "--jobs", "1", "-q"]) == ExitCode.OK
+    assert [r["flags"] for r in _rows(out)] == ["", "", "duplicate_sheet"]  # and it stays so
+
+
+def test_a_serial_read_in_an_earlier_batch_stays_with_it(tmp_path):
+    monday = _pdf(tmp_path / "monday.pdf", [_filled("T0000001", (1.0, 2.0, 3.0, 4.0))])
+    tuesday = _pdf(tmp_path / "tuesday.pdf", [_filled("T0000001", (1.0, 2.0, 3.0, 4.5))])
+    db = tmp_path / "clinic.srs.sqlite"
+    assert main(["scan", str(monday), "-o", str(tmp_path / "m.csv"), "--db", str(db), "-q", "--jobs", "1"]) == 0
+    assert main(["scan", str(tuesday), "-o", str(tmp_path / "t.csv"), "--db", str(db), "-q", "--jobs", "1"]) == 0
+    assert [r["flags"] for r in _rows(tmp_path / "t.csv")] == ["duplicate_sheet"]

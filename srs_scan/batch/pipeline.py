@@ -321,12 +321,14 @@ def read_batch(inputs: Iterable[Input], forms: FormLibrary, options: ScanOptions
     """Read what the store lacks, keep each reading as it arrives, and return every page's result."""
     fingerprint = library_fingerprint(forms)
     items = list(plan(inputs, options, store, fingerprint))
+    order = {(item.digest, item.page if isinstance(item, Task) else item.result.page): index
+             for index, item in enumerate(items)}
     results: list[PageResult] = []
     digests: list[str] = []
     for done in scan(items, forms, options):
         if done.fresh:
             store.put(done.digest, done.result, done.sheet_jpeg, fingerprint)
-        results.append(store.with_duplicate_flag(done.digest, done.result))
+        results.append(store.with_duplicate_flag(done.digest, done.result, order))
         digests.append(done.digest)
         if progress is not None:
             progress(len(results), len(items))

@@ -8,8 +8,9 @@ variable SRS_SCAN_DB, else `results.srs.sqlite` in the per-user data folder
 Each page's reading is stored under the content hash of its input file and its
 page number, committed as soon as it is read. Running the same command again
 reads only what is missing; scanning the same file twice (under any name)
-never adds rows. Sheet serials are claimed in reading order, so a re-fed sheet
-is recognised in this batch or any later one. Review and export build on this.
+never adds rows. A sheet serial belongs to the first page that carried it (in
+input order within a batch; an earlier batch before a later one), so a re-fed
+sheet is recognised in this batch or any later one. Review and export build on this.
 
 Error results are not stored: a page that failed (a wrong password, a worker
 that ran out of memory) is tried again next time.
@@ -22,6 +23,7 @@ import json
 import os
 import sqlite3
 import sys
+from collections.abc import Mapping
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,12 +158,24 @@ class ResultStore:
                               (digest, page)).fetchone()
         return bytes(row[0]) if row else None
 
-    def with_duplicate_flag(self, digest: str, result: PageResult) -> PageResult:
-        """Flag the page when an earlier page (here or in an earlier batch) had its serial."""
+    def with_duplicate_flag(self, digest: str, result: PageResult,
+                            batch_order: Mapping[tuple[str, int], int] | None = None) -> PageResult:
+        """Flag the page when an earlier page (here or in an earlier batch) had its serial.
+
+        `batch_order` is the position of each page of the batch being read. Serials are
+        claimed as pages are stored, so a page that failed (its worker killed) and is read in
+        a later run finds its serial claimed by a copy further on: within a batch the page
+        first in input order takes the serial back. Pages of earlier batches keep theirs."""
         if not result.sheet or not result.sheet.serial:
             return result
+        serial, me = result.sheet.serial, (digest, result.page)
         owner = self.db.execute("SELECT content_hash, page FROM serials WHERE serial=?",
-                                (result.sheet.serial,)).fetchone()
-        if owner is None or tuple(owner) == (digest, result.page) or DUPLICATE_SHEET in result.flags:
+                                (serial,)).fetchone()
+        order = batch_order or {}
+        if owner is not None and me in order and order.get(tuple(owner), -1) > order[me]:
+            with self.db:
+                self.db.execute("UPDATE serials SET content_hash=?, page=? WHERE serial=?", (*me, serial))
+            owner = me
+        if owner is None or tuple(owner) == me or DUPLICATE_SHEET in result.flags:
             return result
         return replace(result, flags=(*result.flags, DUPLICATE_SHEET))
