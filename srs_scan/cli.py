@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from srs_scan import __version__
-from srs_scan.errors import ExitCode, RosterError, SrsScanError, UsageError
+from srs_scan.errors import (ExitCode, RosterError, SrsScanError, UsageError, failing_file,
+                             failure_cause)
 from srs_scan.text import visible
 
 EXIT_CODES_HELP = """exit codes:
@@ -22,6 +24,8 @@ EXIT_CODES_HELP = """exit codes:
   1    an internal error in srs-scan (please report it)
   2    bad arguments, form file, roster, password, settings file, or no results store yet
   3    the run finished, but some inputs or pages could not be read at all
+  4    this computer stopped the run: disk full, no permission, a read-only or
+       damaged file (the message names the file and the cause)
   130  interrupted (Ctrl-C); no output file was left half-written
 """
 
@@ -179,6 +183,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from srs_scan.batch.export import write_json, write_table
     from srs_scan.batch.pipeline import ScanOptions, identify, own_outputs, read_batch
     from srs_scan.batch.store import ResultStore
+    from srs_scan.fileio import check_outputs
     from srs_scan.read.pages import find_inputs
     from srs_scan.results import DUPLICATE_SHEET, Status
     from srs_scan.review.decisions import ReviewLog, reviewed_table
@@ -188,6 +193,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     forms = load_form_library(args.form, args.only_given_forms)
     db = _store_path(args)
     files, skipped = find_inputs(args.inputs)
+    # before anything is read: an output that is one of the inputs, or that cannot be written
+    check_outputs([args.output, *([args.json] if args.json else [])], files,
+                  [args.overlays] if args.overlays else [], stores=[db])
     written = [args.output, args.json, args.overlays, db, db.with_name(db.name + "-wal"),
                db.with_name(db.name + "-shm")]
     skipped, _ = own_outputs(skipped, written)
@@ -206,7 +214,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     options = ScanOptions(password=args.password, jobs=args.jobs, overlays=args.overlays)
     started = time.monotonic()
     progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
-    with ResultStore(db) as store:
+    with failing_file(db, "use the results database"), ResultStore(db) as store:
         batch = read_batch(inputs, forms, options, store, progress.show)
         # the store is the truth: the CSV carries every review decision made so far
         table = reviewed_table(ReviewLog(store), forms, fmt.decimals, zip(batch.digests, batch.results))
@@ -681,9 +689,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("srs-scan: interrupted; no output file was left half-written", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
-    except OSError as exc:
-        print(f"srs-scan: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
-        return int(ExitCode.BAD_ARGUMENTS)
+    except (OSError, sqlite3.Error) as exc:  # a file no code path expected to fail: still name it
+        where = getattr(exc, "filename", None) or (
+            "the results database" if isinstance(exc, sqlite3.Error) else "a file")
+        print(f"srs-scan: cannot use {where}: {failure_cause(exc)}", file=sys.stderr)
+        return int(ExitCode.ENVIRONMENT)
     except Exception as exc:  # a bug: say so plainly; the traceback only when asked for
         if os.environ.get("SRS_SCAN_DEBUG"):
             raise

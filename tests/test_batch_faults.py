@@ -3,12 +3,16 @@ output paths, a dead parent, two scans at once. Each test fails without its fix 
 
 from __future__ import annotations
 
+import errno
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from srs_scan import fileio
 from srs_scan.batch import pipeline
+from srs_scan.batch import store as store_module
 from srs_scan.batch.store import ResultStore
 from srs_scan.cli import main
 from srs_scan.errors import ExitCode
@@ -100,3 +104,95 @@ def test_a_serial_read_in_an_earlier_batch_stays_with_it(tmp_path):
     assert main(["scan", str(monday), "-o", str(tmp_path / "m.csv"), "--db", str(db), "-q", "--jobs", "1"]) == 0
     assert main(["scan", str(tuesday), "-o", str(tmp_path / "t.csv"), "--db", str(db), "-q", "--jobs", "1"]) == 0
     assert [r["flags"] for r in _rows(tmp_path / "t.csv")] == ["duplicate_sheet"]
+
+
+# --------------------------------------------------------------------------- environment failures
+
+
+def _no_space(*_args, **_kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def _scan(batch: Path, out: Path, *extra: str) -> int:
+    return main(["scan", str(batch), "-o", str(out), "--jobs", "1", "-q", *extra])
+
+
+def test_disk_full_on_the_csv_names_the_file_and_the_cause(one_page, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "r.csv"
+    monkeypatch.setattr(os, "fsync", _no_space)  # the CSV's last write finds the disk full
+    assert _scan(one_page, out) == ExitCode.ENVIRONMENT
+    err = capsys.readouterr().err
+    assert f"cannot write {out}: the disk is full" in err
+    assert "internal error" not in err and ".tmp" not in err
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".r.csv")) == []
+
+
+def test_disk_full_on_the_store_names_the_store(one_page, tmp_path, monkeypatch, capsys):
+    opened = store_module.ResultStore.__init__
+
+    def nearly_full(self, path):
+        opened(self, path)
+        pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+        self.db.execute(f"PRAGMA max_page_count={pages}")  # SQLite's own "database or disk is full"
+
+    monkeypatch.setattr(store_module.ResultStore, "__init__", nearly_full)
+    assert _scan(one_page, tmp_path / "r.csv") == ExitCode.ENVIRONMENT
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'r.srs.sqlite'}: the disk is full" in err and "internal error" not in err
+
+
+def test_read_only_store_names_the_store(one_page, tmp_path, monkeypatch, capsys):
+    db = tmp_path / "r.srs.sqlite"
+    assert _scan(one_page, tmp_path / "first.csv", "--db", str(db)) == ExitCode.OK
+    connect = sqlite3.connect
+    monkeypatch.setattr(store_module.sqlite3, "connect",  # as a read-only disk or file would
+                        lambda path, **kw: connect(f"file:{path}?mode=ro", uri=True, **kw))
+    other = _pdf(tmp_path / "other.pdf", [_filled("R0000002", (5.0, 5.0, 5.0, 5.0))])
+    assert _scan(other, tmp_path / "r.csv") == ExitCode.ENVIRONMENT
+    err = capsys.readouterr().err
+    assert str(db) in err and "read-only" in err and "internal error" not in err
+
+
+def test_malformed_store_names_the_store(one_page, tmp_path, capsys):
+    db = tmp_path / "r.srs.sqlite"
+    db.write_bytes(b"these are not the results you are looking for\n" * 200)
+    assert _scan(one_page, tmp_path / "r.csv") == ExitCode.ENVIRONMENT
+    err = capsys.readouterr().err
+    assert str(db) in err and "damaged" in err and "internal error" not in err
+
+
+# --------------------------------------------------------------------------- output paths, first
+
+
+@pytest.fixture
+def nothing_read(monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the inputs were read before the outputs were checked")
+    monkeypatch.setattr(pipeline, "identify", refuse)
+
+
+def test_output_folder_that_does_not_exist_is_refused_first(one_page, tmp_path, nothing_read, capsys):
+    out = tmp_path / "no such folder" / "r.csv"
+    assert _scan(one_page, out) == ExitCode.BAD_ARGUMENTS
+    assert f"cannot write {out}: the folder {out.parent} does not exist" in capsys.readouterr().err
+    assert not out.parent.exists()
+
+
+def test_output_equal_to_an_input_is_refused_first(one_page, tmp_path, nothing_read, capsys):
+    before = one_page.read_bytes()
+    other = _pdf(tmp_path / "other.pdf", [_filled("R0000002", (5.0, 5.0, 5.0, 5.0))])
+    assert _scan(one_page, one_page) == ExitCode.BAD_ARGUMENTS
+    assert main(["scan", str(other), str(one_page), "-o", str(one_page), "-q"]) == ExitCode.BAD_ARGUMENTS
+    assert _scan(one_page, tmp_path / "r.csv", "--json", str(one_page)) == ExitCode.BAD_ARGUMENTS
+    assert "is one of the scans to read" in capsys.readouterr().err
+    assert one_page.read_bytes() == before
+
+
+def test_output_folder_that_takes_no_files_is_refused_first(one_page, tmp_path, nothing_read,
+                                                            monkeypatch, capsys):
+    def read_only(*_args, **_kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+    monkeypatch.setattr(fileio.tempfile, "TemporaryFile", read_only)
+    out = tmp_path / "r.csv"
+    assert _scan(one_page, out) == ExitCode.ENVIRONMENT
+    assert f"cannot write {out}: the disk is read-only" in capsys.readouterr().err

@@ -28,6 +28,7 @@ from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from srs_scan.errors import failing_file
 from srs_scan.results import DUPLICATE_SHEET, PageResult, Status, result_from_dict
 
 SCHEMA_VERSION = 1
@@ -100,11 +101,15 @@ def clinic_db(given: Path | None = None) -> tuple[Path, str]:
 
 class ResultStore:
     def __init__(self, path: Path) -> None:
+        self.path = path
+        with failing_file(path, "open the results database"):  # full, read-only, damaged: say which
+            self._open(path)
+
+    def _open(self, path: Path) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private if it is new
         if not path.exists():
             # created readable by this user only: it holds client codes and scores
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        self.path = path
         self.db = sqlite3.connect(path, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
@@ -139,7 +144,7 @@ class ResultStore:
         if result.status is Status.ERROR:
             return
         stored = replace(result, flags=tuple(f for f in result.flags if f != DUPLICATE_SHEET))
-        with self.db:
+        with failing_file(self.path, "write to the results database"), self.db:
             self.db.execute(
                 "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (digest, result.page, result.file, datetime.now(UTC).isoformat(timespec="seconds"),
