@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import errno
 import os
+import select
+import signal
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,7 @@ from srs_scan.cli import main
 from srs_scan.errors import ExitCode
 from srs_scan.results import Status
 from srs_scan.sheets.spec import load_form_library
-from test_cli_scan import _filled, _pdf, _rows
+from test_cli_scan import _cli, _filled, _pdf, _rows, _wait_for_stored_pages
 
 
 @pytest.fixture
@@ -196,3 +199,65 @@ def test_output_folder_that_takes_no_files_is_refused_first(one_page, tmp_path, 
     out = tmp_path / "r.csv"
     assert _scan(one_page, out) == ExitCode.ENVIRONMENT
     assert f"cannot write {out}: the disk is read-only" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        parent = int(text[text.rindex(")") + 2:].split()[1])
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def _end_of_file(fd: int, within_s: float) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready and os.read(fd, 1 << 16) == b"":
+            return True
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_workers_end_when_the_batch_is_killed_and_left_a_zombie(tmp_path):
+    """This test is the parent that does not collect its child: after kill -9 the batch is a
+    zombie, and its workers must still notice, exit and let go of the caller's pipes."""
+    batch = _pdf(tmp_path / "twenty.pdf", [_filled(f"Z{n:07d}", (5.0, 6.0, 7.0, 8.0)) for n in range(20)])
+    proc = _cli("scan", str(batch), "-o", str(tmp_path / "r.csv"), "--jobs", "2", "-q")
+    workers: list[int] = []
+    try:
+        _wait_for_stored_pages(tmp_path / "r.srs.sqlite", 2)
+        workers = _descendants(proc.pid)
+        assert workers, "the batch should have worker processes by now"
+        os.kill(proc.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(map(_alive, workers)):
+            time.sleep(0.2)
+        assert not _alive(proc.pid) and Path(f"/proc/{proc.pid}").exists()  # a zombie, not collected
+        assert [pid for pid in workers if _alive(pid)] == []
+        assert _end_of_file(proc.stderr.fileno(), within_s=10)  # nobody holds the caller's pipe
+    finally:
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait()

@@ -234,17 +234,47 @@ def _init_worker(forms: FormLibrary, options: ScanOptions, batch_pid: int) -> No
     cv2.setNumThreads(1)
     # Each worker process keeps the forms it was started with; nothing is shared back.
     _worker_state.update(forms=forms, options=options)
-    threading.Thread(target=_exit_with, args=(batch_pid,), daemon=True).start()
+    threading.Thread(target=_exit_with, args=(batch_pid, _started(batch_pid)), daemon=True).start()
 
 
-def _exit_with(batch_pid: int) -> None:
-    """End this worker when the batch process is gone (killed with kill -9, say), not linger."""
+def _exit_with(batch_pid: int, started: str | None) -> None:
+    """End this worker when the batch process is gone (killed with kill -9, say), not linger
+    holding the caller's pipes."""
     while True:
         time.sleep(1.0)
-        try:
-            os.kill(batch_pid, 0)
-        except ProcessLookupError:
+        if not _running(batch_pid, started):
             os._exit(1)
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first), or None without /proc."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return [] if Path("/proc/self/stat").exists() else None  # [] : the process is gone
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()
+
+
+def _started(pid: int) -> str | None:
+    fields = _proc_stat(pid)
+    return fields[19] if fields else None  # field 22, start time: tells a reused pid apart
+
+
+def _running(pid: int, started: str | None) -> bool:
+    """True while the process runs. Killed with kill -9 while its own parent does not collect
+    it, a process stays a zombie: a signal to it still succeeds, so its state is read as well."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    fields = _proc_stat(pid)
+    if fields is None:  # no /proc (not Linux): the signal is all there is
+        return True
+    return bool(fields) and fields[0] not in ("Z", "X", "x") and (started is None or fields[19] == started)
 
 
 def _read_in_worker(task: Task) -> Done:
