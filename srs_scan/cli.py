@@ -215,7 +215,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     started = time.monotonic()
     progress = _Progress(enabled=not args.quiet and sys.stderr.isatty())
     with failing_file(db, "use the results database"), ResultStore(db) as store:
-        batch = read_batch(inputs, forms, options, store, progress.show)
+        batch = read_batch(inputs, forms, options, store, progress.show, waiting=lambda: _say(
+            args, "another scan is reading some of these files: waiting for it, then using its readings"))
         # the store is the truth: the CSV carries every review decision made so far
         table = reviewed_table(ReviewLog(store), forms, fmt.decimals, zip(batch.digests, batch.results))
     progress.close()

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import select
 import signal
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from srs_scan import fileio
-from srs_scan.batch import pipeline
+from srs_scan.batch import claims, pipeline
 from srs_scan.batch import store as store_module
 from srs_scan.batch.store import ResultStore
 from srs_scan.cli import main
@@ -261,3 +263,38 @@ def test_workers_end_when_the_batch_is_killed_and_left_a_zombie(tmp_path):
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
         proc.wait()
+
+
+def test_two_scans_of_the_same_batch_at_once_read_each_page_once(tmp_path):
+    batch = _pdf(tmp_path / "eight.pdf", [_filled(f"D{n:07d}", (n, 5.0, 5.0, 5.0)) for n in range(8)])
+    db = tmp_path / "clinic.srs.sqlite"
+    runs = [_cli("scan", str(batch), "-o", str(tmp_path / f"{name}.csv"), "--db", str(db), "--jobs", "1")
+            for name in ("first", "second")]
+    errors = [run.communicate(timeout=600)[1].decode() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+    read_now = [int(re.search(r"\((\d+) read now\)", err).group(1)) for err in errors]
+    assert sum(read_now) == 8, errors
+    assert (tmp_path / "first.csv").read_bytes() == (tmp_path / "second.csv").read_bytes()
+    assert len(_rows(tmp_path / "first.csv")) == 8
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0] == 8
+
+
+def test_claims_on_one_content_wait_and_others_do_not(tmp_path):
+    db = tmp_path / "s.sqlite"
+    ResultStore(db).close()
+    told: list[str] = []
+    entered = threading.Event()
+
+    def second_scan() -> None:
+        with claims.reading(db, ["a" * 64], lambda: told.append("waiting")):
+            entered.set()
+
+    with claims.reading(db, ["a" * 64, "b" * 64]):
+        with claims.reading(db, ["c" * 64], lambda: told.append("other content waited")):
+            pass
+        waiter = threading.Thread(target=second_scan)
+        waiter.start()
+        assert not entered.wait(1.0) and told == ["waiting"]  # held while the first scan reads
+    assert entered.wait(5.0)
+    waiter.join()

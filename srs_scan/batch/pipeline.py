@@ -30,6 +30,7 @@ from srs_scan.fileio import is_own_output
 from srs_scan.read.pages import Limits, PageError, count_pages, load_page
 from srs_scan.results import PageResult, Status, error_result
 from srs_scan.sheets.spec import FormLibrary, FormSpec, library_fingerprint
+from srs_scan.batch import claims
 from srs_scan.batch.store import ResultStore, content_hash
 
 QUEUE_PER_JOB = 2  # pages queued per worker: keeps workers busy without holding many pages
@@ -347,8 +348,17 @@ class Batch:
 
 
 def read_batch(inputs: Iterable[Input], forms: FormLibrary, options: ScanOptions,
-               store: ResultStore, progress: Callable[[int, int], None] | None = None) -> Batch:
-    """Read what the store lacks, keep each reading as it arrives, and return every page's result."""
+               store: ResultStore, progress: Callable[[int, int], None] | None = None,
+               waiting: Callable[[], None] | None = None) -> Batch:
+    """Read what the store lacks, keep each reading as it arrives, and return every page's result.
+    Another scan reading the same files is waited for (`waiting` is told), then its readings used."""
+    inputs = list(inputs)
+    with claims.reading(store.path, [entry.digest for entry in inputs], waiting):
+        return _read_claimed(inputs, forms, options, store, progress)
+
+
+def _read_claimed(inputs: list[Input], forms: FormLibrary, options: ScanOptions, store: ResultStore,
+                  progress: Callable[[int, int], None] | None) -> Batch:
     fingerprint = library_fingerprint(forms)
     items = list(plan(inputs, options, store, fingerprint))
     order = {(item.digest, item.page if isinstance(item, Task) else item.result.page): index
