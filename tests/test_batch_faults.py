@@ -38,7 +38,7 @@ def _replace(path: Path, data: bytes) -> None:
     os.replace(temp, path)
 
 
-def test_a_file_replaced_mid_scan_does_not_poison_the_store(tmp_path):
+def test_a_file_replaced_mid_scan_does_not_poison_the_store(tmp_path, clinic_store):
     first = _pdf(tmp_path / "first.pdf", [_filled(f"F000000{n}", (1.0 + n, 2.0, 3.0, 4.0)) for n in range(3)])
     other = _pdf(tmp_path / "other.pdf", [_filled(f"G000000{n}", (9.0, 8.0, 7.0, 6.0)) for n in range(3)])
     original, replacement = first.read_bytes(), other.read_bytes()
@@ -55,7 +55,7 @@ def test_a_file_replaced_mid_scan_does_not_poison_the_store(tmp_path):
             _replace(batch, replacement)
             swapped.append(done)
 
-    with ResultStore(tmp_path / "r.srs.sqlite") as store:
+    with ResultStore(clinic_store) as store:  # the store the re-run below uses
         results = pipeline.read_batch(inputs, load_form_library(), pipeline.ScanOptions(jobs=1),
                                       store, replace_after_first_page).results
     assert [r.status for r in results] == [Status.OK, Status.ERROR, Status.ERROR]
@@ -132,7 +132,7 @@ def test_disk_full_on_the_csv_names_the_file_and_the_cause(one_page, tmp_path, m
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".r.csv")) == []
 
 
-def test_disk_full_on_the_store_names_the_store(one_page, tmp_path, monkeypatch, capsys):
+def test_disk_full_on_the_store_names_the_store(one_page, tmp_path, clinic_store, monkeypatch, capsys):
     opened = store_module.ResultStore.__init__
 
     def nearly_full(self, path):
@@ -143,11 +143,11 @@ def test_disk_full_on_the_store_names_the_store(one_page, tmp_path, monkeypatch,
     monkeypatch.setattr(store_module.ResultStore, "__init__", nearly_full)
     assert _scan(one_page, tmp_path / "r.csv") == ExitCode.ENVIRONMENT
     err = capsys.readouterr().err
-    assert f"{tmp_path / 'r.srs.sqlite'}: the disk is full" in err and "internal error" not in err
+    assert f"{clinic_store}: the disk is full" in err and "internal error" not in err
 
 
-def test_read_only_store_names_the_store(one_page, tmp_path, monkeypatch, capsys):
-    db = tmp_path / "r.srs.sqlite"
+def test_read_only_store_names_the_store(one_page, tmp_path, clinic_store, monkeypatch, capsys):
+    db = clinic_store
     assert _scan(one_page, tmp_path / "first.csv", "--db", str(db)) == ExitCode.OK
     connect = sqlite3.connect
     monkeypatch.setattr(store_module.sqlite3, "connect",  # as a read-only disk or file would
@@ -158,8 +158,8 @@ def test_read_only_store_names_the_store(one_page, tmp_path, monkeypatch, capsys
     assert str(db) in err and "read-only" in err and "internal error" not in err
 
 
-def test_malformed_store_names_the_store(one_page, tmp_path, capsys):
-    db = tmp_path / "r.srs.sqlite"
+def test_malformed_store_names_the_store(one_page, tmp_path, clinic_store, capsys):
+    db = clinic_store
     db.write_bytes(b"these are not the results you are looking for\n" * 200)
     assert _scan(one_page, tmp_path / "r.csv") == ExitCode.ENVIRONMENT
     err = capsys.readouterr().err
@@ -241,14 +241,14 @@ def _end_of_file(fd: int, within_s: float) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
-def test_workers_end_when_the_batch_is_killed_and_left_a_zombie(tmp_path):
+def test_workers_end_when_the_batch_is_killed_and_left_a_zombie(tmp_path, clinic_store):
     """This test is the parent that does not collect its child: after kill -9 the batch is a
     zombie, and its workers must still notice, exit and let go of the caller's pipes."""
     batch = _pdf(tmp_path / "twenty.pdf", [_filled(f"Z{n:07d}", (5.0, 6.0, 7.0, 8.0)) for n in range(20)])
     proc = _cli("scan", str(batch), "-o", str(tmp_path / "r.csv"), "--jobs", "2", "-q")
     workers: list[int] = []
     try:
-        _wait_for_stored_pages(tmp_path / "r.srs.sqlite", 2)
+        _wait_for_stored_pages(clinic_store, 2)
         workers = _descendants(proc.pid)
         assert workers, "the batch should have worker processes by now"
         os.kill(proc.pid, signal.SIGKILL)
