@@ -66,6 +66,16 @@ def cli(*args: str, **popen) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
 
 
+def store(out: Path) -> Path:
+    """Each experiment's own results store, beside its CSV (never the clinic's real store)."""
+    return out.with_name(out.stem + ".srs.sqlite")
+
+
+def scan_args(inputs: list[Path], out: Path, jobs: int, *extra: str) -> list[str]:
+    db = [] if "--db" in extra else ["--db", str(store(out))]
+    return ["scan", *map(str, inputs), "-o", str(out), *db, "--jobs", str(jobs), *extra]
+
+
 def run(*args: str) -> tuple[int, str]:
     proc = cli(*args)
     _, err = proc.communicate(timeout=STEP_S)
@@ -139,12 +149,12 @@ class Lab:
         self.started: list[int] = []  # every process id seen, for the final clean-up
 
     def scan(self, out: Path, *extra: str) -> subprocess.Popen:
-        proc = cli("scan", *self.inputs, "-o", out, "--jobs", self.jobs, *(extra or ("-q",)))
+        proc = cli(*scan_args(self.inputs, out, self.jobs, *(extra or ("-q",))))
         self.started.append(proc.pid)
         return proc
 
     def finish(self, name: str, out: Path, runs: int, note: str, *extra: str) -> Outcome:
-        code, err = run("scan", *self.inputs, "-o", out, "--jobs", self.jobs, *extra)
+        code, err = run(*scan_args(self.inputs, out, self.jobs, *extra))
         lost, dup, changed = compare(self.reference, rows(out))
         found = re.search(r"\((\d+) read now\)", err)
         return Outcome(name, runs + 1, lost, dup, changed,
@@ -153,7 +163,7 @@ class Lab:
     def interrupt(self, name: str, how: str, rounds: int) -> Outcome:
         """Stop the batch at a random moment, `rounds` times in a row, then let it finish."""
         out = self.root / f"{name}.csv"
-        db = out.with_name(out.stem + ".srs.sqlite")
+        db = store(out)
         codes, left = [], 0
         for _ in range(rounds):
             proc = self.scan(out)
@@ -182,13 +192,12 @@ class Lab:
         out = self.root / "zombie.csv"
         script = ("import subprocess, sys, time; p = subprocess.Popen(sys.argv[1:]); "
                   "print(p.pid, flush=True); time.sleep(3600)")
-        args = [sys.executable, "-m", "srs_scan", "scan", *map(str, self.inputs), "-o", str(out),
-                "--jobs", str(self.jobs), "-q"]
+        args = [sys.executable, "-m", "srs_scan", *scan_args(self.inputs, out, self.jobs, "-q")]
         parent = subprocess.Popen([sys.executable, "-c", script, *args], cwd=REPO, stdout=subprocess.PIPE,
                                   env={**os.environ, "PYTHONPATH": str(REPO)})
         self.started.append(parent.pid)
         batch = int(parent.stdout.readline())
-        db = out.with_name(out.stem + ".srs.sqlite")
+        db = store(out)
         deadline = time.monotonic() + STEP_S
         while stored(db) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -208,7 +217,7 @@ class Lab:
         victim, donor = self.inputs[0], self.inputs[1]
         original = victim.read_bytes()
         out = self.root / "replaced.csv"
-        db = out.with_name(out.stem + ".srs.sqlite")
+        db = store(out)
         proc = self.scan(out)
         deadline = time.monotonic() + STEP_S
         while proc.poll() is None and stored(db) < 2 and time.monotonic() < deadline:
@@ -236,9 +245,9 @@ class Lab:
 
     def damaged_store(self) -> Outcome:
         out = self.root / "damaged.csv"
-        db = out.with_name(out.stem + ".srs.sqlite")
+        db = store(out)
         db.write_bytes(b"not a results database\n" * 500)
-        code, err = run("scan", *self.inputs, "-o", out, "--jobs", self.jobs, "-q")
+        code, err = run(*scan_args(self.inputs, out, self.jobs, "-q"))
         said = err.strip().splitlines()[-1] if err.strip() else ""
         db.unlink()
         return self.finish("damaged store", out, 1, f"rc {code}: {said!r}")
@@ -253,7 +262,7 @@ class Lab:
         outcomes = []
         try:
             out = mount / "r.csv"
-            code, err = run("scan", *self.inputs, "-o", out, "--jobs", self.jobs, "-q")
+            code, err = run(*scan_args(self.inputs, out, self.jobs, "-q"))
             said = err.strip().splitlines()[-1] if err.strip() else ""
             outcomes.append(Outcome("disk full (store on a 400 KB disk)", 1, 0, 0, 0,
                                     f"rc {code}: {said!r}; half-written files: "
@@ -261,8 +270,8 @@ class Lab:
             subprocess.run(["mount", "-o", "remount,size=64m", str(mount)], check=True)
             outcomes.append(self.finish("disk full, then room again", out, 1, "same store, resumed"))
             subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
-            code, err = run("scan", *self.inputs, "-o", self.root / "ro.csv", "--db", mount / "r.srs.sqlite",
-                            "--jobs", self.jobs, "-q")
+            code, err = run(*scan_args(self.inputs, self.root / "ro.csv", self.jobs,
+                                       "--db", str(mount / "r.srs.sqlite"), "-q"))
             said = err.strip().splitlines()[-1] if err.strip() else ""
             outcomes.append(Outcome("read-only store", 1, 0, 0, 0, f"rc {code}: {said!r}"))
         finally:
@@ -281,7 +290,7 @@ class Lab:
             fax = self.root / f"fax-{int(kept * 100)}.tif"
             fax.write_bytes(data[: int(len(data) * kept)])
             out = self.root / f"fax-{int(kept * 100)}.csv"
-            code, _ = run("scan", fax, "-o", out, "--jobs", 1, "-q")
+            code, _ = run(*scan_args([fax], out, 1, "-q"))
             got = [(r["page"], r["status"], r["flags"][:40]) for r in rows(out)]
             lost = 0 if len(got) == 2 and got[1][1] == "error" else 1
             outcomes.append(Outcome(f"2-page fax cut at {int(kept * 100)} %", 1, lost, 0, 0, f"rc {code}: {got}"))
@@ -319,11 +328,14 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="srs-faults-"))
+    # every store and setting inside the temporary folder: never the clinic's own
+    os.environ.update(SRS_SCAN_DB=str(root / "unused.srs.sqlite"), XDG_DATA_HOME=str(root / "data"))
+    os.environ.pop("SRS_SCAN_SETTINGS", None)
     lab = Lab(root, [], args.jobs, rng)
     try:
         lab.inputs = simulate_inputs(root, args.pages, args.seed)
         reference = root / "reference.csv"
-        code, err = run("scan", *lab.inputs, "-o", reference, "--jobs", args.jobs)
+        code, err = run(*scan_args(lab.inputs, reference, args.jobs))
         lab.reference = rows(reference)
         lab.pages = len(lab.reference)
         print(f"{lab.pages} pages in {len(lab.inputs)} files; reference run rc {code}: {err.strip()[-120:]}")
