@@ -156,3 +156,16 @@ def test_page_sizes(spec):
         box = reader.pages[0].mediabox
         assert float(box.width) == pytest.approx(mm_to_pt(w), abs=0.01)
         assert float(box.height) == pytest.approx(mm_to_pt(h), abs=0.01)
+
+
+def test_printed_pdfs_ask_viewers_to_print_at_actual_size(spec):
+    """Acrobat's print dialog defaults to actual size (not fit-to-page) when the catalogue says so."""
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    pdfs = [render_sheets(spec, [_sheet(spec)], paper) for paper in PAPER_SIZES_MM]
+    pdfs += [p.read_bytes() for p in sorted(samples.glob("blank_srs_*.pdf"))]
+    assert len(pdfs) >= len(PAPER_SIZES_MM)
+    for pdf in pdfs:
+        catalogue = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+        assert catalogue["/ViewerPreferences"]["/PrintScaling"] == "/None"

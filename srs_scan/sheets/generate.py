@@ -153,6 +153,8 @@ def render_sheets(spec: FormSpec | Sequence[FormSpec], sheets: Sequence[SheetId]
     canvas = Canvas(buffer, pagesize=(mm_to_pt(w_mm), mm_to_pt(h_mm)), invariant=int(invariant),
                     pageCompression=1)
     canvas.setTitle(f"{spec.title} ({spec.form_id} v{spec.version})")
+    # the hint that makes a PDF viewer's print dialog default to actual size, not fit-to-page
+    canvas.setViewerPreference("PrintScaling", "None")
     canvas.setCreator("srs-scan")
     canvas.setFillColor(white)
     for sheet in sheets:
