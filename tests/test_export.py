@@ -138,6 +138,17 @@ def test_hostile_text_stays_in_its_cell_and_never_runs(delimiter):
         assert "\t" not in text
 
 
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_truth_csv_is_written_the_same_safe_way(spec, delimiter):
+    from srs_scan.simulate import plan_simulation, truth_csv
+
+    rows = [row for rows in plan_simulation("mixed", 12, 2026, spec=spec) for row in rows]
+    text = truth_csv(rows, spec, CsvFormat(delimiter=delimiter, decimal_comma=delimiter != ","))
+    assert formula_cells(text) == []
+    parsed = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    assert len(parsed) == len(rows) + 1 and {len(r) for r in parsed} == {len(HEADER) + 1}
+
+
 def test_numbers_with_a_decimal_comma():
     fmt = CsvFormat(delimiter=";", decimal_comma=True, decimals=2)
     text = csv_text([_page([9.14, 8.75, 9.0, 9.96])], FORMS, fmt)

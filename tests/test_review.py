@@ -151,6 +151,26 @@ def test_names_notes_and_file_names_reach_the_terminal_harmless(tmp_path, capsys
     assert "\x1b" not in out and out.count("\n") == 1 and "scan\ufffd[2A\ufffd[K.pdf" in out
 
 
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_reviewer_names_never_run_as_formulas(tmp_path, delimiter):
+    from srs_scan.batch.export import CsvFormat, split_list
+    from srs_scan.results import ItemResult, PageResult
+    from tests.test_export import formula_cells
+
+    names = ["=cmd|' /C calc'!A0", "Anna;=1+1", "-1+2", "@SUM(A1)", "+x", "Ben\t=2+2"]
+    items = tuple(ItemResult(i, None, ("no_mark",)) for i in ("relationship", "goals"))
+    with ResultStore(tmp_path / "r.srs.sqlite") as store:
+        store.put("h", PageResult("a.pdf", 1, "srs", 1, None, items))
+        log = ReviewLog(store)
+        for name in names:
+            log.decide("h", 1, "relationship", "no_answer", name)
+        fmt = CsvFormat(delimiter=delimiter, decimal_comma=delimiter != ",")
+        text = table_csv(reviewed_table(log, load_form_library()), fmt)
+    assert formula_cells(text) == []
+    (row,) = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    assert len(split_list(row["reviewer"])) == len(names)
+
+
 def test_export_without_a_database_is_a_usage_error(tmp_path, capsys):
     assert main(["export", "-o", str(tmp_path / "results.csv")]) == 2
     assert "no results store" in capsys.readouterr().err

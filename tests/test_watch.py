@@ -14,6 +14,7 @@ from PIL import Image
 
 from drawmarks import Drawer, blank_page
 from srs_scan.batch.export import CsvFormat
+from tests.test_export import formula_cells
 from srs_scan.batch.pipeline import ScanOptions
 from srs_scan.sheets.sheetid import SheetId
 from srs_scan.sheets.spec import load_form_library
@@ -100,6 +101,7 @@ def test_rows_survive_a_restart_in_any_csv_format(tmp_path):
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")), delimiter=";"))
     assert [r["sheet_id"] for r in rows] == ["FIRST001", "SECOND01"]
     assert [(r["page"], r["session"], r["total"]) for r in rows] == [("1", "5", "30,0")] * 2
+    assert formula_cells(out.read_text(encoding="utf-8")) == []
 
 
 def test_watch_writes_csv_only(tmp_path, capsys):
