@@ -163,9 +163,12 @@ def test_printed_pdfs_ask_viewers_to_print_at_actual_size(spec):
     from pathlib import Path
 
     samples = Path(__file__).resolve().parents[1] / "samples"
+    from srs_scan.sheets.labels import LABEL_SHEETS, render_labels
+
     pdfs = [render_sheets(spec, [_sheet(spec)], paper) for paper in PAPER_SIZES_MM]
+    pdfs += [render_labels([_sheet(spec)], paper) for paper in LABEL_SHEETS]
     pdfs += [p.read_bytes() for p in sorted(samples.glob("blank_srs_*.pdf"))]
-    assert len(pdfs) >= len(PAPER_SIZES_MM)
+    assert len(pdfs) >= len(PAPER_SIZES_MM) + len(LABEL_SHEETS)
     for pdf in pdfs:
         catalogue = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
         assert catalogue["/ViewerPreferences"]["/PrintScaling"] == "/None"

@@ -66,6 +66,7 @@ def render_labels(sheets: Sequence[SheetId], paper: str, invariant: bool = False
                     pageCompression=1)
     canvas.setTitle(f"srs-scan labels ({layout.product})")
     canvas.setCreator("srs-scan")
+    canvas.setViewerPreference("PrintScaling", "None")  # labels sit where the stock's labels are
     for i, sheet in enumerate(sheets):
         if i and i % layout.per_sheet == 0:
             canvas.showPage()
