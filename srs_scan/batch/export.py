@@ -12,8 +12,9 @@ What a spreadsheet gets, whatever its delimiter and locale settings:
 - every text cell quoted; numbers and dates bare, so they import as numbers and dates;
 - control and format characters (tab, CR, LF, the rest of Unicode Cc, Cf, Zl, Zp) in
   text shown as U+FFFD, so no cell can split a row or hide text;
-- a text cell, or any part of a joined cell, whose first non-blank character starts a
-  formula gets a `'` before it;
+- a text cell whose first non-blank character starts a formula gets a `'` before it, and
+  so does every piece after a `,` `;` or `|` inside it (each part of a joined cell, and
+  what a reader splitting on another delimiter, or ignoring quotes, would see as a cell);
 - lists (flags, reviewer names) joined with `LIST_SEPARATOR`, which is no delimiter;
 - `delimiter` `,` `;` or tab; `decimal_comma` writes 8,5 for the spreadsheets of much
   of Europe (not with the `,` delimiter).
