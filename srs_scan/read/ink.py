@@ -58,7 +58,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
     # cleared away, and the cleared box counts as part of the line: a mark at 0 or 10 drawn
     # over the stop survives only above and below it, and still touches the line.
     dist = np.abs(dy)
-    stop_reach = (spec_half_stop + 0.4) * s
+    stop_reach = (spec_half_stop + params.stop_reach_mm) * s
     # Only the stop's own columns are cleared, found from the detected stop outwards for as long
     # as most of the stop's rows are ink: a circle or an X drawn over or beside the stop keeps
     # the rest of its ink, so its centre is not pulled aside. (A vertical opening would miss a
@@ -89,9 +89,10 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
     # with ink on both sides of the cleared columns is one mark across them, so its halves are
     # one blob (and judged as one: neither half alone looks like a dot).
     for ca, cb in stop_cols:
-        if cb > ca and ca >= 2 and cb + 2 <= w:
-            across = (cleared[:, ca] & mask[:, ca - 2:ca].any(axis=1)
-                      & mask[:, cb:cb + 2].any(axis=1))
+        j = params.stop_join_px
+        if cb > ca and ca >= j and cb + j <= w:
+            across = (cleared[:, ca] & mask[:, ca - j:ca].any(axis=1)
+                      & mask[:, cb:cb + j].any(axis=1))
             joined[across, ca:cb] = 1
     joined, stain = _apart_from_stains(joined, mask, pen, s, params)
     n, labels, stats = _components(joined)
@@ -108,7 +109,8 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
         if not within_reach(gap_mm, touches_edge, band_mm, params):
             continue  # other writing coming in from outside the band: not worth measuring
         sub_dy = dy[y:y + bh, x:x + bw]
-        in_line_rows = np.abs(sub_dy[ink]).max() <= (params.line_rows_mm + 0.3) * s
+        in_line_rows = (np.abs(sub_dy[ink]).max()
+                        <= (params.line_rows_mm + params.line_rows_slack_mm) * s)
         if in_line_rows and (area < params.line_speck_area_mm2
                              or bh < params.line_piece_height_mm * s):
             continue
@@ -126,7 +128,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             area_mm2=float(area), width_mm=bw / s, height_mm=bh / s,
             fill=float(ink.sum() / (bw * bh)),
             darkness=darkness,
-            has_hole=_has_hole(sub, s),
+            has_hole=_has_hole(sub, s, params),
             passes=_passes(ink & ~speck[lab0[y:y + bh, x:x + bw]], sub_dy, s, params),
             touches_edge=touches_edge,
             cols=(int(x), int(x + bw)),
@@ -143,7 +145,7 @@ def within_reach(gap_mm: float, touches_edge: bool, band_mm: float, params: Para
     coming in from outside the band, unless it comes as near the line as a mark drawn just off
     it does."""
     return (gap_mm <= max(params.touch_mm, params.off_line_max_gap_mm)
-            or (gap_mm < band_mm - 0.5 and not touches_edge))
+            or (gap_mm < band_mm - params.band_edge_mm and not touches_edge))
 
 
 def _components(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
@@ -212,7 +214,7 @@ def _stop_remnant_and_line_piece(ink: np.ndarray, dy: np.ndarray, x: int,
     out_dy = np.abs(dy[:, ~in_zone][outside])
     out_rows = np.nonzero(outside.any(axis=1))[0]
     return bool(np.abs(dy[:, in_zone][inside]).max() <= stop_reach
-                and out_dy.max() <= (params.line_rows_mm + 0.3) * s
+                and out_dy.max() <= (params.line_rows_mm + params.line_rows_slack_mm) * s
                 and out_rows.max() - out_rows.min() + 1 < params.line_piece_height_mm * s)
 
 
@@ -241,11 +243,11 @@ def _darkness(d: np.ndarray, ink: np.ndarray, dist: np.ndarray, s: float, params
     near = off_rows & (dist <= params.fit_rows_mm * s)
     # A dot on the line has only its blurred rim outside the line's rows: judged there it looks
     # as light as a stain. Where too little of the ink is off the rows, judge all of it.
-    enough = max(4.0, params.darkness_min_share * ink.sum())
+    enough = max(params.darkness_min_px, params.darkness_min_share * ink.sum())
     for where in (near, off_rows):
         if where.sum() >= enough:
-            return float(np.percentile(d[where], 90))
-    return float(np.percentile(d[ink], 90))
+            return float(np.percentile(d[where], params.darkness_percentile))
+    return float(np.percentile(d[ink], params.darkness_percentile))
 
 
 def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> float:
@@ -268,13 +270,13 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
     # with the cleared box filled in; it is then fitted on its rows that kept both sides (the
     # rest of the ring is symmetric about its centre). Only for rings: an X far from the line
     # may keep one arm only.
-    pad = 2  # px: a stop cleared right up to the ring's side leaves no cleared pixel inside it
+    pad = params.ring_pad_px
     cleared = ink.cleared[y0:y1, max(0, x0 - pad):x1 + pad]
     if cleared.any() and _has_hole(
             np.isin(ink.labels[y0:y1, max(0, x0 - pad):x1 + pad], [b.label for b in group])
-            | cleared, s):
+            | cleared, s, params):
         skip = cleared.any(axis=1)
-        if (~skip & (pen.sum(axis=1) > 0)).sum() >= 3:
+        if (~skip & (pen.sum(axis=1) > 0)).sum() >= params.fit_min_rows:
             return strip.x_mm(x0 + _crossing_col(pen, dy, s, params, skip_rows=skip))
     col = _crossing_col(pen, dy, s, params)
     if ink.cleared[y0:y1, x0:x1].any():
@@ -300,7 +302,7 @@ def _x_arms_col(pen: np.ndarray, dy: np.ndarray, cleared: np.ndarray, s: float,
     near_cleared = cv2.dilate(cleared.astype(np.uint8), np.ones((1, k), np.uint8)).astype(bool)
     arm_pts: tuple[list, list] = ([], [])
     for r in np.nonzero((np.abs(row_dy) >= params.line_rows_mm * s)
-                        & (np.abs(row_dy) <= 3.0 * s))[0]:
+                        & (np.abs(row_dy) <= params.x_arms_reach_mm * s))[0]:
         ink_row = (pen[r] > 0) | cleared[r]  # a run split only by the cleared stop is one run
         edges = np.diff(ink_row.astype(np.int8), prepend=0, append=0)
         starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
@@ -326,7 +328,8 @@ def _x_arms_col(pen: np.ndarray, dy: np.ndarray, cleared: np.ndarray, s: float,
             return None
         fits.append((slope, icpt))
     (b1, a1), (b2, a2) = fits
-    if not (b1 > 0.3 and b2 < -0.3):  # the down-right arm, then the down-left one
+    m = params.x_arms_min_slope
+    if not (b1 > m and b2 < -m):  # the down-right arm, then the down-left one
         return None
     return float((a1 + a2) / 2)
 
@@ -349,7 +352,7 @@ def _column_percentile(values: np.ndarray, chosen: np.ndarray, q: float) -> np.n
 def _stop_columns(d: np.ndarray, dist: np.ndarray, a: int, b: int, c: int, half_px: float,
                   params: Params) -> tuple[int, int]:
     """The columns [ca, cb) of the printed stop near column c, within the zone [a, b)."""
-    rows = (dist[:, a:b] >= 0.3 * half_px) & (dist[:, a:b] <= half_px)
+    rows = (dist[:, a:b] >= params.stop_rows_from * half_px) & (dist[:, a:b] <= half_px)
     prof = _column_percentile(d[:, a:b], rows, params.stop_rows_percentile)
     is_stop = prof >= params.ink_threshold
     j = int(np.clip(c - a, 0, b - a - 1))
@@ -375,17 +378,17 @@ def _crossing_col(pen: np.ndarray, dy: np.ndarray, s: float, params: Params,
     row_dy = np.median(dy, axis=1)
     known = np.ones(len(row_w), bool) if skip_rows is None else ~skip_rows
     near = (np.abs(row_dy) <= params.fit_rows_mm * s) & (row_w > 0) & known
-    if near.sum() < 3:
+    if near.sum() < params.fit_min_rows:
         near = (row_w > 0) & known
-    if near.sum() < 3:
+    if near.sum() < params.fit_min_rows:
         near = row_w > 0
     if near.sum() == 0:
         return pen.shape[1] / 2
     xc = (pen[near] * cols).sum(axis=1) / row_w[near]
     wts, ys = row_w[near], row_dy[near]
-    if near.sum() >= 3 and np.ptp(ys) > 2:
+    if near.sum() >= params.fit_min_rows and np.ptp(ys) > params.fit_min_span_px:
         slope, icpt = np.polyfit(ys, xc, 1, w=np.sqrt(wts))
-        if abs(slope) < 3:  # steeper than ~70 deg from vertical: the fit is ill-posed
+        if abs(slope) < params.fit_max_slope:  # nearly along the line: the fit is ill-posed
             return float(icpt)
     # a mark that does not straddle the line rows: the ink nearest the line
     return float((xc * wts).sum() / wts.sum())
@@ -398,7 +401,8 @@ def _passes(ink: np.ndarray, dy: np.ndarray, s: float, params: Params) -> int:
     curve (a ring's wobbly top arc) or a speck, rather than crossing a stroke.
     """
     rows = np.abs(np.median(dy, axis=1))
-    chosen = ink[(rows >= 1.0 * s) & (rows <= 3.0 * s)]
+    near_mm, far_mm = params.passes_rows_mm
+    chosen = ink[(rows >= near_mm * s) & (rows <= far_mm * s)]
     if chosen.size == 0:
         return 0
     # every run of ink along every chosen row at once: starts and ends pair up row by row,
@@ -410,13 +414,13 @@ def _passes(ink: np.ndarray, dy: np.ndarray, s: float, params: Params) -> int:
     return int(np.bincount(long_runs).max()) if long_runs.size else 0
 
 
-def _has_hole(region: np.ndarray, s: float) -> bool:
+def _has_hole(region: np.ndarray, s: float, params: Params) -> bool:
     contours, hierarchy = cv2.findContours(region.astype(np.uint8), cv2.RETR_CCOMP,
                                            cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return False
     for c, hinfo in zip(contours, hierarchy[0]):
-        if hinfo[3] >= 0 and cv2.contourArea(c) > 1.0 * s * s:
+        if hinfo[3] >= 0 and cv2.contourArea(c) > params.hole_min_area_mm2 * s * s:
             return True
     return False
 
@@ -427,11 +431,12 @@ def blob_kind(b: Blob, params: Params) -> str:
         return "scribble"
     if b.has_hole:
         return "circle"
-    if b.width_mm < 2.0 and b.height_mm < 2.0:
+    if b.width_mm < params.dot_max_mm and b.height_mm < params.dot_max_mm:
         return "dot"
-    if b.width_mm < 0.7 * b.height_mm:
+    if b.width_mm < params.tick_max_aspect * b.height_mm:
         return "tick"
-    if 0.5 < b.width_mm / b.height_mm < 2.0:
+    low, high = params.cross_aspect
+    if low < b.width_mm / b.height_mm < high:
         return "cross"
     return "stroke"
 

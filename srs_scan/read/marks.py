@@ -61,7 +61,8 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     off_line = [b for b in blobs if b.gap_mm > params.touch_mm
                 and within_reach(b.gap_mm, b.touches_edge, band, params)
                 and b.area_mm2 >= params.off_line_min_area_mm2
-                and xl - spec.clear_margin_x_mm + 1 < b.x_mm < xr + spec.clear_margin_x_mm - 1]
+                and xl - spec.clear_margin_x_mm + params.off_line_end_mm < b.x_mm
+                < xr + spec.clear_margin_x_mm - params.off_line_end_mm]
 
     ref = max(line.darkness, 1e-3)
     found: list[tuple[Candidate, float]] = []  # with the mark's absolute darkness

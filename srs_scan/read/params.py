@@ -32,6 +32,16 @@ class Params:
     misses by ~0.5-1.5 mm."""
     min_markers_trusted: int = 3
     """With fewer markers the homography is extrapolated from a small part of the page."""
+    corner_refine_mm: float = 0.6
+    """Marker corners are refined at full resolution within a window of this half-width (at
+    least 2 px): a marker cell is ~1.7 mm, so the window stays inside the corner's own cell."""
+    corner_refine_max_shift_px: float = 1.5
+    """A refined corner further than this from the detected one (in px of the scaled copy the
+    marker was found on, at least 2 full-resolution px) has wandered into a neighbouring cell's
+    corner (a blurred or low-resolution scan) and the detected corner is kept."""
+    min_image_px: int = 50
+    """An image with a side shorter than this (px) cannot hold a form at any usable resolution
+    (50 px over 210 mm is 6 dpi): an error row, not a reading."""
 
     # --- the strip around each line ---
     strip_px_per_mm: float = 12.0
@@ -42,6 +52,13 @@ class Params:
     paper_window_mm: float = 8.0
     """Paper brightness is the local maximum over this window: wider than any mark (a scribble
     is ~5 mm) so that ink never counts as paper, narrow enough to follow uneven phone light."""
+    smooth_above_ratio: float = 1.6
+    """A scan with more than this many image px per strip px is smoothed before it is sampled
+    into the strip, so thin strokes are averaged rather than skipped (600 dpi is ~2 x 12 px/mm;
+    300 dpi, 0.98 x, is sampled as it is)..."""
+    smooth_sigma_px: float = 0.4
+    """... by a Gaussian of this sigma in strip px: enough to average the skipped pixels, little
+    enough to keep a 0.3 mm stroke's darkness."""
 
     # --- printed line and end-stops ---
     line_search_mm: float = 2.0
@@ -56,6 +73,16 @@ class Params:
     strokes crossing it are narrower (0.3-0.8 mm, ~1 mm slanted)."""
     line_rows_mm: float = 0.6
     """Half-height of the printed line's rows, blur included (a 0.14 mm stroke, blurred)."""
+    line_rows_slack_mm: float = 0.3
+    """Ink counts as lying wholly within the line's rows when it stays within `line_rows_mm` plus
+    this: a 1-bit fax's line pieces are ragged by about a pixel (0.13-0.25 mm)."""
+    line_outlier_mm: float = 0.4
+    """A chunk whose line row lies further than this from the chunks' median is left out of the
+    line fit (a thick mark pulled its profile): the line itself, even skewed 2 deg over a 10 mm
+    chunk, moves much less between neighbouring chunks once the strip is rectified."""
+    line_min_chunks: int = 3
+    """At least this many chunks must show the line (and survive the outlier check) to fit it
+    as a straight line; two points would fit anything."""
     stop_search_mm: float = 1.5
     """How far from the expected end-stop we look for it (registration error, not print scale:
     the homography already absorbs uniform scaling)."""
@@ -70,6 +97,36 @@ class Params:
     """A column is part of the printed stop when this percentile of its darkness over the stop's
     rows is ink, i.e. ink covers at least 40 % of them: a 1-bit fax prints the stop as a stair
     whose steps each cover about half; a pen stroke beside the stop seldom runs that far."""
+    stop_rows_start_mm: float = 0.5
+    """The stop's own rows, looked at to find it, start this far from the line centre (nearer,
+    the printed line darkens every column alike)..."""
+    stop_tip_gap_mm: float = 0.3
+    """... and end this far short of its printed tips (the tips blur and a 1-bit fax may cut
+    them short)..."""
+    stop_beyond_mm: float = 0.6
+    """... and the paper beyond its tips, which must be clear, starts this far past them (past
+    the tips' blur) and ends `strip_edge_mm` short of the strip's edge."""
+    strip_edge_mm: float = 0.2
+    """Rows this close to the strip's top or bottom are not used for clear paper: the warp
+    repeats the edge pixels there."""
+    stop_beyond_ratio: float = 0.3
+    """A column is stop-like when the paper beyond the tips is less than this share as dark as
+    the stop's rows: a pen stroke over the stop continues past a tip; the stop does not."""
+    stop_centroid_mm: float = 0.4
+    """The stop's x is the darkness centroid of the columns within this distance of its darkest
+    stop-like column (the printed stop is 0.14 mm, blurred to ~0.5 mm)..."""
+    stop_weight_share: float = 0.5
+    """... each column weighted by its darkness above this share of `ink_threshold`, so paper
+    noise does not pull the centroid."""
+    stop_rows_from: float = 0.3
+    """The stop's columns are judged on the rows from this share of its half-height out to its
+    tip: nearer the line, the line's own ink would make every column look like the stop."""
+    stop_reach_mm: float = 0.4
+    """Around an end-stop the printed ink is cleared up to this far beyond its tips (its blur);
+    ink that reaches no further counts as the stop's, not a mark's."""
+    stop_join_px: int = 2
+    """A row with ink within this many strip px on both sides of a cleared stop is one mark
+    drawn across it, and its two halves are one blob (0.17 mm: the stop's blurred edge)."""
     stop_clear_mm: float = 0.6
     """Half-width of the strip removed around a detected end-stop before looking for marks."""
     stop_remnant_width_mm: float = 0.7
@@ -97,6 +154,12 @@ class Params:
     x_arms_max_shift_mm: float = 1.0
     """... and only when it moves the value by at most this: the centroid fit's bias from a cut
     arm is ~0.6 mm, so a larger change means the arms were not what they seemed."""
+    x_arms_reach_mm: float = 3.0
+    """... fitted on rows from `line_rows_mm` out to this distance from the line: an X's arms
+    are straight there; further out a hand curls them or they end."""
+    x_arms_min_slope: float = 0.3
+    """... and only when the arms slope opposite ways, each by at least this (mm of x per mm of
+    y, ~17 deg from vertical): steeper lines are a tick's two sides, not an X."""
 
     # --- pen marks ---
     ink_threshold: float = 0.15
@@ -122,6 +185,21 @@ class Params:
     Off-line marks stand clear by 1.5 mm or more."""
     fit_rows_mm: float = 1.5
     """Where a mark meets the line is fitted on its ink within this distance of the line."""
+    fit_min_rows: int = 3
+    """A crossing is fitted as x(dy) through at least this many rows of ink (fewer cannot show a
+    slope); with fewer near the line, the mark's other rows are used."""
+    fit_min_span_px: float = 2.0
+    """... and only when those rows span more than this (strip px, 0.17 mm): a mark just
+    touching the line gives no slope, and its ink-weighted mean x is used."""
+    fit_max_slope: float = 3.0
+    """A fitted crossing slope steeper than this (mm of x per mm of y, ~70 deg from vertical)
+    is ill-posed: a stroke nearly along the line; its ink-weighted mean x is used."""
+    ring_pad_px: int = 2
+    """A ring with a side on an end-stop is checked for closure with this many px more on each
+    side: a stop cleared right up to the ring's side leaves no cleared pixel inside the box."""
+    hole_min_area_mm2: float = 1.0
+    """A hole in a blob smaller than this is a gap in a scribble or an X's crossing, not the
+    inside of a circle drawn round a value (~3 mm across and more)."""
     merge_gap_mm: float = 1.2
     """Marks on the line closer than this are pieces of one mark (a broken stroke)."""
     stain_darkness: float = 0.25
@@ -140,6 +218,10 @@ class Params:
     """Ink lighter than this may be a stain's (simulated ones reach 0.21, a darker ring ~0.3);
     a pen stroke's core is darker (the lightest pencil ~0.40), only its blurred edge is this
     light, and that edge goes with the stain where the stroke crosses it."""
+    darkness_percentile: float = 90.0
+    """A blob's darkness is this percentile of its ink: its dark core, not its blurred rim."""
+    darkness_min_px: float = 4.0
+    """... judged on a part of the ink only when that part has at least this many pixels..."""
     darkness_min_share: float = 0.25
     """A mark's darkness is judged beside the line's rows only when at least this share of its
     ink lies there; otherwise (a dot, 0.9-1.6 mm across, centred on the line) on all of it."""
@@ -158,6 +240,9 @@ class Params:
     scribble_passes: int = 4
     """A blob crossed this many times by a row of pixels (away from the line) is a zigzag
     scribble; an X, a circle or a tick is crossed at most twice."""
+    passes_rows_mm: tuple[float, float] = (1.0, 3.0)
+    """Passes are counted on rows this far from the line: there an X's arms have parted and
+    the line's removal has not cut the strokes."""
     pass_min_run_mm: float = 0.25
     """A row crossing a pen stroke (>= 0.3 mm wide, pencil ~0.25 mm, wider when slanted) runs
     through at least this much ink; shorter runs are where a row grazes the top of a wobbly
@@ -173,3 +258,19 @@ class Params:
     off_line_min_area_mm2: float = 0.3
     """An ink blob in the band that does not touch the line must be this big to be an off-line
     mark rather than a speck."""
+    off_line_end_mm: float = 1.0
+    """... and lie at least this far inside the strip's ends: ink at a strip's end is the
+    neighbouring text or the margin's edge, not a mark for this line."""
+    band_edge_mm: float = 0.5
+    """Ink that does not reach the strip's edge is within reach of the line only when its gap to
+    the line is this much less than the clear band's half-height: ink further out belongs to
+    the writing beyond the band."""
+
+    # --- the kind of a mark (drawn on overlays, shown in review; a scribble is crossed out) ---
+    dot_max_mm: float = 2.0
+    """A blob smaller than this both ways is a dot (a pen tapped on the line)."""
+    tick_max_aspect: float = 0.7
+    """A blob narrower than this share of its height is a tick (a short stroke across the line)."""
+    cross_aspect: tuple[float, float] = (0.5, 2.0)
+    """A blob whose width/height lies in this range (and is neither of the above) is a cross;
+    anything flatter or taller is a stroke."""

@@ -32,7 +32,7 @@ def read_page(image: np.ndarray, forms: FormLibrary, file: str = "", page: int =
 
 def _read_page(image: np.ndarray, forms: FormLibrary, file: str, page: int,
                params: Params) -> PageResult:
-    if image is None or image.ndim not in (2, 3) or min(image.shape[:2]) < 50:
+    if image is None or image.ndim not in (2, 3) or min(image.shape[:2]) < params.min_image_px:
         return error_result(file, page, "could not read this page: the image is empty or tiny")
     if image.dtype != np.uint8:
         image = np.clip(image, 0, 255).astype(np.uint8)

@@ -54,8 +54,8 @@ def detect_markers(grey: np.ndarray, dictionary: str, params: Params = Params())
         found = max(found, _detect(detector, grey, 1.0), key=len)
     if not found:
         return {}
-    # Refine at full resolution: a window of ~0.6 mm around each corner.
-    win = max(2, int(round(0.6 * px_per_mm)))
+    # Refine at full resolution, in a small window around each corner.
+    win = max(2, int(round(params.corner_refine_mm * px_per_mm)))
     pts = np.concatenate(list(found.values())).astype(np.float32).reshape(-1, 1, 2)
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 30, 0.01)
     refined = cv2.cornerSubPix(grey, pts, (win, win), (-1, -1), criteria).reshape(-1, 4, 2)
@@ -63,7 +63,7 @@ def detect_markers(grey: np.ndarray, dictionary: str, params: Params = Params())
     for (mid, rough), fine in zip(found.items(), refined):
         # keep the refinement only where it stayed near the detection (it can wander into
         # a neighbouring cell's corner on a blurred or low-resolution scan)
-        ok = np.linalg.norm(fine - rough, axis=1) < max(2.0, 1.5 / scale)
+        ok = np.linalg.norm(fine - rough, axis=1) < max(2.0, params.corner_refine_max_shift_px / scale)
         out[mid] = np.where(ok[:, None], fine, rough).astype(np.float64)
     return out
 

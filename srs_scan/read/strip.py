@@ -62,8 +62,8 @@ def warp_strip(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: It
                                  flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                  borderMode=cv2.BORDER_REPLICATE)
     grey = to_darkness(warped)
-    if px_per_mm_img > 1.6 * s:
-        grey = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), 0.4)
+    if px_per_mm_img > params.smooth_above_ratio * s:
+        grey = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), params.smooth_sigma_px)
     k = max(3, int(params.paper_window_mm * s) | 1)
     # the local maximum is exact in 8 bits too, and several times faster there
     paper = cv2.dilate(grey, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
@@ -128,11 +128,11 @@ def find_line(strip: Strip, spec: FormSpec, item: Item, params: Params) -> LineF
         rows.append(lo - 1 + i + float((win * np.arange(-1, 2)).sum() / max(win.sum(), 1e-6)))
         cols.append(c)
         peaks.append(peak)
-    if len(rows) < 3:
+    if len(rows) < params.line_min_chunks:
         return LineFit(expected, 0.0, 0.0, False)
     cols_a, rows_a = np.array(cols), np.array(rows)
-    keep = np.abs(rows_a - np.median(rows_a)) < 0.4 * s
-    if keep.sum() >= 3:
+    keep = np.abs(rows_a - np.median(rows_a)) < params.line_outlier_mm * s
+    if keep.sum() >= params.line_min_chunks:
         cols_a, rows_a = cols_a[keep], rows_a[keep]
     slope, row0 = np.polyfit(cols_a, rows_a, 1)
     return LineFit(float(row0), float(slope), float(np.median(peaks)), True)
@@ -184,7 +184,7 @@ def find_stop(strip: Strip, line: LineFit, x_expected_mm: float, spec: FormSpec,
     lo = int(max(0, c_exp - params.stop_search_mm * s))
     hi = int(min(w - 1, c_exp + params.stop_search_mm * s))
     r_line = float(line.row_at(c_exp))
-    inner = [int(r_line + sign * k * s) for sign in (-1, 1) for k in np.arange(0.5, half - 0.3, 1 / s)]
+    inner = [int(r_line + sign * k * s) for sign in (-1, 1) for k in np.arange(params.stop_rows_start_mm, half - params.stop_tip_gap_mm, 1 / s)]
     inner = [r for r in inner if 0 <= r < h]
     prof = d[inner, lo:hi + 1].mean(axis=0)
     # Clear paper beyond the stop's tips on at least one side: a mark drawn over the stop often
@@ -192,11 +192,12 @@ def find_stop(strip: Strip, line: LineFit, x_expected_mm: float, spec: FormSpec,
     beyond = np.full(prof.shape, np.inf)
     for sign in (-1, 1):
         outer = [int(r_line + sign * k * s)
-                 for k in np.arange(half + 0.6, params.strip_half_height_mm - 0.2, 1 / s)]
+                 for k in np.arange(half + params.stop_beyond_mm,
+                                    params.strip_half_height_mm - params.strip_edge_mm, 1 / s)]
         outer = [r for r in outer if 0 <= r < h]
         if outer:
             beyond = np.minimum(beyond, d[outer, lo:hi + 1].mean(axis=0))
-    stop_like = np.where(beyond < 0.3 * np.maximum(prof, 1e-3), prof, 0.0)
+    stop_like = np.where(beyond < params.stop_beyond_ratio * np.maximum(prof, 1e-3), prof, 0.0)
     if stop_like.size == 0 or stop_like.max() < params.ink_threshold:
         return x_expected_mm, False
     # A pen mark beside the stop can look as stop-like as the stop (a bent tick's middle is dark
@@ -205,9 +206,9 @@ def find_stop(strip: Strip, line: LineFit, x_expected_mm: float, spec: FormSpec,
     dx_mm = (np.arange(lo, hi + 1) - c_exp) / s
     prior = np.exp(-0.5 * (dx_mm / params.stop_prior_mm) ** 2)
     i = int(np.argmax(np.where(stop_like >= params.ink_threshold, stop_like * prior, 0.0)))
-    r = int(round(0.4 * s))
+    r = int(round(params.stop_centroid_mm * s))
     a, b = max(0, i - r), min(len(prof), i + r + 1)
-    wts = np.clip(prof[a:b] - params.ink_threshold / 2, 0, None)
+    wts = np.clip(prof[a:b] - params.ink_threshold * params.stop_weight_share, 0, None)
     col = lo + a + float((wts * np.arange(b - a)).sum() / max(wts.sum(), 1e-6))
     x = strip.x_mm(col)
     if abs(x - x_expected_mm) > params.stop_max_shift_mm:
