@@ -16,7 +16,7 @@ from pathlib import Path
 
 from srs_scan import __version__
 from srs_scan.errors import (ExitCode, RosterError, SrsScanError, UsageError, failing_file,
-                             failure_cause)
+                             exit_code_for, failure_cause)
 from srs_scan.text import visible
 
 EXIT_CODES_HELP = """exit codes:
@@ -694,7 +694,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = getattr(exc, "filename", None) or (
             "the results database" if isinstance(exc, sqlite3.Error) else "a file")
         print(f"srs-scan: cannot use {where}: {failure_cause(exc)}", file=sys.stderr)
-        return int(ExitCode.ENVIRONMENT)
+        return int(exit_code_for(exc))
     except Exception as exc:  # a bug: say so plainly; the traceback only when asked for
         if os.environ.get("SRS_SCAN_DEBUG"):
             raise

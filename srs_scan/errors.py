@@ -1,16 +1,23 @@
-"""Errors that stop a whole run, each with its exit code.
+"""Every failure in one place: run-stopping errors with their exit codes, and the plain-language
+reason a page or file could not be read.
 
-A problem with one page is never an exception here: it is a flag or an error
-row on that page's result, and the batch goes on. These types are for what
-makes the run itself impossible (bad arguments, a bad form file or roster, a
-disk that is full or read-only, a results database that cannot be used).
-The CLI maps them to exit codes in one place.
+A problem with one page is never an exception that leaves this package: it is a flag or an
+error row on that page's result, and the batch goes on. `page_reason` turns whatever stopped a
+page into the words on its row (never the exception's own text: it may hold paths). The types
+below are for what makes the run itself impossible (bad arguments, a bad form file or roster,
+a disk that is full or read-only, a results database that cannot be used); `exit_code_for`
+gives the CLI its exit code, in one place.
+
+To add a case: a new cause of a failed page gets a line in `page_reason`; a new way for the
+whole run to fail gets an `SrsScanError` subclass with its `exit_code` (and a row in the
+README's exit-code table); a file that cannot be written or opened goes through `failing_file`.
 """
 
 from __future__ import annotations
 
 import errno
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import IntEnum
@@ -97,3 +104,52 @@ def failing_file(path: Path | str, doing: str) -> Iterator[None]:
         yield
     except (OSError, sqlite3.Error) as exc:
         raise EnvironmentFailure(f"cannot {doing} {path}: {failure_cause(exc)}") from exc
+
+
+class PageRefused(Exception):
+    """A page or file the reader will not read; its message is already the reason for staff."""
+
+
+# The computer's own reasons, said the same way on a failed page's row as when a run stops.
+_INPUT_CAUSES = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO)
+
+
+def _is_a(exc: BaseException, module: str, name: str) -> bool:
+    """isinstance against a library's exception type without importing the library here (an
+    exception of a library that was never imported cannot have been raised)."""
+    cls = getattr(sys.modules.get(module), name, None)
+    return isinstance(cls, type) and isinstance(exc, cls)
+
+
+def page_reason(exc: BaseException, kind: str = "file") -> str:
+    """Why a page (or a whole file) could not be read, in words for clinic staff.
+
+    `kind` names the file type ("PDF", "TIFF", ...). Our own refusals keep their wording;
+    anything else is described by its type, never by its text (which may hold paths).
+    """
+    if isinstance(exc, PageRefused):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "page too large for the memory available"
+    if _is_a(exc, "concurrent.futures.process", "BrokenProcessPool"):
+        return "the reading process stopped (out of memory or killed)"
+    if isinstance(exc, OSError) and exc.errno in _INPUT_CAUSES:
+        return f"could not read this file: {_OS_CAUSES[exc.errno]}"
+    if isinstance(exc, (OSError, SyntaxError, ValueError, EOFError)):
+        if isinstance(exc, EOFError) or "truncated" in str(exc).lower():
+            return f"file is damaged (truncated {kind})"
+        return f"file is damaged (unreadable {kind} data)"
+    if _is_a(exc, "pypdfium2", "PdfiumError"):
+        return "page is damaged (the PDF page could not be drawn)"
+    return f"could not read this page (an unexpected {type(exc).__name__}: please report it)"
+
+
+def exit_code_for(exc: BaseException) -> ExitCode:
+    """The exit code of a run stopped by `exc`."""
+    if isinstance(exc, SrsScanError):
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    if isinstance(exc, (OSError, sqlite3.Error)):  # a file no code path expected to fail
+        return ExitCode.ENVIRONMENT
+    return ExitCode.INTERNAL

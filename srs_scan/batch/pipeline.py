@@ -26,6 +26,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from srs_scan.errors import page_reason
 from srs_scan.fileio import is_own_output
 from srs_scan.read.pages import Limits, PageError, count_pages, load_page
 from srs_scan.results import PageResult, Status, error_result
@@ -185,10 +186,8 @@ def read_task(task: Task, forms: FormLibrary, options: ScanOptions) -> Done:
         sheet = forms.get((result.form_id, result.form_version))
         keep = result.status is Status.REVIEW and sheet is not None
         return Done(task.digest, result, True, registered_sheet_jpeg(loaded.image, result, sheet) if keep else None)
-    except MemoryError:
-        return failed("not enough memory to read this page")
     except Exception as exc:  # last resort: one bad page must never stop a batch
-        return failed(f"could not read this page ({type(exc).__name__})")
+        return failed(page_reason(exc, "page"))
 
 
 def registered_sheet_jpeg(image: np.ndarray, result: PageResult, spec: FormSpec | None) -> bytes | None:
@@ -336,8 +335,7 @@ def _settle(entry: Done | tuple[Task, Future[Done]]) -> Done:
     try:
         return future.result()
     except Exception as exc:  # a worker died (out of memory, killed): this page fails, not the batch
-        reason = f"the reading process failed ({type(exc).__name__})"
-        return Done(task.digest, error_result(task.label, task.page, reason), True)
+        return Done(task.digest, error_result(task.label, task.page, page_reason(exc, "page")), True)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps
 from pypdf import PdfReader
 
-from srs_scan.errors import UsageError
+from srs_scan.errors import PageRefused, UsageError, page_reason
 from srs_scan.read.complete import pdf_is_cut_short, tiff_chain
 
 SUPPORTED_EXTENSIONS = frozenset({".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"})
@@ -104,10 +104,6 @@ class FileKind(Enum):
     TIFF = "TIFF"
     PNG = "PNG"
     JPEG = "JPEG"
-
-
-class _Refused(Exception):
-    """A page or file this module will not read; the message is the reason for staff."""
 
 
 # --------------------------------------------------------------------------- public API
@@ -239,25 +235,25 @@ def _check_file(path: Path, limits: Limits) -> FileKind:
     """The file's type from its content; refuses missing, empty, huge or unknown files."""
     path = Path(path)
     if path.is_dir():
-        raise _Refused("this is a folder, not a file")
+        raise PageRefused("this is a folder, not a file")
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise _Refused("file not found") from None
+        raise PageRefused("file not found") from None
     except PermissionError:
-        raise _Refused("no permission to read this file") from None
+        raise PageRefused("no permission to read this file") from None
     if size == 0:
-        raise _Refused("empty file (0 bytes)")
+        raise PageRefused("empty file (0 bytes)")
     if size > limits.max_file_bytes:
-        raise _Refused(f"file too large to read safely ({size / 1024**3:.1f} GB)")
+        raise PageRefused(f"file too large to read safely ({size / 1024**3:.1f} GB)")
     try:
         with open(path, "rb") as f:
             head = f.read(PARAMS.sniff_bytes)
     except PermissionError:
-        raise _Refused("no permission to read this file") from None
+        raise PageRefused("no permission to read this file") from None
     kind = sniff(head)
     if kind is None:
-        raise _Refused(f"not a scan: unsupported file type {_describe_unknown(path, head)}")
+        raise PageRefused(f"not a scan: unsupported file type {_describe_unknown(path, head)}")
     return kind
 
 
@@ -305,13 +301,13 @@ def _open_pdf(path: Path, password: str | None) -> pdfium.PdfDocument:
                 pass
         if code == pdfium_c.FPDF_ERR_PASSWORD:
             if password is None:
-                raise _Refused("encrypted: password needed") from None
-            raise _Refused("wrong password") from None
+                raise PageRefused("encrypted: password needed") from None
+            raise PageRefused("wrong password") from None
         if code == pdfium_c.FPDF_ERR_SECURITY:
-            raise _Refused("encrypted with a method that cannot be read") from None
+            raise PageRefused("encrypted with a method that cannot be read") from None
         if code == pdfium_c.FPDF_ERR_FILE:
-            raise _Refused("file could not be read from disk") from None
-        raise _Refused("file is damaged (not a readable PDF)") from None
+            raise PageRefused("file could not be read from disk") from None
+        raise PageRefused("file is damaged (not a readable PDF)") from None
 
 
 def _iter_pdf(path: Path, password: str | None, limits: Limits) -> Iterator[PageImage | PageError]:
@@ -342,7 +338,7 @@ def _pdf_page(pdf: pdfium.PdfDocument, path: Path, number: int, limits: Limits,
     try:
         width_pt, height_pt = page.get_size()
         if not (width_pt > 0 and height_pt > 0):
-            raise _Refused("page has no size (damaged page box)")
+            raise PageRefused("page has no size (damaged page box)")
         images = _placed_images(page)
         if images:
             images = _with_masks(images, probe.mask_sizes(number - 1))
@@ -485,7 +481,7 @@ def _refuse_huge_images(images: list[_PlacedImage], limits: Limits) -> None:
     square fax image is a bomb even on a page rendered small."""
     for img in images:
         if img.width_px * img.height_px > limits.max_pixels:
-            raise _Refused(f"page too large to read safely (embedded image "
+            raise PageRefused(f"page too large to read safely (embedded image "
                            f"{img.width_px} x {img.height_px} px)")
 
 
@@ -506,7 +502,7 @@ def _render_dpi(width_pt: float, height_pt: float, images: list[_PlacedImage],
     if (w_in * dpi) * (h_in * dpi) > limits.max_pixels:
         dpi = math.floor(math.sqrt(limits.max_pixels / (w_in * h_in)))
         if dpi < limits.min_dpi:
-            raise _Refused(f"page too large to read safely ({math.ceil(w_in * limits.min_dpi)} x "
+            raise PageRefused(f"page too large to read safely ({math.ceil(w_in * limits.min_dpi)} x "
                            f"{math.ceil(h_in * limits.min_dpi)} px at {limits.min_dpi:g} dpi)")
     return dpi
 
@@ -522,9 +518,9 @@ def _open_raster(path: Path, kind: FileKind) -> Image.Image:
         try:
             return Image.open(Path(path), formats=[kind.value])
         except Image.DecompressionBombError as exc:
-            raise _Refused(_bomb_reason(exc)) from None
+            raise PageRefused(_bomb_reason(exc)) from None
         except Image.UnidentifiedImageError:
-            raise _Refused(f"file is damaged (not a readable {kind.value})") from None
+            raise PageRefused(f"file is damaged (not a readable {kind.value})") from None
 
 
 def _bomb_reason(exc: Exception) -> str:
@@ -576,7 +572,7 @@ def _iter_raster(path: Path, kind: FileKind, limits: Limits) -> Iterator[PageIma
                 except EOFError:
                     return
                 except Exception as exc:  # the chain of pages is broken here: report, stop
-                    yield PageError(str(path), index + 1, _plain_reason(exc, kind.value))
+                    yield _page_error(path, index + 1, exc, kind.value)
                     return
             try:
                 item: PageImage | PageError = _raster_page(im, path, index + 1, kind, limits)
@@ -592,9 +588,9 @@ def _raster_page(im: Image.Image, path: Path, number: int, kind: FileKind,
     """The current frame of an open image as a PageImage (size checked before decoding)."""
     width, height = im.size
     if width * height > limits.max_pixels:
-        raise _Refused(f"page too large to read safely ({width} x {height} px)")
+        raise PageRefused(f"page too large to read safely ({width} x {height} px)")
     if width == 0 or height == 0:
-        raise _Refused("page has no pixels")
+        raise PageRefused("page has no pixels")
     dpi_x, dpi_y = _declared_dpi(im)
     im.load()  # decoding happens here: truncated or corrupt data raises OSError
     frame = _upright(im)
@@ -677,7 +673,7 @@ def _square_pixels(image: np.ndarray, dpi_x: float, dpi_y: float,
     new_w = round(width * dpi / dpi_x)
     new_h = round(height * dpi / dpi_y)
     if new_w * new_h > limits.max_pixels:
-        raise _Refused(f"page too large to read safely ({new_w} x {new_h} px after "
+        raise PageRefused(f"page too large to read safely ({new_w} x {new_h} px after "
                        f"making pixels square)")
     return cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR), dpi
 
@@ -698,25 +694,7 @@ def _grey_if_neutral(image: np.ndarray) -> np.ndarray:
 
 
 def _page_error(path: Path, page: int, exc: BaseException, kind: str) -> PageError:
-    """The error row for a page (0: the whole file) that failed: our own refusal as it is
-    worded, anything else in plain words."""
-    reason = str(exc) if isinstance(exc, _Refused) else _plain_reason(exc, kind)
-    return PageError(str(path), page, reason)
-
-
-def _plain_reason(exc: BaseException, kind: str) -> str:
-    """An unexpected exception in words for clinic staff (details stay out: they may hold paths)."""
-    if isinstance(exc, MemoryError):
-        return "page too large for the memory available"
+    """The error row for a page (0: the whole file) that failed, its reason from `errors.py`."""
     if isinstance(exc, Image.DecompressionBombError):
-        return _bomb_reason(exc)
-    text = str(exc).lower()
-    if isinstance(exc, (OSError, SyntaxError, ValueError, EOFError)):
-        if "truncated" in text or isinstance(exc, EOFError):
-            return f"file is damaged (truncated {kind})"
-        if isinstance(exc, PermissionError):
-            return "no permission to read this file"
-        return f"file is damaged (unreadable {kind} data)"
-    if isinstance(exc, pdfium.PdfiumError):
-        return "page is damaged (the PDF page could not be drawn)"
-    return f"could not read this page ({type(exc).__name__})"
+        exc = PageRefused(_bomb_reason(exc))
+    return PageError(str(path), page, page_reason(exc, kind))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from srs_scan.errors import page_reason
 from srs_scan.read.enrolled import FeatureRegistrar
 from srs_scan.read.marks import read_item
 from srs_scan.read.params import Params
@@ -27,7 +28,7 @@ def read_page(image: np.ndarray, forms: FormLibrary, file: str = "", page: int =
     try:
         return _read_page(image, forms, file, page, params)
     except Exception as exc:  # a bad page must never stop a batch: report it on its result
-        return error_result(file, page, f"could not read this page: {type(exc).__name__}: {exc}")
+        return error_result(file, page, page_reason(exc, "page"))
 
 
 def _read_page(image: np.ndarray, forms: FormLibrary, file: str, page: int,
