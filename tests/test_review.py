@@ -37,14 +37,14 @@ def db(tmp_path, template_db):
 @given(st.integers(0, 100))
 def test_a_click_on_the_mark_gives_its_value(tenths):
     value = tenths / 10
-    assert value_from_x(x_for_value(value), LINE_ENDS) == pytest.approx(value)
+    assert value_from_x(x_for_value(value), LINE_ENDS, 10.0) == pytest.approx(value)
 
 
 def test_clicks_past_the_ends_are_clamped():
-    assert value_from_x(LINE_ENDS[0] - 5, LINE_ENDS) == 0.0
-    assert value_from_x(LINE_ENDS[1] + 5, LINE_ENDS) == 10.0
+    assert value_from_x(LINE_ENDS[0] - 5, LINE_ENDS, 10.0) == 0.0
+    assert value_from_x(LINE_ENDS[1] + 5, LINE_ENDS, 10.0) == 10.0
     # measured from the end-stops given (the detected ones), not the form's 40 mm
-    assert value_from_x(60.0, (50.0, 150.0)) == 1.0
+    assert value_from_x(60.0, (50.0, 150.0), 10.0) == 1.0
 
 
 def test_queue_is_oldest_first_and_each_decision_is_a_new_row(db, spec):

@@ -19,7 +19,7 @@ import pytest
 from srs_scan.sheets.sheetid import SheetId
 from srs_scan.simulate import (
     PagePlan, ScanPlan, TruthRow, draw_mark, truth_csv, paper_image, plan_pages, print_transform, printed_line_mm,
-    scan, simulate, value_cm, _render_pdf_pages,
+    scan, simulate, _render_pdf_pages,
 )
 from srs_scan.sheets.generate import render_sheets
 from srs_scan.sheets.spec import block_origin_mm, load_form
@@ -126,7 +126,7 @@ def test_truth_is_where_tick_cross_and_circle_meet_the_printed_line(spec, scale)
         (xl, y), (xr, _) = printed_line_mm(spec, item, "a4", print_m)
         mark = draw_mark(kind, xl + v / 10 * (xr - xl), y, "blue", rng)
         marks.append(mark)
-        truth[item.id] = value_cm(mark.true_x_mm, xl, xr)
+        truth[item.id] = spec.value_cm(mark.true_x_mm, (xl, xr))
         assert truth[item.id] == pytest.approx(v, abs=1e-9)
     img = _scan_with(spec, marks, scale)
     ox, oy = block_origin_mm(spec, "a4")

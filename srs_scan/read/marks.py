@@ -26,11 +26,6 @@ from srs_scan.results import (CROSSED_OUT, FAINT, MULTIPLE_MARKS, NO_MARK, OFF_L
 from srs_scan.sheets.spec import FormSpec, Item
 
 
-def _value_cm(x_mm: float, stops: tuple[float, float]) -> float:
-    v = 10.0 * (x_mm - stops[0]) / (stops[1] - stops[0])
-    return float(min(10.0, max(0.0, v)))
-
-
 def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Item,
               params: Params = Params()) -> ItemResult:
     """Measure one item: its end-stops, its marks, its value or the flags that stop a value."""
@@ -74,16 +69,16 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         on = [b for b in group if id(b) in touching]
         if not on:
             for b in group:
-                found.append((_candidate(b, b.x_mm, False, stops, ref, params), b.darkness))
+                found.append((_candidate(b, b.x_mm, False, stops, ref, spec, params), b.darkness))
             continue
         x_mm = group_x_mm(strip, ink, group, params)
         found.append((_candidate(max(on, key=lambda b: b.area_mm2), x_mm, True, stops, ref,
-                                 params), max(b.darkness for b in on)))
+                                 spec, params), max(b.darkness for b in on)))
     # A stain as dark as ink is a mark of its own, never a piece of the pen mark it touched:
     # merged, it would pull that mark's fit aside; alone, it flags the item.
     for b in on_line + off_line:
         if b.stain:
-            found.append((_candidate(b, b.x_mm, id(b) in touching, stops, ref, params),
+            found.append((_candidate(b, b.x_mm, id(b) in touching, stops, ref, spec, params),
                           b.darkness))
 
     flags = _item_flags(found, line.darkness if line.found else 1.0, params)
@@ -93,7 +88,7 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         for group in merge_blobs(faint, params.merge_gap_mm * s, ink.cleared.any(axis=0)):
             found.append((_candidate(max(group, key=lambda b: b.area_mm2),
                                      group_x_mm(strip, ink, group, params), True, stops, ref,
-                                     params), max(b.darkness for b in group)))
+                                     spec, params), max(b.darkness for b in group)))
         if found:
             flags = (NO_MARK, FAINT)
     candidates = tuple(c for c, _ in found)
@@ -103,9 +98,9 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
 
 
 def _candidate(b: Blob, x_mm: float, touches: bool, stops: tuple[float, float], ref: float,
-               params: Params) -> Candidate:
+               spec: FormSpec, params: Params) -> Candidate:
     kind = blob_kind(b, params)
-    return Candidate(x_mm=round(x_mm, 3), value_cm=round(_value_cm(x_mm, stops), 3), kind=kind,
+    return Candidate(x_mm=round(x_mm, 3), value_cm=round(spec.value_cm(x_mm, stops), 3), kind=kind,
                      touches_line=touches, crossed_out=kind == "scribble",
                      contrast=round(min(1.0, b.darkness / ref), 3))
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from srs_scan.sheets.spec import READ_BEYOND_BAND_MM
+
 
 @dataclass(frozen=True)
 class Params:
@@ -46,9 +48,10 @@ class Params:
     # --- the strip around each line ---
     strip_px_per_mm: float = 12.0
     """Rectified strip resolution: 0.083 mm per px, about a 300 dpi scan's own pixel."""
-    strip_half_height_mm: float = 7.5
-    """The band is +-6 mm; 1.5 mm more shows whether ink continues outside it (other
-    handwriting), yet stays clear of the anchor text whose caps start ~7.8 mm below the line."""
+    strip_beyond_band_mm: float = READ_BEYOND_BAND_MM
+    """The strip reaches this far past the form's clear band (+-6 mm on the SRS sheet): enough
+    to show whether ink continues outside it (other handwriting), while the form keeps its
+    text further out (`spec.READ_BEYOND_BAND_MM`, checked when a form file is loaded)."""
     paper_window_mm: float = 8.0
     """Paper brightness is the local maximum over this window: wider than any mark (a scribble
     is ~5 mm) so that ink never counts as paper, narrow enough to follow uneven phone light."""

@@ -20,7 +20,7 @@ import numpy as np
 from srs_scan.read.params import Params
 from srs_scan.read.registration import NoRegistration, Registration
 from srs_scan.sheets.sheetid import QR_QUIET_MODULES, SheetId, parse_payload
-from srs_scan.sheets.spec import FormLibrary, FormSpec
+from srs_scan.sheets.spec import FormLibrary, FormSpec, largest_paper_side_mm
 
 Corners = dict[int, np.ndarray]  # marker id -> (4, 2) image px, ArUco order TL, TR, BR, BL
 
@@ -40,7 +40,7 @@ def detect_markers(grey: np.ndarray, dictionary: str, params: Params = Params())
     detector = cv2.aruco.ArucoDetector(
         cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, dictionary)),
         cv2.aruco.DetectorParameters())
-    px_per_mm = max(grey.shape) / 297.0
+    px_per_mm = max(grey.shape) / largest_paper_side_mm()
     scale = min(1.0, params.detect_px_per_mm / px_per_mm)
     # The markers sit in the sheet's corners: look there first (a quarter of the work), then,
     # if any is missing (a phone photo with the sheet small in the frame, a page that is not

@@ -25,6 +25,7 @@ class Strip:
     x0_mm: float
     y0_mm: float
     px_per_mm: float
+    half_height_mm: float  # the strip reaches this far above and below the line
 
     def x_mm(self, col: float) -> float:
         return self.x0_mm + col / self.px_per_mm
@@ -51,9 +52,10 @@ def warp_strip(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: It
     (xl, _), (xr, _) = spec.line_ends_mm(item)
     x0 = xl - spec.clear_margin_x_mm
     x1 = xr + spec.clear_margin_x_mm
-    y0 = item.y_mm - params.strip_half_height_mm
+    half = spec.clear_band_mm + params.strip_beyond_band_mm
+    y0 = item.y_mm - half
     width = int(round((x1 - x0) * s)) + 1
-    height = int(round(2 * params.strip_half_height_mm * s)) + 1
+    height = int(round(2 * half * s)) + 1
     strip_to_mm = np.array([[1 / s, 0, x0], [0, 1 / s, y0], [0, 0, 1]])
     strip_to_px = mm_to_px @ strip_to_mm
     # Downsampling a high-resolution scan: smooth first so thin strokes are averaged, not skipped.
@@ -70,7 +72,7 @@ def warp_strip(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: It
     grey, paper = grey.astype(np.float32), paper.astype(np.float32)
     paper = cv2.blur(paper, (k, k))
     darkness = np.clip(1.0 - grey / np.maximum(paper, 1.0), 0.0, 1.0)
-    return Strip(darkness, x0, y0, s)
+    return Strip(darkness, x0, y0, s, half)
 
 
 def _scale_of(mm_to_px: np.ndarray, x: float, y: float) -> float:
@@ -193,7 +195,7 @@ def find_stop(strip: Strip, line: LineFit, x_expected_mm: float, spec: FormSpec,
     for sign in (-1, 1):
         outer = [int(r_line + sign * k * s)
                  for k in np.arange(half + params.stop_beyond_mm,
-                                    params.strip_half_height_mm - params.strip_edge_mm, 1 / s)]
+                                    strip.half_height_mm - params.strip_edge_mm, 1 / s)]
         outer = [r for r in outer if 0 <= r < h]
         if outer:
             beyond = np.minimum(beyond, d[outer, lo:hi + 1].mean(axis=0))

@@ -17,6 +17,7 @@ This module does not serve web pages (`web.py`) or print (`cli.py`).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from srs_scan.results import (
     POOR_REGISTRATION, SHEET_ID_UNREADABLE, UNKNOWN_FORM, ItemResult, PageResult, Status,
     result_from_dict,
 )
-from srs_scan.sheets.spec import FormLibrary, FormSpec
+from srs_scan.sheets.spec import FormLibrary, FormSpec, value_cm
 from srs_scan.text import plain
 from srs_scan.batch.store import ResultStore
 
@@ -77,8 +78,7 @@ FLAG_WORDS = {
 class Params:
     """Review geometry and input limits, each with its unit and reason."""
 
-    crop_margin_x_mm: float = 12.0   # crop reaches past each end-stop: the form's clear margin
-    crop_half_height_mm: float = 10.0  # above and below the line: the clear band (6) plus a tick's reach
+    crop_beyond_band_mm: float = 4.0  # above and below the form's clear band: a long tick's reach
     value_step_cm: float = 0.1       # what the CSV shows by default; finer clicks are not meaningful
     reviewer_max_chars: int = 60
     note_max_chars: int = 200
@@ -129,20 +129,21 @@ def line_ends_x_mm(item: ItemResult, spec: FormSpec) -> tuple[float, float]:
     return spec.line_x_mm, spec.line_end_x_mm
 
 
-def value_from_x(x_mm: float, ends: tuple[float, float], step_cm: float = Params.value_step_cm) -> float:
-    """Where a click meets the line, as a score: the reader's formula, clamped and rounded."""
-    left, right = ends
-    value = 10.0 * (x_mm - left) / (right - left)
-    value = min(10.0, max(0.0, value))
-    return round(round(value / step_cm) * step_cm, 6)
+def value_from_x(x_mm: float, ends: tuple[float, float], scale_max: float,
+                 step_cm: float = Params.value_step_cm) -> float:
+    """Where a click meets the line, as a score: the reader's formula, rounded to `step_cm`."""
+    steps = value_cm(x_mm, ends[0], ends[1], scale_max) / step_cm
+    whole = math.floor(steps)  # halves round up, as the review page's JavaScript (Math.round) does
+    return round((whole + (steps - whole >= 0.5)) * step_cm, 6)
 
 
 def crop_box_mm(spec: FormSpec, item_y_mm: float, ends: tuple[float, float],
                 params: Params = Params()) -> tuple[float, float, float, float]:
     """(x0, y0, width, height) of the band shown for one item, in the form frame."""
-    left = min(ends[0], spec.line_x_mm) - params.crop_margin_x_mm
-    right = max(ends[1], spec.line_end_x_mm) + params.crop_margin_x_mm
-    return (left, item_y_mm - params.crop_half_height_mm, right - left, 2 * params.crop_half_height_mm)
+    left = min(ends[0], spec.line_x_mm) - spec.clear_margin_x_mm  # the form's clear margin
+    right = max(ends[1], spec.line_end_x_mm) + spec.clear_margin_x_mm
+    half = spec.clear_band_mm + params.crop_beyond_band_mm
+    return (left, item_y_mm - half, right - left, 2 * half)
 
 
 # ---------------------------------------------------------------- the log
@@ -239,7 +240,7 @@ class ReviewLog:
         x0, _y0, width, _h = crop_box_mm(spec, 0.0, ends, self.params)
         if not x0 <= x_mm <= x0 + width:
             raise ReviewError("the click is outside the line's picture")
-        return value_from_x(x_mm, ends, self.params.value_step_cm)
+        return value_from_x(x_mm, ends, spec.scale_max, self.params.value_step_cm)
 
 
 def _clean(text: str, limit: int) -> str:

@@ -270,6 +270,8 @@ def page_payload(log: ReviewLog, stored: StoredPage, forms: FormLibrary, params:
             "flags": list(item.flags),
             "y_mm": form_item.y_mm if form_item else None,
             "ends_mm": list(ends) if ends else None,
+            "scale_max": spec.scale_max if spec else None,  # the value formula's, for valueAt
+            "step_cm": params.value_step_cm,
             "crop_mm": list(crop_box_mm(spec, form_item.y_mm, ends, params)) if form_item and ends else None,
             "candidates": [asdict(c) for c in item.candidates],
             "decision": _decision(decided),

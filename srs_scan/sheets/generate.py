@@ -1,9 +1,9 @@
 """Printable sheets: draw a FormSpec with ReportLab, one page per sheet.
 
 Every coordinate comes from the FormSpec (millimetres in the form frame) and is
-converted to PDF points at the edge, by `_Page.pt`. This module holds no
-geometry of its own beyond type sizes and the spacing of text around the
-elements the form file places.
+converted to PDF points at the edge, by `_Page.pt`; where the words go and
+their sizes are the form's `[text]` table (`FormSpec.text`). This module holds
+no geometry of its own.
 """
 
 from __future__ import annotations
@@ -79,32 +79,37 @@ def draw_sheet(canvas: Canvas, spec: FormSpec, sheet: SheetId, paper: str) -> No
         bits = aruco_bits(spec, marker.id)
         page.cells(marker.x_mm, marker.y_mm, spec.marker_size_mm / bits.shape[0], bits)
 
-    page.text(20.0, 14.0, spec.title, SANS_BOLD, 18)
+    t = spec.text
+    page.text(t.margin_x, t.title_y, spec.title, SANS_BOLD, t.title_pt)
     if spec.subtitle:
-        page.text(20.0, 20.5, spec.subtitle, SANS, 10.5, MUTED)
+        page.text(t.margin_x, t.subtitle_y, spec.subtitle, SANS, t.subtitle_pt, MUTED)
     _draw_fields(page, sheet)
     _draw_sheet_id(page, sheet)
 
-    lines = simpleSplit(spec.instructions, SANS, 10, mm_to_pt(w - 40.0))
+    lines = simpleSplit(spec.instructions, SANS, t.instructions_pt, mm_to_pt(w - 2 * t.margin_x))
     for i, line in enumerate(lines):
-        page.text(20.0, 52.0 + i * 5.0, line, SANS, 10)
+        page.text(t.margin_x, t.instructions_y + i * t.instructions_leading, line, SANS,
+                  t.instructions_pt)
 
     for item in spec.items:
         _draw_item(page, item)
 
-    page.text(w / 2, spec.block_h_mm - 5.0, spec.footer, SANS, 8, MUTED, "centre")
+    page.text(w / 2, spec.block_h_mm - t.footer_above_bottom, spec.footer, SANS, t.footer_pt,
+              MUTED, "centre")
 
 
 def _draw_fields(page: _Page, sheet: SheetId) -> None:
     values = {"client_code": sheet.client_code, "session": sheet.session, "date": sheet.date}
-    c = page.c
+    c, t = page.c, page.spec.text
     for field in page.spec.fields:
-        page.text(field.x_mm, field.y_mm - 6.5, field.label, SANS, 7.5, MUTED)
+        page.text(field.x_mm, field.y_mm - t.field_label_above, field.label, SANS,
+                  t.field_label_pt, MUTED)
         c.setStrokeColor(RULE)
         c.setLineWidth(0.5)
         c.line(*page.pt(field.x_mm, field.y_mm), *page.pt(field.x_mm + field.width_mm, field.y_mm))
         if values.get(field.name):
-            page.text(field.x_mm + 1.0, field.y_mm - 1.3, values[field.name], SANS, 11)
+            page.text(field.x_mm + t.field_value_dx, field.y_mm - t.field_value_above,
+                      values[field.name], SANS, t.field_value_pt)
 
 
 def _draw_sheet_id(page: _Page, sheet: SheetId) -> None:
@@ -113,26 +118,28 @@ def _draw_sheet_id(page: _Page, sheet: SheetId) -> None:
     quiet = QR_QUIET_MODULES
     cell = spec.qr_size_mm / (modules.shape[0] + 2 * quiet)
     page.cells(spec.qr_x_mm + quiet * cell, spec.qr_y_mm + quiet * cell, cell, modules)
-    page.text(spec.serial_x_mm, spec.serial_y_mm, f"Sheet {sheet.serial}", SANS, 7, MUTED, "centre")
-    page.text(spec.serial_x_mm, spec.serial_y_mm + 3.0, f"{spec.form_id} v{spec.version}",
-              SANS, 6, MUTED, "centre")
+    t = spec.text
+    page.text(spec.serial_x_mm, spec.serial_y_mm, f"Sheet {sheet.serial}", SANS, t.serial_pt,
+              MUTED, "centre")
+    page.text(spec.serial_x_mm, spec.serial_y_mm + t.form_line_below,
+              f"{spec.form_id} v{spec.version}", SANS, t.form_line_pt, MUTED, "centre")
 
 
 def _draw_item(page: _Page, item) -> None:
-    spec, c = page.spec, page.c
+    spec, c, t = page.spec, page.c, page.spec.text
     (x0, y), (x1, _) = spec.line_ends_mm(item)
     half_stop = spec.stop_height_mm / 2.0
-    page.text(x0, y - 16.0, item.heading, SANS_BOLD, 11.5)
+    page.text(x0, y - t.heading_above, item.heading, SANS_BOLD, t.heading_pt)
     if item.prompt:
-        page.text(x0, y - 10.5, item.prompt, SANS, 9, MUTED)
+        page.text(x0, y - t.prompt_above, item.prompt, SANS, t.prompt_pt, MUTED)
     c.setStrokeColor(black)
     c.setLineWidth(spec.line_width_pt)
     c.setLineCap(0)  # butt caps: the stroke ends exactly where the form file says
     c.line(*page.pt(x0, y), *page.pt(x1, y))
     for x in (x0, x1):
         c.line(*page.pt(x, y - half_stop), *page.pt(x, y + half_stop))
-    page.text(x0, y + 10.0, item.left, SANS, 8.5, MUTED)
-    page.text(x1, y + 10.0, item.right, SANS, 8.5, MUTED, "right")
+    page.text(x0, y + t.anchor_below, item.left, SANS, t.anchor_pt, MUTED)
+    page.text(x1, y + t.anchor_below, item.right, SANS, t.anchor_pt, MUTED, "right")
 
 
 def render_sheets(spec: FormSpec | Sequence[FormSpec], sheets: Sequence[SheetId], paper: str = "a4",

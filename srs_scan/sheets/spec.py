@@ -39,6 +39,13 @@ def _forms_folder() -> Path:
 DEFAULT_FORM = _forms_folder() / "srs.toml"
 CORNERS = ("top_left", "top_right", "bottom_right", "bottom_left")
 
+READ_BEYOND_BAND_MM = 1.5
+"""The reader looks this far past each clear band (to see whether ink runs on out of it, which
+other handwriting does and a mark seldom does): a form prints no text there."""
+# Helvetica's cap height and descent as a share of the font size (its AFM metrics), to check
+# that text placed by a form file stays clear of the bands and of other items' text.
+CAP_HEIGHT_EM, DESCENT_EM = 0.718, 0.207
+
 
 def mm_to_pt(mm: float) -> float:
     return mm * PT_PER_MM
@@ -93,6 +100,46 @@ class Enrolled:
 
 
 @dataclass(frozen=True)
+class TextLayout:
+    """Where the sheet's words go and how big they are: the form file's optional [text] table.
+    Positions in mm in the form frame (baselines), sizes in points. The defaults are the
+    layout of forms/srs.toml, so a form file that leaves the table out prints like it."""
+
+    margin_x: float = 20.0          # left edge of title, subtitle and instructions (and right margin)
+    title_y: float = 14.0
+    title_pt: float = 18.0
+    subtitle_y: float = 20.5
+    subtitle_pt: float = 10.5
+    instructions_y: float = 52.0    # first line
+    instructions_leading: float = 5.0
+    instructions_pt: float = 10.0
+    footer_above_bottom: float = 5.0
+    footer_pt: float = 8.0
+    field_label_above: float = 6.5  # a field's label, above its underline
+    field_label_pt: float = 7.5
+    field_value_dx: float = 1.0     # a pre-filled value, right of the underline's start ...
+    field_value_above: float = 1.3  # ... and above it
+    field_value_pt: float = 11.0
+    serial_pt: float = 7.0          # "Sheet <serial>", centred at [sheet_id] serial_x, serial_y
+    form_line_below: float = 3.0    # "<form> v<version>", this far below the serial
+    form_line_pt: float = 6.0
+    heading_above: float = 16.0     # an item's heading, above its line
+    heading_pt: float = 11.5
+    prompt_above: float = 10.5
+    prompt_pt: float = 9.0
+    anchor_below: float = 10.0      # the left and right anchor words, below the line's ends
+    anchor_pt: float = 8.5
+
+
+def cap_mm(size_pt: float) -> float:
+    return pt_to_mm(size_pt) * CAP_HEIGHT_EM
+
+
+def descent_mm(size_pt: float) -> float:
+    return pt_to_mm(size_pt) * DESCENT_EM
+
+
+@dataclass(frozen=True)
 class FormSpec:
     form_id: str
     version: int
@@ -120,6 +167,8 @@ class FormSpec:
     fields: tuple[Field, ...]
     items: tuple[Item, ...]
     enrolled: Enrolled | None = None  # set for enrolled forms: no markers, no QR code
+    text: TextLayout = TextLayout()
+    scale_max: float = 10.0  # the score at a line's right end-stop ([lines] scale_max; 0 at the left)
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -128,6 +177,13 @@ class FormSpec:
     @property
     def line_end_x_mm(self) -> float:
         return self.line_x_mm + self.line_length_mm
+
+    def value_cm(self, x_mm: float, ends_x_mm: tuple[float, float]) -> float:
+        """Where a mark meets a line, as a score: its distance from the left end-stop as a share of
+        the distance between the two end-stops found on this sheet (so a sheet printed at 94 %
+        scores as one printed at 100 %), times `scale_max`, clamped to the line."""
+        left, right = ends_x_mm
+        return value_cm(x_mm, left, right, self.scale_max)
 
     def line_ends_mm(self, item: Item) -> tuple[tuple[float, float], tuple[float, float]]:
         """Centres of the item's left and right end-stops, in the form frame."""
@@ -144,6 +200,18 @@ class FormSpec:
 
     def marker_by_id(self) -> dict[int, Marker]:
         return {m.id: m for m in self.markers}
+
+
+def value_cm(x_mm: float, left_mm: float, right_mm: float, scale_max: float) -> float:
+    """The one value formula (see `FormSpec.value_cm`); the review page's JavaScript keeps a
+    copy that a test holds equal to this one."""
+    v = scale_max * (x_mm - left_mm) / (right_mm - left_mm)
+    return float(min(scale_max, max(0.0, v)))
+
+
+def largest_paper_side_mm() -> float:
+    """The long side of the largest paper a form prints on (A4: 297 mm)."""
+    return max(max(size) for size in PAPER_SIZES_MM.values())
 
 
 def block_origin_mm(spec: FormSpec, paper: str) -> tuple[float, float]:
@@ -252,6 +320,7 @@ def _parse(raw: dict[str, Any]) -> FormSpec:
 
     line_x, length = lines.get("x", float), lines.get("length", float)
     items = [replace(item, x_mm=line_x, length_mm=length) for item in items]
+    text = _text_layout(root)
     spec = FormSpec(
         form_id=form.get("id", str), version=form.get("version", int),
         title=form.get("title", str), subtitle=form.get("subtitle", str, ""),
@@ -266,7 +335,8 @@ def _parse(raw: dict[str, Any]) -> FormSpec:
         markers=tuple(markers),
         qr_x_mm=qr.get("x", float), qr_y_mm=qr.get("y", float), qr_size_mm=qr.get("size", float),
         serial_x_mm=qr.get("serial_x", float), serial_y_mm=qr.get("serial_y", float),
-        fields=tuple(fields), items=tuple(items),
+        fields=tuple(fields), items=tuple(items), text=text,
+        scale_max=lines.get("scale_max", float, 10.0),
     )
     for table in (form, block, lines, markers_t, qr, root):
         table.done()
@@ -322,6 +392,18 @@ def _parse_enrolled(raw: dict[str, Any], folder: Path) -> FormSpec:
     return spec
 
 
+def _text_layout(root: _Table) -> TextLayout:
+    if "text" not in root.raw:
+        root.used.add("text")
+        return TextLayout()
+    t = root.table("text")
+    defaults = TextLayout()
+    layout = TextLayout(**{name: t.get(name, float, getattr(defaults, name))
+                           for name in TextLayout.__dataclass_fields__})
+    t.done()
+    return layout
+
+
 def _check_layout(spec: FormSpec) -> None:
     """Everything inside the block, the block inside every paper, lines clear of each other."""
     import cv2  # imported here so that loading a form stays cheap for tools that do not draw
@@ -351,14 +433,24 @@ def _check_layout(spec: FormSpec) -> None:
                m.x_mm + spec.marker_size_mm, m.y_mm + spec.marker_size_mm)
     inside("the sheet-id code", spec.qr_x_mm, spec.qr_y_mm,
            spec.qr_x_mm + spec.qr_size_mm, spec.qr_y_mm + spec.qr_size_mm)
+    t = spec.text
     for f in spec.fields:
-        inside(f"field '{f.name}'", f.x_mm, f.y_mm - 5.0, f.x_mm + f.width_mm, f.y_mm)
+        label_top = f.y_mm - t.field_label_above - cap_mm(t.field_label_pt)
+        inside(f"field '{f.name}'", f.x_mm, label_top, f.x_mm + f.width_mm, f.y_mm)
     ordered = sorted(spec.items, key=lambda i: i.y_mm)
+    # The reader looks READ_BEYOND_BAND_MM past each band: the text around a line stays out.
+    seen = spec.clear_band_mm + READ_BEYOND_BAND_MM
+    if (t.anchor_below - cap_mm(t.anchor_pt) < seen
+            or t.prompt_above - descent_mm(t.prompt_pt) < seen
+            or t.heading_above - descent_mm(t.heading_pt) < seen):
+        raise FormFileError(f"[text] an item's heading, prompt and anchor words must stay more "
+                            f"than {seen} mm from its line (the clear band and what the reader sees)")
     for item in ordered:
         inside(f"item '{item.id}' and its clear band", *spec.clear_band_mm_box(item))
     for upper, lower in zip(ordered, ordered[1:]):
-        # heading, prompt and anchors need room between two bands
-        if lower.y_mm - upper.y_mm < 2 * spec.clear_band_mm + 20.0:
+        # the upper item's anchor words end above the lower item's heading
+        if (upper.y_mm + t.anchor_below + descent_mm(t.anchor_pt)
+                >= lower.y_mm - t.heading_above - cap_mm(t.heading_pt)):
             raise FormFileError(f"items '{upper.id}' and '{lower.id}' are too close together")
 
 

@@ -51,7 +51,7 @@ from srs_scan.batch.export import Cell, CsvFormat, Table, joined, result_columns
 from srs_scan.sheets.generate import render_sheets
 from srs_scan.simulate.model import (
     MIXED, PROFILE_NAMES, PROFILES, PagePlan, Params, ScanPlan, Simulation, TruthRow, print_transform,
-    printed_line_mm, value_cm,
+    printed_line_mm,
 )
 from srs_scan.simulate.paper import _render_pdf_pages, enrolled_page, foreign_pdf, paper_image
 from srs_scan.simulate.pen import draw_mark
@@ -62,7 +62,7 @@ from srs_scan.sheets.spec import FormSpec
 __all__ = [   # what tests, benchmarks and the CLI import from srs_scan.simulate
     "PROFILES", "PROFILE_NAMES", "PagePlan", "Params", "ScanPlan", "TruthRow", "draw_mark",
     "paper_image", "plan_pages", "plan_simulation", "print_transform", "printed_line_mm", "scan",
-    "simulate", "truth_csv", "value_cm",
+    "simulate", "truth_csv",
 ]
 
 TRUTH_DECIMALS = 2   # the truth to 0.01 cm, finer than any reader's default

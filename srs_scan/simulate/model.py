@@ -5,7 +5,7 @@
 records (`PagePlan` and what it holds) are pure data with every random choice already
 made, handed from planning (`plan.py`) to drawing (`paper.py`) to scanning
 (`scanner.py`); `TruthRow` and `Simulation` name what a run wrote. The print geometry
-(`print_transform`, `printed_line_mm`, `value_cm`) is what the truth is computed from:
+(`print_transform`, `printed_line_mm`, with the form's `value_cm`) is what the truth is computed from:
 the FormSpec and the print transform, never pixels.
 
 This module makes no random choice, draws nothing and writes nothing.
@@ -227,7 +227,3 @@ def printed_line_mm(spec: FormSpec, item, paper: str, print_m: np.ndarray
     (x0, y0), (x1, y1) = spec.line_ends_mm(item)
     return _apply(print_m, ox + x0, oy + y0), _apply(print_m, ox + x1, oy + y1)
 
-
-def value_cm(x_mark_mm: float, left_mm: float, right_mm: float) -> float:
-    """The SRS score of a mark at x on a line whose end-stops are at left and right, 0-10."""
-    return min(10.0, max(0.0, 10.0 * (x_mark_mm - left_mm) / (right_mm - left_mm)))

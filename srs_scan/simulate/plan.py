@@ -21,7 +21,7 @@ import numpy as np
 from srs_scan.sheets.sheetid import SheetId, new_serials
 from srs_scan.simulate.model import (
     PHONE_BACKGROUNDS, PHONE_SIZE_PX, PROFILES, Handling, ItemTruth, PagePlan, Params, PenMark, Profile,
-    ScanPlan, _apply, print_transform, printed_line_mm, value_cm,
+    ScanPlan, _apply, print_transform, printed_line_mm,
 )
 from srs_scan.simulate.pen import draw_mark, off_line_mark, scribble, writing
 from srs_scan.sheets.spec import PAPER_SIZES_MM, FormSpec, block_origin_mm
@@ -72,7 +72,7 @@ def _plan_item(spec: FormSpec, item, paper: str, print_m: np.ndarray, case: str,
             kind = "tick"   # past an end a dot or circle would not reach the line at all
         mark = draw_mark(kind, x_at(v), y, ink, rng, p)
         assert mark.true_x_mm is not None
-        return [mark], ItemTruth(item.id, round(value_cm(mark.true_x_mm, xl, xr), 2))
+        return [mark], ItemTruth(item.id, round(spec.value_cm(mark.true_x_mm, (xl, xr)), 2))
     if case == "no_mark":
         return [], ItemTruth(item.id, None, ("no_mark",))
     if case == "off_line":

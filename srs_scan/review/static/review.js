@@ -28,9 +28,11 @@ function fmt(value) {
   return value === null || value === undefined ? "no answer" : `${value.toFixed(1)} cm`;
 }
 
-function valueAt(xMm, ends) {
-  const v = 10 * (xMm - ends[0]) / (ends[1] - ends[0]);
-  return Math.round(Math.min(10, Math.max(0, v)) * 10) / 10;
+// A copy of Python's value formula (sheets/spec.py value_cm, review/decisions.py value_from_x);
+// tests/test_value_formula.py runs this function in node and holds it equal to Python's.
+function valueAt(xMm, ends, scaleMax, stepCm) {
+  const v = scaleMax * (xMm - ends[0]) / (ends[1] - ends[0]);
+  return Math.round(Math.min(scaleMax, Math.max(0, v)) / stepCm) * stepCm;
 }
 
 // ------------------------------------------------------------------ data
@@ -106,7 +108,7 @@ function drawItem(svg, item, {numbers, current}) {
   const d = item.decision;
   const value = d ? d.new_value : item.value_cm;
   if (current && value !== null && value !== undefined && item.ends_mm) {
-    const x = item.ends_mm[0] + (item.ends_mm[1] - item.ends_mm[0]) * value / 10;
+    const x = item.ends_mm[0] + (item.ends_mm[1] - item.ends_mm[0]) * value / item.scale_max;
     el("line", {x1: x, x2: x, y1: y - 5, y2: y + 5, class: d ? "decided" : "read"}, svg);
   }
 }
@@ -269,7 +271,7 @@ function hover(event) {
   if (!item || !item.ends_mm) return;
   const svg = $("crop"), p = pointerMm(svg, event), hair = $("hair"), live = $("live");
   if (hair) { hair.setAttribute("x1", p.x); hair.setAttribute("x2", p.x); }
-  live.textContent = `${valueAt(p.x, item.ends_mm).toFixed(1)} cm`;
+  live.textContent = `${valueAt(p.x, item.ends_mm, item.scale_max, item.step_cm).toFixed(1)} cm`;
   const rect = svg.getBoundingClientRect();
   live.style.left = `${event.clientX - rect.left}px`;
   live.hidden = false;
