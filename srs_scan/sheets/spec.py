@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from importlib import resources
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,9 @@ PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
 }
 
 def _forms_folder() -> Path:
-    """forms/ beside the package in a checkout; share/srs-scan/forms in a regular install."""
-    import sys
-
-    here = Path(__file__).resolve().parents[2] / "forms"
-    installed = Path(sys.prefix) / "share" / "srs-scan" / "forms"
-    return here if here.is_dir() or not installed.is_dir() else installed
+    """The built-in forms, package data of srs_scan wherever it is installed (a wheel, a venv,
+    `pip install --user`, an editable checkout, where srs_scan/forms links to forms/)."""
+    return Path(str(resources.files("srs_scan") / "forms"))
 
 
 DEFAULT_FORM = _forms_folder() / "srs.toml"

@@ -1,0 +1,94 @@
+"""The package as a user installs it (slow, ~1 min; marked `installed_wheel`): build the wheel
+offline, install it into a fresh virtual environment and into a bare folder (as `pip install
+--user` or `--target` would), and run `srs-scan forms` from there. The built-in forms are
+package data found with importlib.resources, so this fails if they are not in the wheel or not
+found where the package is installed (they used to be found by guessing `sys.prefix`).
+
+Offline and bounded: the wheel is built without build isolation (setuptools from the test
+extra) and installed with --no-index --no-deps; the fresh environment borrows this one's
+dependencies (numpy, OpenCV, ...) through a .pth file, never srs_scan itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.installed_wheel
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("wheel")
+    src = tmp / "src"  # a clean copy: building in the checkout would leave build/ behind
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, src / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "srs_scan", src / "srs_scan", symlinks=True, ignore=ignore)
+    shutil.copytree(ROOT / "forms", src / "forms", ignore=ignore)
+    _run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--no-index",
+          "-q", "-w", str(tmp / "dist"), str(src)], cwd=tmp)
+    (built,) = (tmp / "dist").glob("srs_scan-*.whl")
+    return built
+
+
+def test_the_wheel_holds_the_forms_and_the_review_page(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "srs_scan/forms/srs.toml" in names
+    assert "srs_scan/review/static/review.js" in names
+    assert not any(n.startswith(("tests/", "benchmarks/")) or ".data/" in n for n in names)
+
+
+def _borrow_dependencies(python: Path) -> None:
+    """Let a fresh environment import this one's dependencies (not srs_scan: it is editable
+    here, through a .pth file that a path listed in another .pth file does not run)."""
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    Path(purelib, "_borrowed_dependencies.pth").write_text("\n".join(sorted(ours)) + "\n")
+
+
+def test_installed_in_a_fresh_environment_it_prints_sheets(wheel, tmp_path):
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
+    python = venv / "bin" / "python"
+    _borrow_dependencies(python)
+    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-index",
+          "--no-deps", str(wheel)], cwd=tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    where = _run([str(python), "-c", "import srs_scan; print(srs_scan.__file__)"], tmp_path, env)
+    assert where.startswith(str(venv)), where
+    out = tmp_path / "sheets.pdf"
+    _run([str(venv / "bin" / "srs-scan"), "forms", str(out), "--count", "2"], tmp_path, env)
+    assert out.read_bytes().startswith(b"%PDF")
+
+    # Installed into a bare folder (like --user or --target): no share/ beside any prefix.
+    target = tmp_path / "target"
+    _run([sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-deps", "--target",
+          str(target), str(wheel)], cwd=tmp_path)
+    bare = tmp_path / "bare"  # an environment without srs_scan: only the folder has it
+    _run([sys.executable, "-m", "venv", "--without-pip", str(bare)], cwd=tmp_path)
+    _borrow_dependencies(bare / "bin" / "python")
+    env["PYTHONPATH"] = str(target)
+    where = _run([str(bare / "bin" / "python"), "-c", "import srs_scan; print(srs_scan.__file__)"],
+                 tmp_path, env)
+    assert where.startswith(str(target)), where
+    out2 = tmp_path / "sheets2.pdf"
+    _run([str(bare / "bin" / "python"), "-m", "srs_scan", "forms", str(out2), "--count", "1",
+          "--paper", "letter"], tmp_path, env)
+    assert out2.read_bytes().startswith(b"%PDF")
