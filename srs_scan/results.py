@@ -18,7 +18,6 @@ MULTIPLE_MARKS = "multiple_marks"  # two or more marks on one line
 CROSSED_OUT = "crossed_out"        # a scribbled-over mark (usually beside a new one)
 OFF_LINE = "off_line"              # a mark near the line that does not touch it
 FAINT = "faint"                    # a mark too light to measure with confidence
-ITEM_FLAGS = (NO_MARK, MULTIPLE_MARKS, CROSSED_OUT, OFF_LINE, FAINT)
 
 # Page flags.
 NOT_A_FORM = "not_a_form"                    # no alignment markers: a cover letter, a blank back
@@ -27,8 +26,6 @@ BLANK_PAGE = "blank_page"                    # a form nobody filled in
 SHEET_ID_UNREADABLE = "sheet_id_unreadable"  # the QR code could not be decoded
 DUPLICATE_SHEET = "duplicate_sheet"          # this serial was already read in the batch
 POOR_REGISTRATION = "poor_registration"      # markers found, but they do not agree with each other
-PAGE_FLAGS = (NOT_A_FORM, UNKNOWN_FORM, BLANK_PAGE, SHEET_ID_UNREADABLE, DUPLICATE_SHEET,
-              POOR_REGISTRATION)
 
 
 class Status(StrEnum):

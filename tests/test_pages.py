@@ -6,13 +6,10 @@ proves. The real-world files in ../shared/realdata are used when present, skippe
 
 from __future__ import annotations
 
-import gc
 import io
-import itertools
 import random
 import struct
 import tracemalloc
-import weakref
 import zlib
 from pathlib import Path
 
@@ -25,7 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from srs_scan.errors import UsageError
 from srs_scan.sheets.generate import render_sheets
-from srs_scan.read.pages import (Limits, PageError, PageImage, count_pages, find_inputs, iter_pages,
+from srs_scan.read.pages import (Limits, PageError, PageImage, count_pages, find_inputs,
                             load_page)
 from srs_scan.sheets.sheetid import SheetId
 from srs_scan.sheets.spec import load_form
@@ -33,8 +30,13 @@ from srs_scan.sheets.spec import load_form
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 
 
-def _pages(path: Path, **kwargs) -> list[PageImage | PageError]:
-    return list(iter_pages(path, **kwargs))
+def _pages(path: Path, password: str | None = None, limits: Limits = Limits()
+           ) -> list[PageImage | PageError]:
+    """Every page as the batch reads them: count_pages, then load_page for each."""
+    count = count_pages(path, password, limits)
+    if isinstance(count, PageError):
+        return [count]
+    return [load_page(path, n, password, limits) for n in range(1, count + 1)]
 
 
 def _only_images(items) -> list[PageImage]:
@@ -167,25 +169,6 @@ def test_empty_user_password_opens_with_or_without_a_batch_password(tmp_path):
     assert len(_only_images(_pages(path, password="some-other-files-password"))) == 1
 
 
-def test_iter_pages_does_not_keep_earlier_pages_alive(tmp_path):
-    path = tmp_path / "forty.pdf"
-    canvas = Canvas(str(path), pagesize=(72, 72))
-    for i in range(40):
-        canvas.drawString(10, 10, str(i))
-        canvas.showPage()
-    canvas.save()
-    alive = []
-    refs: list[weakref.ref] = []
-    for item in iter_pages(path):
-        assert isinstance(item, PageImage)
-        refs.append(weakref.ref(item.image))
-        del item
-        gc.collect()
-        alive.append(sum(r() is not None for r in refs))
-    assert len(refs) == 40
-    assert max(alive) <= 1  # only the page just handed out, never a growing list
-
-
 def test_load_page_opens_the_file_itself_and_checks_the_page_number(tmp_path):
     spec = load_form()
     path = tmp_path / "two.pdf"
@@ -242,7 +225,7 @@ def test_tiff_whose_page_chain_loops_ends(tmp_path):
     path = tmp_path / "loop.tif"
     path.write_bytes(bytes(data))
     assert count_pages(path) == 1
-    assert [type(i) for i in iter_pages(path)] == [PageImage]
+    assert [type(i) for i in _pages(path)] == [PageImage]
 
 
 def test_png_alpha_is_composited_onto_white(tmp_path):
@@ -400,7 +383,7 @@ def _realdata_files(folder: str) -> list[Path]:
                          ids=lambda p: p.name)
 def test_realdata_never_raises(path):
     password = PASSWORDS.get(path.name)
-    items = list(itertools.islice(iter_pages(path, password, FAST), 2))
+    items = _pages(path, password, FAST)[:2]
     assert items and all(isinstance(i, (PageImage, PageError)) for i in items)
     for item in items:
         if isinstance(item, PageImage):
@@ -411,7 +394,7 @@ def test_realdata_never_raises(path):
         assert all(isinstance(i, PageImage) for i in items), [i for i in items]
     if path.name in PASSWORDS:
         assert isinstance(items[0], PageImage)
-        locked = next(iter_pages(path, None, FAST))
+        locked = _pages(path, None, FAST)[0]
         assert isinstance(locked, PageError) and "password" in locked.reason
     if path.name == "paperless__encrypted.pdf":
         assert items == [PageError(str(path), 0, "encrypted: password needed")]
@@ -439,15 +422,15 @@ def test_tiff_cut_short_gives_an_error_row_for_the_lost_page(tmp_path, kept):
     assert isinstance(load_page(path, 1), PageImage)
     lost = load_page(path, 2)
     assert isinstance(lost, PageError) and "truncated TIFF" in lost.reason and "cut short" in lost.reason
-    assert [type(i) for i in iter_pages(path)] == [PageImage, PageError]
-    assert iter_pages(path).__next__().page == 1 and list(iter_pages(path))[1] == lost
+    assert [type(i) for i in _pages(path)] == [PageImage, PageError]
+    assert _pages(path)[0].page == 1 and _pages(path)[1] == lost
 
 
 def test_whole_tiff_has_no_extra_row(tmp_path):
     path = tmp_path / "whole.tif"
     path.write_bytes(_two_page_fax(tmp_path))
     assert count_pages(path) == 2
-    assert [type(i) for i in iter_pages(path)] == [PageImage, PageImage]
+    assert [type(i) for i in _pages(path)] == [PageImage, PageImage]
 
 
 def test_pdf_without_its_end_marker_says_pages_may_be_missing(tmp_path):
@@ -458,6 +441,6 @@ def test_pdf_without_its_end_marker_says_pages_may_be_missing(tmp_path):
     cut.write_bytes(whole.read_bytes().rstrip()[:-len(b"%%EOF")])  # the reader still opens it
     assert count_pages(whole) == 3
     assert count_pages(cut) == 4
-    rows = list(iter_pages(cut))
+    rows = _pages(cut)
     assert [type(i) for i in rows] == [PageImage, PageImage, PageImage, PageError]
     assert "truncated PDF" in rows[3].reason and load_page(cut, 4) == rows[3]

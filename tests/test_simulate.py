@@ -19,7 +19,7 @@ import pytest
 from srs_scan.sheets.sheetid import SheetId
 from srs_scan.simulate import (
     PagePlan, ScanPlan, TruthRow, draw_mark, truth_csv, paper_image, plan_pages, print_transform, printed_line_mm,
-    scan, simulate, _render_pdf_pages,
+    scan, simulate, render_pdf_pages,
 )
 from srs_scan.sheets.generate import render_sheets
 from srs_scan.sheets.spec import block_origin_mm, load_form
@@ -41,7 +41,7 @@ def _scan_with(spec, marks, scale: float, offset=(0.6, -0.4)) -> np.ndarray:
                     scan=ScanPlan(dpi=(DPI, DPI), mode="RGB", skew_deg=0.0, upside_down=False,
                                   offset_mm=(0.0, 0.0), blur_px=0.5, noise=0.0, jpeg_quality=90),
                     noise_seed=7)
-    rendered = _render_pdf_pages(render_sheets(spec, [sheet], "a4", invariant=True), DPI)[0]
+    rendered = render_pdf_pages(render_sheets(spec, [sheet], "a4", invariant=True), DPI)[0]
     return scan(paper_image(plan, rendered, "a4"), plan, "a4")
 
 

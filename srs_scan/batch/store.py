@@ -158,6 +158,11 @@ class ResultStore:
                 self.db.execute("INSERT OR IGNORE INTO serials VALUES (?, ?, ?)",
                                 (result.sheet.serial, digest, result.page))
 
+    def has_sheet_jpeg(self, digest: str, page: int) -> bool:
+        """Whether the page's registered sheet picture is kept (without loading it)."""
+        return self.db.execute("SELECT 1 FROM sheet_images WHERE content_hash=? AND page=?",
+                               (digest, page)).fetchone() is not None
+
     def sheet_jpeg(self, digest: str, page: int) -> bytes | None:
         row = self.db.execute("SELECT jpeg FROM sheet_images WHERE content_hash=? AND page=?",
                               (digest, page)).fetchone()

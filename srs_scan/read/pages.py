@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from ctypes import byref, c_uint
 from dataclasses import dataclass
 from enum import Enum
@@ -158,21 +158,6 @@ def load_page(path: Path, page: int, password: str | None = None,
         return _page_error(path, page, exc, kind.value)
 
 
-def iter_pages(path: Path, password: str | None = None,
-               limits: Limits = Limits()) -> Iterator[PageImage | PageError]:
-    """Every page in order, one at a time: one item per page, or one PageError (page 0)
-    when the file cannot be opened at all. Never raises for a bad file."""
-    try:
-        kind = _check_file(path, limits)
-    except Exception as exc:
-        yield _page_error(path, 0, exc, _kind_name(path))
-        return
-    if kind is FileKind.PDF:
-        yield from _iter_pdf(path, password, limits)
-    else:
-        yield from _iter_raster(path, kind, limits)
-
-
 def find_inputs(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
     """(inputs, skipped). Files given by name are always inputs (an unsupported one later
     gets an error row); folders are walked recursively in name order, taking files with a
@@ -308,28 +293,6 @@ def _open_pdf(path: Path, password: str | None) -> pdfium.PdfDocument:
         if code == pdfium_c.FPDF_ERR_FILE:
             raise PageRefused("file could not be read from disk") from None
         raise PageRefused("file is damaged (not a readable PDF)") from None
-
-
-def _iter_pdf(path: Path, password: str | None, limits: Limits) -> Iterator[PageImage | PageError]:
-    try:
-        pdf = _open_pdf(path, password)
-    except Exception as exc:
-        yield _page_error(path, 0, exc, "PDF")
-        return
-    probe = _MaskProbe(path, password)
-    try:
-        whole = _whole_pages_if_cut(path, FileKind.PDF, len(pdf), limits)
-        for number in range(1, len(pdf) + 1):
-            try:
-                item: PageImage | PageError = _pdf_page(pdf, path, number, limits, probe)
-            except Exception as exc:
-                item = _page_error(path, number, exc, "PDF")
-            yield item
-            del item  # do not keep the page alive while the caller works on the next one
-        if whole is not None:
-            yield PageError(str(path), whole + 1, _cut_reason(FileKind.PDF, whole + 1))
-    finally:
-        pdf.close()
 
 
 def _pdf_page(pdf: pdfium.PdfDocument, path: Path, number: int, limits: Limits,
@@ -551,36 +514,6 @@ def _seek_frame(im: Image.Image, index: int, limits: Limits) -> None:
         raise EOFError
     if index > 0 or getattr(im, "tell", lambda: 0)() != 0:
         im.seek(index)
-
-
-def _iter_raster(path: Path, kind: FileKind, limits: Limits) -> Iterator[PageImage | PageError]:
-    try:
-        im = _open_raster(path, kind)
-    except Exception as exc:
-        yield _page_error(path, 0, exc, kind.value)
-        return
-    whole = _whole_pages_if_cut(path, kind, 0, limits)
-    with im:
-        index = 0
-        while index < limits.max_pages:
-            if whole is not None and index >= whole:
-                yield PageError(str(path), index + 1, _cut_reason(kind, index + 1))
-                return
-            if index > 0:
-                try:
-                    im.seek(index)
-                except EOFError:
-                    return
-                except Exception as exc:  # the chain of pages is broken here: report, stop
-                    yield _page_error(path, index + 1, exc, kind.value)
-                    return
-            try:
-                item: PageImage | PageError = _raster_page(im, path, index + 1, kind, limits)
-            except Exception as exc:
-                item = _page_error(path, index + 1, exc, kind.value)
-            yield item
-            del item
-            index += 1
 
 
 def _raster_page(im: Image.Image, path: Path, number: int, kind: FileKind,

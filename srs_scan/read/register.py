@@ -246,8 +246,8 @@ class QrParams:
     # without searching the patch for it: a quarter of the time of "qr" and, on the pages
     # below, as reliable. "qr" is cv2.QRCodeDetector, searching the patch; "aruco"
     # cv2.QRCodeDetectorAruco (finds the finder patterns another way). Cleaning: "raw";
-    # "otsu" threshold; "close"/"open" a 3x3 morphological close/open, which mends white
-    # notches / black speckles on a thresholded fax module edge. Modules are ~0.6 mm, so
+    # "otsu" threshold; "close" a 3x3 morphological close, which mends white notches on a
+    # thresholded fax module edge. Modules are ~0.6 mm, so
     # 6-12 px/mm gives 3.6-7 px per module. Order from the simulator's fax, phone and low-res
     # pages (seeds 11, 12; 248 pages): ("qr", 12, "raw") alone read 234, the old first try
     # ("qr", 10, "raw") 229; the next three read every page left; the rest are spares that
@@ -310,8 +310,6 @@ def _clean(patch: np.ndarray, cleaning: str, mend_px: int) -> np.ndarray:
         return cv2.threshold(patch, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
     if cleaning == "close":
         return cv2.morphologyEx(patch, cv2.MORPH_CLOSE, kernel)
-    if cleaning == "open":
-        return cv2.morphologyEx(patch, cv2.MORPH_OPEN, kernel)
     return patch
 
 

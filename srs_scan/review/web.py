@@ -256,7 +256,7 @@ def page_payload(log: ReviewLog, stored: StoredPage, forms: FormLibrary, params:
     latest = log.latest(stored.content_hash, result.page)
     sheet = result.sheet
     # the kept sheet is the content block warped into the form frame: its extent is the block's
-    has_sheet = spec is not None and _has_sheet(log, stored.content_hash, result.page)
+    has_sheet = spec is not None and log.store.has_sheet_jpeg(stored.content_hash, result.page)
     items = []
     for item in result.items:
         form_item = next((i for i in spec.items if i.id == item.item_id), None) if spec else None
@@ -309,11 +309,6 @@ def _decision(decision) -> dict | None:
         return None
     return {"action": decision.action, "new_value": decision.new_value, "old_value": decision.old_value,
             "reviewer": decision.reviewer, "at": decision.at}
-
-
-def _has_sheet(log: ReviewLog, digest: str, page: int) -> bool:
-    return log.db.execute("SELECT 1 FROM sheet_images WHERE content_hash=? AND page=?",
-                          (digest, page)).fetchone() is not None
 
 
 def serve(app: Callable, sock: socket.socket) -> None:

@@ -53,10 +53,10 @@ from srs_scan.simulate.model import (
     MIXED, PROFILE_NAMES, PROFILES, PagePlan, Params, ScanPlan, Simulation, TruthRow, print_transform,
     printed_line_mm,
 )
-from srs_scan.simulate.paper import _render_pdf_pages, enrolled_page, foreign_pdf, paper_image
+from srs_scan.simulate.paper import render_pdf_pages, enrolled_page, foreign_pdf, paper_image
 from srs_scan.simulate.pen import draw_mark
 from srs_scan.simulate.plan import plan_pages
-from srs_scan.simulate.scanner import _jpeg, pdf_of_jpegs, phone_jpeg, scan, tiff_g4
+from srs_scan.simulate.scanner import jpeg_bytes, pdf_of_jpegs, phone_jpeg, scan, tiff_g4
 from srs_scan.sheets.spec import FormSpec
 
 __all__ = [   # what tests, benchmarks and the CLI import from srs_scan.simulate
@@ -110,14 +110,14 @@ def _scanned_pages(spec: FormSpec, plans: Sequence[PagePlan], paper: str, p: Par
     if spec.enrolled is not None:  # an enrolled form: its blank is what the clinic prints
         forms = iter([enrolled_page(spec, paper, p.paper_dpi) for _ in sheets])
     else:
-        forms = iter(_render_pdf_pages(render_sheets(spec, sheets, paper, invariant=True),
-                                       p.paper_dpi) if sheets else [])
+        forms = iter(render_pdf_pages(render_sheets(spec, sheets, paper, invariant=True),
+                                      p.paper_dpi) if sheets else [])
     out, last = [], None
     for plan in plans:
         if plan.sheet is not None:
             rendered = next(forms)
         elif plan.kind == "foreign":
-            rendered = _render_pdf_pages(foreign_pdf(plan.foreign_text, paper), p.paper_dpi)[0]
+            rendered = render_pdf_pages(foreign_pdf(plan.foreign_text, paper), p.paper_dpi)[0]
         else:
             rendered = None
         img = paper_image(plan, rendered, paper, p, show_through=last)
@@ -144,7 +144,7 @@ def _write_files(out_dir: Path, rows: list[TruthRow], spec: FormSpec, paper: str
     output = PROFILES[plans[0].profile].output
     if output == "pdf":
         write_atomic(out_dir / rows[0].file, pdf_of_jpegs([
-            (_jpeg(img, pl.scan.jpeg_quality, pl.scan.dpi), img.shape[1], img.shape[0], img.ndim == 3,
+            (jpeg_bytes(img, pl.scan.jpeg_quality, pl.scan.dpi), img.shape[1], img.shape[0], img.ndim == 3,
              pl.scan.dpi) for img, pl in zip(images, plans)]))
     elif output == "tiff":
         write_atomic(out_dir / rows[0].file, tiff_g4(images, [pl.scan.dpi for pl in plans]))

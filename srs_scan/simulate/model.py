@@ -215,7 +215,7 @@ def print_transform(scale: float, offset_mm: tuple[float, float], paper: str) ->
                      [0.0, 0.0, 1.0]])
 
 
-def _apply(m: np.ndarray, x: float, y: float) -> tuple[float, float]:
+def apply_transform(m: np.ndarray, x: float, y: float) -> tuple[float, float]:
     v = m @ np.array([x, y, 1.0])
     return float(v[0] / v[2]), float(v[1] / v[2])
 
@@ -225,5 +225,5 @@ def printed_line_mm(spec: FormSpec, item, paper: str, print_m: np.ndarray
     """Centres of the item's left and right end-stops as printed, in paper mm."""
     ox, oy = block_origin_mm(spec, paper)
     (x0, y0), (x1, y1) = spec.line_ends_mm(item)
-    return _apply(print_m, ox + x0, oy + y0), _apply(print_m, ox + x1, oy + y1)
+    return apply_transform(print_m, ox + x0, oy + y0), apply_transform(print_m, ox + x1, oy + y1)
 

@@ -170,7 +170,7 @@ def _handle(img: np.ndarray, frame: _Frame, h: Handling, rng: np.random.Generato
         _paint(img, x0, y0, cover, 205)        # the wire's shine
 
 
-def _render_pdf_pages(pdf: bytes, dpi: int) -> list[np.ndarray]:
+def render_pdf_pages(pdf: bytes, dpi: int) -> list[np.ndarray]:
     doc = pdfium.PdfDocument(pdf)
     try:
         return [doc[i].render(scale=dpi / 72.0, rev_byteorder=True).to_numpy()[:, :, :3].copy()

@@ -21,7 +21,7 @@ import numpy as np
 from srs_scan.sheets.sheetid import SheetId, new_serials
 from srs_scan.simulate.model import (
     PHONE_BACKGROUNDS, PHONE_SIZE_PX, PROFILES, Handling, ItemTruth, PagePlan, Params, PenMark, Profile,
-    ScanPlan, _apply, print_transform, printed_line_mm,
+    ScanPlan, apply_transform, print_transform, printed_line_mm,
 )
 from srs_scan.simulate.pen import draw_mark, off_line_mark, scribble, writing
 from srs_scan.sheets.spec import PAPER_SIZES_MM, FormSpec, block_origin_mm
@@ -104,7 +104,7 @@ def _other_writing(spec: FormSpec, sheet: SheetId, paper: str, print_m: np.ndarr
     if not sheet.client_code and "client_code" in fields and rng.random() < 0.7:
         f = fields["client_code"]
         text = rng.choice((f"C{rng.randint(100, 9999):04d}", rng.choice(NAMES)))
-        at = _apply(print_m, ox + f.x_mm + rng.uniform(1.0, 6.0), oy + f.y_mm - rng.uniform(0.6, 1.5))
+        at = apply_transform(print_m, ox + f.x_mm + rng.uniform(1.0, 6.0), oy + f.y_mm - rng.uniform(0.6, 1.5))
         marks.append(writing(text, at, rng.uniform(3.5, 5.0), ink, rng))
     if rng.random() < 0.5:
         item = rng.choice(spec.items)
@@ -116,7 +116,7 @@ def _other_writing(spec: FormSpec, sheet: SheetId, paper: str, print_m: np.ndarr
         else:                    # just above the clear band, under the prompt
             x = spec.line_x_mm + rng.uniform(10.0, 50.0)
             y = item.y_mm - spec.clear_band_mm - rng.uniform(0.6, 1.2)
-        marks.append(writing(words, _apply(print_m, ox + x, oy + y), rng.uniform(2.6, 3.2), ink, rng))
+        marks.append(writing(words, apply_transform(print_m, ox + x, oy + y), rng.uniform(2.6, 3.2), ink, rng))
     return marks
 
 

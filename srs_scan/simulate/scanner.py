@@ -106,7 +106,7 @@ def _light_field(size: tuple[int, int], light: tuple[float, float, float, float]
 
 # --------------------------------------------------------------------------- files
 
-def _jpeg(img: np.ndarray, quality: int, dpi: tuple[int, int] | None = None, exif: bytes = b"") -> bytes:
+def jpeg_bytes(img: np.ndarray, quality: int, dpi: tuple[int, int] | None = None, exif: bytes = b"") -> bytes:
     buf = io.BytesIO()
     kwargs: dict = {"quality": quality, "subsampling": 2 if img.ndim == 3 else 0}
     if dpi:
@@ -173,4 +173,4 @@ def phone_jpeg(img: np.ndarray, quality: int, exif_rotated: bool) -> bytes:
         exif[0x0112] = 6                                # ...and orientation 6 says: turn 90 deg CW
     else:
         exif[0x0112] = 1
-    return _jpeg(img, quality, exif=exif.tobytes())
+    return jpeg_bytes(img, quality, exif=exif.tobytes())
