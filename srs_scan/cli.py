@@ -693,7 +693,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, sqlite3.Error) as exc:  # a file no code path expected to fail: still name it
         where = getattr(exc, "filename", None) or (
             "the results database" if isinstance(exc, sqlite3.Error) else "a file")
-        print(f"srs-scan: cannot use {where}: {failure_cause(exc)}", file=sys.stderr)
+        print(visible(f"srs-scan: cannot use {where}: {failure_cause(exc)}"), file=sys.stderr)
         return int(exit_code_for(exc))
     except Exception as exc:  # a bug: say so plainly; the traceback only when asked for
         if os.environ.get("SRS_SCAN_DEBUG"):
