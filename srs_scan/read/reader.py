@@ -55,7 +55,7 @@ def _read_page(image: np.ndarray, forms: FormLibrary, file: str, page: int,
     if spec.enrolled is not None:
         # no QR code printed on an enrolled form: a label of ours stuck on it, if any; without
         # one the sheet is identified in review
-        sheet = find_label(grey, max(spec.block_w_mm, spec.block_h_mm))
+        sheet = find_label(grey)
     elif (sheet := read_sheet_id(grey, reg, spec)) is None:
         flags.append(SHEET_ID_UNREADABLE)
     else:

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import zxingcpp
 
 from srs_scan.read.params import Params
 from srs_scan.read.registration import NoRegistration, Registration
-from srs_scan.sheets.sheetid import QR_QUIET_MODULES, SheetId, parse_payload
+from srs_scan.sheets.sheetid import SheetId, parse_payload
 from srs_scan.sheets.spec import FormLibrary, FormSpec, largest_paper_side_mm
 
 Corners = dict[int, np.ndarray]  # marker id -> (4, 2) image px, ArUco order TL, TR, BR, BL
@@ -232,66 +233,27 @@ def mm_to_px(h: np.ndarray, pts: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class QrParams:
-    """How the sheet id's QR code is looked for: a list of cheap tries, in order, until one decodes.
+    """How the sheet id's QR code is looked for: where the form says, warped upright, by
+    zxing-cpp; then, if that fails, anywhere on the page.
 
-    The form says where the code is and how big (`spec.qr_*_mm`), so each try warps that square
-    upright at some scale, cleans it one way, and hands it to one of OpenCV's decoders. A clean
-    page decodes on the first try; a fax (ragged 1-bit modules, 200x100 dpi pages stretched 2x)
-    or a blurred phone photo may need another scale or cleaning: OpenCV's decoder is brittle
-    to module size and edge noise, so a different scale alone often rescues it.
+    zxing-cpp replaced an 11-step OpenCV try-list (scales, cleanings, three decoders, six module
+    counts): on simulated pages of all six profiles it read every sheet id the try-list read, in
+    one call and about a thirtieth of the time (benchmarks/qr_readers.py).
     """
 
-    # Tries as (decoder, px per mm, cleaning). Decoder "known" is cv2.QRCodeDetector's decoding
-    # alone, told where the code's corners are from the form's geometry (`module_counts`),
-    # without searching the patch for it: a quarter of the time of "qr" and, on the pages
-    # below, as reliable. "qr" is cv2.QRCodeDetector, searching the patch; "aruco"
-    # cv2.QRCodeDetectorAruco (finds the finder patterns another way). Cleaning: "raw";
-    # "otsu" threshold; "close" a 3x3 morphological close, which mends white notches on a
-    # thresholded fax module edge. Modules are ~0.6 mm, so
-    # 6-12 px/mm gives 3.6-7 px per module. Order from the simulator's fax, phone and low-res
-    # pages (seeds 11, 12; 248 pages): ("qr", 12, "raw") alone read 234, the old first try
-    # ("qr", 10, "raw") 229; the next three read every page left; the rest are spares that
-    # each read most pages on their own, so an unseen page has more chances. ("known", 8, "raw")
-    # came first later: it read all 61 sheets of the six profiles at seed 77, in 3 ms a page
-    # against 12 ms for ("qr", 12, "raw").
-    tries: tuple[tuple[str, float, str], ...] = (
-        ("known", 8.0, "raw"),
-        ("qr", 12.0, "raw"), ("aruco", 10.0, "raw"), ("qr", 6.0, "raw"), ("qr", 10.0, "raw"),
-        ("qr", 8.0, "close"), ("aruco", 8.0, "close"), ("qr", 12.0, "close"), ("qr", 8.0, "raw"),
-        ("qr", 10.0, "otsu"), ("aruco", 12.0, "raw"),
-    )
-    margin_mm: float = 3.0       # quiet zone kept around the code's square in the crop (mm)
-    mend_px: int = 3             # side of the close/open kernel (px at the try's scale)
-    whole_page: bool = True      # last resort: look for a code anywhere (slow: ~0.5 s a page)
-    # The code's side in modules, most common first: the generator draws it with a quiet zone of
-    # QR_QUIET_MODULES inside the form's square, so its corners depend on how long the payload is
-    # (33: a pre-filled sheet; 29: a blank one; 37: the longest client codes). The decoder
-    # forgives corners a fraction of a module off, so the first count usually reads the
-    # neighbouring sizes too; the others are tried when registration error adds to that.
-    module_counts: tuple[int, ...] = (33, 29, 37, 25, 41, 21)
+    px_per_mm: float = 8.0   # the upright patch's resolution: ~5 px per 0.6 mm module
+    margin_mm: float = 3.0   # quiet zone kept around the code's square in the patch (mm)
+    whole_page: bool = True  # last resort: look for a code anywhere on the page
 
 
 def read_sheet_id(grey: np.ndarray, reg: MarkerFit | Registration | None, spec: FormSpec | None,
                   qr: QrParams = QrParams()) -> SheetId | None:
-    """The sheet id from the QR code: first the region the form says, upright, at several
-    scales and cleanings (`QrParams.tries`); then anywhere on the page.
-    """
-    decoders: dict[str, cv2.QRCodeDetector] = {}
+    """The sheet id from the QR code: first the square the form says, upright; then anywhere."""
     if reg is not None and spec is not None:
-        patches: dict[float, np.ndarray] = {}
-        for decoder, scale, cleaning in qr.tries:
-            if scale not in patches:
-                patches[scale] = _qr_patch(grey, reg, spec, scale, qr.margin_mm)
-            patch = _clean(patches[scale], cleaning, qr.mend_px)
-            if decoder == "known":
-                sheet = _decode_known(decoders, patch, spec, scale, qr)
-            else:
-                sheet = _decode(decoders, decoder, patch)
-            if sheet is not None:
-                return sheet
-    if qr.whole_page:
-        return _decode(decoders, "qr", grey)
-    return None
+        sheet = _decode(_qr_patch(grey, reg, spec, qr.px_per_mm, qr.margin_mm))
+        if sheet is not None:
+            return sheet
+    return _decode(grey) if qr.whole_page else None
 
 
 def _qr_patch(grey: np.ndarray, reg: MarkerFit | Registration, spec: FormSpec, px_per_mm: float,
@@ -304,84 +266,17 @@ def _qr_patch(grey: np.ndarray, reg: MarkerFit | Registration, spec: FormSpec, p
                                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=255)
 
 
-def _clean(patch: np.ndarray, cleaning: str, mend_px: int) -> np.ndarray:
-    kernel = np.ones((mend_px, mend_px), np.uint8)
-    if cleaning == "otsu":
-        return cv2.threshold(patch, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
-    if cleaning == "close":
-        return cv2.morphologyEx(patch, cv2.MORPH_CLOSE, kernel)
-    return patch
-
-
-def _decode_known(decoders: dict[str, cv2.QRCodeDetector], patch: np.ndarray, spec: FormSpec,
-                  px_per_mm: float, qr: QrParams) -> SheetId | None:
-    """Decode the code in a `_qr_patch` where the form's geometry puts its corners, trying each
-    likely size of the code in modules."""
-    for modules in qr.module_counts:
-        inset = qr.margin_mm + QR_QUIET_MODULES * spec.qr_size_mm / (modules + 2 * QR_QUIET_MODULES)
-        a = inset * px_per_mm  # the patch's pixel u is at margin + u / px_per_mm on the form
-        b = (2 * qr.margin_mm + spec.qr_size_mm - inset) * px_per_mm
-        corners = np.array([[[a, a], [b, a], [b, b], [a, b]]], np.float32)
-        try:
-            text, _ = _decoder(decoders, "qr").decode(patch, corners)
-        except cv2.error:
-            continue
-        sheet = parse_payload(text) if text else None
+def _decode(image: np.ndarray) -> SheetId | None:
+    """The first QR code in the image whose payload `parse_payload` accepts, or None."""
+    for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+        sheet = parse_payload(code.text) if code.valid else None
         if sheet is not None:
             return sheet
     return None
 
 
-def _decoder(decoders: dict[str, cv2.QRCodeDetector], name: str) -> cv2.QRCodeDetector:
-    """The decoder called `name`, made on first use and kept for the page's other tries."""
-    if name not in decoders:
-        decoders[name] = cv2.QRCodeDetectorAruco() if name == "aruco" else cv2.QRCodeDetector()
-    return decoders[name]
-
-
-def _decode(decoders: dict[str, cv2.QRCodeDetector], name: str, image: np.ndarray
-            ) -> SheetId | None:
-    """A payload `parse_payload` accepts, or None."""
-    try:
-        text, _, _ = _decoder(decoders, name).detectAndDecode(image)
-    except cv2.error:
-        return None
-    return parse_payload(text) if text else None
-
-
-LABEL_SEARCH = (("aruco", 4.0), ("aruco", 3.0), ("qr", 3.0))
-"""Where a label's QR code is looked for: (OpenCV detector, px per mm of the page copy searched).
-Finding a code needs far fewer pixels than decoding it, and each detector misses codes the other
-finds (on 200 dpi test pages turned 0, 3 and 180 degrees); all three tries cost ~0.1 s on a
-page without a label."""
-
-
-def find_label(grey: np.ndarray, page_mm: float, decode_px_per_mm: float = 12.0
-               ) -> SheetId | None:
-    """The ids on one of our sticky labels (`sheets/labels.py`) stuck anywhere on the page.
-
-    Its QR code is found on small copies of the page (`LABEL_SEARCH`), then decoded from the
-    full-resolution crop around it, brought to `decode_px_per_mm` (the label's 0.65 mm modules
-    are then ~8 px: OpenCV's decoder misses many codes at 5 px a module, i.e. 200 dpi)."""
-    decoders: dict[str, cv2.QRCodeDetector] = {}
-    px_per_mm = max(grey.shape) / page_mm
-    for name, search_px_per_mm in LABEL_SEARCH:
-        k = min(1.0, search_px_per_mm / px_per_mm)
-        small = cv2.resize(grey, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
-        try:
-            seen, corners = _decoder(decoders, name).detect(small)
-        except cv2.error:
-            continue
-        if not seen or corners is None:
-            continue
-        pts = corners.reshape(-1, 2) / k
-        (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
-        pad = 0.25 * max(x1 - x0, y1 - y0)
-        crop = grey[int(max(0, y0 - pad)):int(y1 + pad), int(max(0, x0 - pad)):int(x1 + pad)]
-        z = decode_px_per_mm / px_per_mm
-        crop = cv2.resize(crop, None, fx=z, fy=z, interpolation=cv2.INTER_CUBIC
-                          if z > 1 else cv2.INTER_AREA)
-        sheet = _decode(decoders, "qr", crop) or _decode(decoders, "aruco", crop)
-        if sheet is not None:
-            return sheet
-    return None
+def find_label(grey: np.ndarray) -> SheetId | None:
+    """The ids on one of our sticky labels (`sheets/labels.py`) stuck anywhere on the page:
+    zxing-cpp finds and decodes a QR code in any place and orientation on the whole page
+    (OpenCV needed a search on small copies with two detectors, then a decode at 12 px/mm)."""
+    return _decode(grey)
