@@ -60,10 +60,21 @@ def normalise(page: dict, folder: Path) -> dict:
     return page
 
 
+def pruned(value):
+    """Without empty entries ("", None, [], {}), so that a field added later with an empty value
+    (the sheet's age_band) is no difference, while a value that appears or changes is one."""
+    if isinstance(value, dict):
+        kept = {k: pruned(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in ("", None, [], {})}
+    if isinstance(value, list):
+        return [pruned(v) for v in value]
+    return value
+
+
 def differences(old: dict[str, list[dict]], new: dict[str, list[dict]]) -> list[str]:
     out = []
     for p in PROFILES:
-        a, b = old.get(p, []), new.get(p, [])
+        a, b = pruned(old.get(p, [])), pruned(new.get(p, []))
         if len(a) != len(b):
             out.append(f"{p}: {len(a)} pages before, {len(b)} now")
         for x, y in zip(a, b):
