@@ -448,7 +448,7 @@ class _Progress:
             print(file=sys.stderr)
 
 # simulate.PROFILE_NAMES, repeated so that `srs-scan --help` does not load the simulator
-SIMULATE_PROFILES = ("office", "fit-to-page", "fax", "low-res", "phone", "messy", "mixed")
+SIMULATE_PROFILES = ("office", "fit-to-page", "fax", "low-res", "phone", "messy", "stray", "mixed")
 
 
 def _cmd_simulate(args: argparse.Namespace) -> None:
@@ -659,7 +659,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "mark and what a reader must flag. Try the whole pipeline before you own a scanner.",
         epilog="profiles: office (300 dpi PDF), fit-to-page (printed at 94-97 %), fax (G4 TIFF), "
                "low-res (150 dpi), phone (JPEG photos), messy (holes, staple, fold, coffee), "
-               "mixed (a bit of each)\n\n" + EXIT_CODES_HELP)
+               "stray (messy, plus stray strokes, arrows, comments, rings, crossings-out, pencil "
+               "on the lines; events.csv says which), mixed (a bit of each)\n\n" + EXIT_CODES_HELP)
     simulate.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder to write into")
     simulate.add_argument("--pages", type=_positive_int, default=12, metavar="N",
                           help="pages to simulate (default 12; mixed adds 2 fax pages and 2 photos)")

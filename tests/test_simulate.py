@@ -333,3 +333,37 @@ def test_committed_samples_truth_is_what_the_simulator_plans_for_seed_2026(spec)
         pytest.skip("samples/ not present")
     rows = [row for rows in plan_simulation("mixed", 12, 2026, spec=spec) for row in rows]
     assert truth_csv(rows, spec) == committed.read_bytes().decode("utf-8")
+
+
+def test_stray_profile_plans_every_event_on_both_sides_of_each_limit(spec):
+    """The stray profile's events come with truth, and their distances and darknesses run across
+    every limit a reader could draw (touching or not, one mark or two, faint or plain)."""
+    import re
+
+    from srs_scan.simulate import plan_simulation
+    from srs_scan.simulate.events import EVENTS, EventParams
+
+    rows = plan_simulation("stray", 80, 7, spec=spec)[0]
+    items = [t for r in rows for t in r.plan.items if r.plan.kind == "form"]
+    assert {t.event for t in items} == set(EVENTS)
+    numbers: dict[str, list[float]] = {}
+    for t in items:
+        assert (t.value_cm is None) == bool(t.expect), t   # a value, or a flag due: never both
+        assert set(t.expect) <= set(t.flags_ok), t
+        if t.value_cm is not None:
+            assert 0.0 <= t.value_cm <= 10.0
+        found = re.search(r"(-?\d+\.\d+)", t.detail)
+        if found:
+            numbers.setdefault(t.event, []).append(float(found.group(1)))
+    e = EventParams()
+    assert min(numbers["off_line_near"]) < 0.0 < e.short_touch_mm < max(numbers["off_line_near"])
+    assert min(numbers["two_marks_near"]) < e.near_one_mm < max(numbers["two_marks_near"])
+    assert min(numbers["pencil"]) < e.pencil_hesitate < max(numbers["pencil"])
+    assert min(numbers["arrow"]) < 0.0 < max(numbers["arrow"])
+    rings = numbers["ring"] + numbers["ring_empty"]
+    assert min(rings) < 0.15 and max(rings) > 0.45   # lighter than any pencil to as dark as one
+    touching = [t for t in items if t.event == "off_line_near" and t.expect]
+    assert all(t.expect == ("off_line",) for t in touching)
+    # the old profiles are untouched: no events, no rings of events
+    office = plan_simulation("messy", 12, 7, spec=spec)[0]
+    assert not any(t.event for r in office for t in r.plan.items)

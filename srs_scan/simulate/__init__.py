@@ -15,7 +15,10 @@ The simulation follows the paper's life, in this order:
    mark, a mark off the line, an unfilled sheet, a blank back, a foreign page)
    and other writing (a client code or name in its field, a comment).
 3. **Handle.** The `messy` profile punches holes, staples a corner, folds the
-   sheet and sets a coffee cup on it.
+   sheet and sets a coffee cup on it. The `stray` profile handles the sheet the
+   same way and gives every line an event with its truth (`events.py`: stray
+   strokes, arrows, comments and their underlines, ring stains, crossings-out,
+   marks on the end-stops, pencil, near misses), listed in events.csv.
 4. **Scan.** Skew, upside-down feeding, phone perspective and light, resampling
    to the scan dpi, blur, noise, JPEG, fax binarisation; written as a scanner
    writes: multi-page PDF of JPEGs, multi-page CCITT G4 TIFF, or JPEG photos.
@@ -60,7 +63,7 @@ from srs_scan.simulate.scanner import jpeg_bytes, pdf_of_jpegs, phone_jpeg, scan
 from srs_scan.sheets.spec import FormSpec
 
 __all__ = [   # what tests, benchmarks and the CLI import from srs_scan.simulate
-    "PROFILES", "PROFILE_NAMES", "PagePlan", "Params", "ScanPlan", "TruthRow", "draw_mark",
+    "EVENT_COLUMNS", "PROFILES", "PROFILE_NAMES", "PagePlan", "Params", "ScanPlan", "TruthRow", "draw_mark",
     "paper_image", "plan_pages", "plan_simulation", "print_transform", "printed_line_mm", "scan",
     "simulate", "truth_csv",
 ]
@@ -102,6 +105,19 @@ def truth_csv(rows: Sequence[TruthRow], spec: FormSpec, fmt: CsvFormat = CsvForm
     """truth.csv, written by the results' writer: same columns, quoting and number format."""
     fmt = replace(fmt, decimals=TRUTH_DECIMALS)
     return table_csv(Table(truth_columns(spec), [truth_record(row, spec) for row in rows]), fmt)
+
+
+EVENT_COLUMNS = ("file", "page", "item", "event", "detail", "value", "expect", "flags_ok")
+
+
+def events_csv(rows: Sequence[TruthRow], fmt: CsvFormat = CsvFormat()) -> str:
+    """events.csv of the stray profile: each item's event, its numbers and what a reader may say."""
+    records: list[dict[str, Cell]] = [
+        {"file": row.file, "page": row.page, "item": t.item_id, "event": t.event,
+         "detail": t.detail, "value": t.value_cm, "expect": joined(t.expect),
+         "flags_ok": joined(t.flags_ok)}
+        for row in rows for t in row.plan.items if t.event]
+    return table_csv(Table(EVENT_COLUMNS, records), replace(fmt, decimals=TRUTH_DECIMALS))
 
 
 def _scanned_pages(spec: FormSpec, plans: Sequence[PagePlan], paper: str, p: Params
@@ -201,4 +217,6 @@ def simulate(out_dir: Path | str, profile: str = "office", pages: int = 12, seed
         _write_files(out, rows, spec, paper, p)
     all_rows = [row for rows in sets for row in rows]
     write_atomic(out / "truth.csv", truth_csv(all_rows, spec, fmt).encode("utf-8"))
+    if any(t.event for r in all_rows for t in r.plan.items):
+        write_atomic(out / "events.csv", events_csv(all_rows, fmt).encode("utf-8"))
     return Simulation(tuple(dict.fromkeys(r.file for r in all_rows)), tuple(all_rows))

@@ -93,6 +93,7 @@ class Profile:
     ink_weights: tuple[float, ...] = (0.45, 0.33, 0.08, 0.14)
     phone: bool = False
     messy: bool = False
+    events: bool = False      # each item gets a messy-page event (simulate/events.py)
 
 
 PROFILES: dict[str, Profile] = {
@@ -108,6 +109,8 @@ PROFILES: dict[str, Profile] = {
                      noise=(2.0, 5.0), jpeg_quality=(80, 92), phone=True),
     "messy": Profile("messy", "pdf", ((300, 300),), ("RGB", "L"), upside_down_share=0.1,
                      messy=True),
+    "stray": Profile("stray", "pdf", ((300, 300),), ("RGB", "L"), upside_down_share=0.1,
+                     messy=True, events=True),
 }
 MIXED = "mixed"
 PROFILE_NAMES = (*PROFILES, MIXED)
@@ -141,6 +144,9 @@ class ItemTruth:
     item_id: str
     value_cm: float | None      # None when the item must be flagged
     expect: tuple[str, ...] = ()  # item flag codes the reader must raise
+    event: str = ""             # the stray profile's event on this line (simulate/events.py)
+    detail: str = ""            # the event's own numbers, e.g. "gap 0.40 mm"
+    flags_ok: tuple[str, ...] = ()  # flags that describe the event rightly (must or may raise)
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,7 @@ class Handling:
     crease_strength: float = 0.0
     ring_mm: tuple[float, float, float, float] | None = None  # cx, cy, radius, ring width
     ring_strength: float = 0.0
+    rings: tuple[tuple[float, ...], ...] = ()  # stains of events: cx, cy, r, width, strength, R, G, B
 
 
 @dataclass(frozen=True)

@@ -149,13 +149,13 @@ def _disc(frame: _Frame, centre_mm: tuple[float, float], d_mm: float, ss: int
 def _handle(img: np.ndarray, frame: _Frame, h: Handling, rng: np.random.Generator, ss: int) -> None:
     for centre in h.holes_mm:
         _paint(img, *_disc(frame, centre, h.hole_d_mm, ss), h.hole_grey)
-    if h.ring_mm is not None:
-        cx, cy, r, width = h.ring_mm
+    rings = [(*h.ring_mm, h.ring_strength, 150, 100, 55)] if h.ring_mm is not None else []
+    for cx, cy, r, width, strength, *rgb in [*rings, *h.rings]:
         t = np.linspace(0, 2 * np.pi, 180)
         ring = np.stack([cx + r * np.cos(t), cy + r * 0.96 * np.sin(t)], axis=1)
         x0, y0, cover = _draw_polylines(img, frame, [ring], width, 1)
         cover = cv2.GaussianBlur(cover, (0, 0), frame.len_px(0.4))
-        _ink_on(img, x0, y0, cover, (150, 100, 55), h.ring_strength)
+        _ink_on(img, x0, y0, cover, tuple(int(c) for c in rgb), strength)
     if h.crease_mm is not None:
         line = np.array(h.crease_mm)
         x0, y0, cover = _draw_polylines(img, frame, [line], 0.2, 1, pad_mm=0.5)

@@ -23,6 +23,7 @@ from srs_scan.simulate.model import (
     PHONE_BACKGROUNDS, PHONE_SIZE_PX, PROFILES, Handling, ItemTruth, PagePlan, Params, PenMark, Profile,
     ScanPlan, apply_transform, print_transform, printed_line_mm,
 )
+from srs_scan.simulate.events import EVENT_WEIGHTS, EVENTS, plan_event
 from srs_scan.simulate.pen import draw_mark, off_line_mark, scribble, writing
 from srs_scan.sheets.spec import PAPER_SIZES_MM, FormSpec, block_origin_mm
 
@@ -155,7 +156,14 @@ def _scan_plan(profile: Profile, paper: str, rng: random.Random) -> ScanPlan:
                    background=rng.choice(PHONE_BACKGROUNDS), exif_rotated=rng.random() < 0.5)
 
 
-def _handling(paper: str, rng: random.Random) -> Handling:
+def _handling(paper: str, rng: random.Random, rings: tuple[tuple[float, ...], ...] = (),
+              events: bool = False) -> Handling:
+    """Holes, a staple, a fold and a coffee ring; with events, the events' rings instead."""
+    handling = _messy_handling(paper, rng)
+    return replace(handling, ring_mm=None, rings=rings) if events else handling
+
+
+def _messy_handling(paper: str, rng: random.Random) -> Handling:
     w, h = PAPER_SIZES_MM[paper]
     holes = ((12.0, h / 2 - 40.0), (12.0, h / 2 + 40.0))  # ISO 838: 80 mm apart, 12 mm in
     corner = rng.choice(("tl", "tr"))
@@ -233,6 +241,7 @@ def plan_pages(spec: FormSpec, profile_name: str, pages: int, rng: random.Random
         items: tuple[ItemTruth, ...] = ()
         page_expect: tuple[str, ...] = ()
         foreign: tuple[str, ...] = ()
+        rings: tuple[tuple[float, ...], ...] = ()
         if kind in ("form", "blank_form"):
             prefilled = rng.random() < p.prefilled_share
             sheet = SheetId(spec.form_id, spec.version, serials[i],
@@ -244,8 +253,15 @@ def plan_pages(spec: FormSpec, profile_name: str, pages: int, rng: random.Random
             if kind == "form":
                 truths = []
                 for j, item in enumerate(spec.items):
-                    item_marks, truth = _plan_item(spec, item, paper, print_m,
-                                                   cases.get((i, j), "clean"), ink, rng, p)
+                    if profile.events:
+                        (xl, y), (xr, _) = printed_line_mm(spec, item, paper, print_m)
+                        event = rng.choices(EVENTS, EVENT_WEIGHTS)[0]
+                        item_marks, item_rings, truth = plan_event(event, item.id, xl, xr, y, ink,
+                                                                   rng, p)
+                        rings += item_rings
+                    else:
+                        item_marks, truth = _plan_item(spec, item, paper, print_m,
+                                                       cases.get((i, j), "clean"), ink, rng, p)
                     marks += item_marks
                     truths.append(truth)
                 items = tuple(truths)
@@ -263,7 +279,7 @@ def plan_pages(spec: FormSpec, profile_name: str, pages: int, rng: random.Random
             kind=kind, profile=profile.name, sheet=sheet, print_scale=scale, print_offset_mm=offset,
             marks=tuple(marks), items=items, page_expect=page_expect,
             scan=_scan_plan(profile, paper, rng),
-            handling=_handling(paper, rng) if profile.messy else Handling(),
+            handling=_handling(paper, rng, rings, profile.events) if profile.messy else Handling(),
             toner=rng.randint(*p.toner_black), paper=rng.randint(*p.paper_white),
             noise_seed=rng.getrandbits(63), foreign_text=foreign))
     return plans
