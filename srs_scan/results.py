@@ -18,6 +18,7 @@ MULTIPLE_MARKS = "multiple_marks"  # two or more marks on one line
 CROSSED_OUT = "crossed_out"        # a scribbled-over mark (usually beside a new one)
 OFF_LINE = "off_line"              # a mark near the line that does not touch it
 FAINT = "faint"                    # a mark too light to measure with confidence
+STRAY_INK = "stray_ink"            # ink at the line that is no mark: a long stroke, an arrow, a stain
 
 # Page flags.
 NOT_A_FORM = "not_a_form"                    # no alignment markers: a cover letter, a blank back
@@ -41,10 +42,12 @@ class Candidate:
 
     x_mm: float          # where the mark meets the line, form frame
     value_cm: float      # 10 * (x - left end-stop) / (right - left end-stop), clamped to 0-10
-    kind: str            # tick, cross, circle, dot, stroke, scribble
+    kind: str            # tick, cross, circle, dot, stroke, scribble, stray, stain
     touches_line: bool
     crossed_out: bool = False
     contrast: float = 1.0  # ink darkness relative to the printed line, 0-1
+    stray: bool = False    # judged no mark (a long stroke, an arrow, a stain): never a value
+    offset_mm: float = 0.0  # off the line: from the line to its nearest ink, + below, - above
 
 
 @dataclass(frozen=True)

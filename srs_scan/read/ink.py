@@ -34,6 +34,10 @@ class Blob:
     cols: tuple[int, int]
     label: int = 0       # its pixels in `PenInk.labels`
     stain: bool = False  # a stain's area, cut apart from the pen ink it touched
+    thickness_mm: float = 0.0  # twice its area over its outline: a stroke's width
+    lean: float = 0.0    # how far its ink >= `stray_far_mm` from the line leans (x per y)
+    one_sided: bool = False  # ink beyond the line's rows on one side of the line only
+    below: bool = False  # most of its ink lies below the line (y grows downwards)
 
 
 @dataclass(frozen=True)
@@ -122,8 +126,10 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             continue
         darkness = _darkness(d[y:y + bh, x:x + bw], ink, np.abs(sub_dy), s, params, band_mm)
         sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
+        cross_col = _crossing_col(sub_pen, sub_dy, s, params)
+        beyond = params.touch_mm * s
         blobs.append(Blob(
-            x_mm=strip.x_mm(x + _crossing_col(sub_pen, sub_dy, s, params)),
+            x_mm=strip.x_mm(x + cross_col),
             gap_mm=gap_mm,
             area_mm2=float(area), width_mm=bw / s, height_mm=bh / s,
             fill=float(ink.sum() / (bw * bh)),
@@ -134,6 +140,10 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             cols=(int(x), int(x + bw)),
             label=k,
             stain=bool(stain[y:y + bh, x:x + bw][sub].any()),
+            thickness_mm=_thickness(sub, s),
+            lean=_lean(ink, sub_dy, cross_col, s, params),
+            one_sided=bool((ink & (sub_dy < -beyond)).any()) != bool((ink & (sub_dy > beyond)).any()),
+            below=bool(sub_dy[ink].mean() > 0),
         ))
     pen[mask == 0] = 0.0  # what the blobs were measured on is kept: their ink only
     return blobs, PenInk(pen, labels, dy, cleared)
@@ -425,10 +435,47 @@ def _has_hole(region: np.ndarray, s: float, params: Params) -> bool:
     return False
 
 
+def _thickness(region: np.ndarray, s: float) -> float:
+    """A stroke's width in mm: twice its area over the length of its outline (holes included)."""
+    contours, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    perimeter = sum(cv2.arcLength(c, True) for c in contours)
+    return float(2.0 * region.sum() / max(perimeter, 1.0) / s)
+
+
+def _lean(ink: np.ndarray, dy: np.ndarray, cross_col: float, s: float, params: Params) -> float:
+    """How far the blob's ink far from the line lies aside from where it meets the line, per
+    unit of height, on the side where it leans most: ~0 for an upright stroke."""
+    cols = np.broadcast_to(np.arange(ink.shape[1], dtype=np.float32)[None, :], ink.shape)
+    lean = 0.0
+    for side in (dy <= -params.stray_far_mm * s, dy >= params.stray_far_mm * s):
+        far = ink & side
+        if far.sum() >= 4:
+            lean = max(lean, abs(float(cols[far].mean()) - cross_col) / float(np.abs(dy[far]).mean()))
+    return lean
+
+
+def comes_from_afar(group: list[Blob]) -> bool:
+    """Ink reaching the line from outside the strip and stopping there (an arrow, a stroke
+    ending on the line): all of a mark's pieces lie on one side of the line and one reaches the
+    strip's edge. A tick crosses the line; a long mark drawn over an end-stop is cut in two
+    there, one piece each side, and is judged whole."""
+    sides = {b.below for b in group}
+    return (all(b.one_sided for b in group) and len(sides) == 1
+            and any(b.touches_edge for b in group))
+
+
 def blob_kind(b: Blob, params: Params) -> str:
+    """What a piece of ink is: a scribble (crossed out), stray ink (no mark: a stroke from
+    elsewhere, a stain's band), or a mark's shape (circle, dot, tick, cross, stroke)."""
     if min(b.width_mm, b.height_mm) > params.scribble_min_mm and (
-            b.fill > params.scribble_fill or b.passes >= params.scribble_passes):
+            b.fill > params.scribble_fill or b.passes >= params.scribble_passes
+            or (b.passes >= params.scribble_passes - 1 and b.fill > params.scribble_dense_fill)):
         return "scribble"
+    if b.width_mm > params.stray_width_mm or (b.touches_edge and b.lean > params.stray_lean):
+        return "stray"
+    if (b.thickness_mm > params.stain_thickness_mm and b.darkness < params.stain_ink_darkness
+            and max(b.width_mm, b.height_mm) >= params.stain_length_mm):
+        return "stain"
     if b.has_hole:
         return "circle"
     if b.width_mm < params.dot_max_mm and b.height_mm < params.dot_max_mm:
@@ -456,3 +503,21 @@ def merge_blobs(blobs: list[Blob], gap_px: float, cleared_cols: np.ndarray) -> l
         else:
             groups.append([b])
     return groups
+
+
+def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: Strip,
+                   marks: list[Blob], params: Params) -> bool:
+    """Whether pen ink runs along the printed line, on it: removed with the line, it shows only
+    as the line's dark core standing taller than the line's own over a stretch no mark explains."""
+    s = strip.px_per_mm
+    a = int(max(0, strip.col(stops_mm[0] + params.stop_clear_mm + 0.5)))
+    b = int(min(line_only.shape[1], strip.col(stops_mm[1] - params.stop_clear_mm - 0.5)))
+    if b - a < params.along_min_mm * s:
+        return False
+    core = (line_only[:, a:b] > params.along_darkness).sum(axis=0)
+    thick = core >= np.median(core) + params.along_rows_mm * s
+    for m in marks:  # a mark crossing the line thickens it where it crosses
+        thick[max(0, m.cols[0] - a - int(s)):max(0, m.cols[1] - a + int(s))] = False
+    edges = np.diff(thick.astype(np.int8), prepend=0, append=0)
+    runs = np.nonzero(edges == -1)[0] - np.nonzero(edges == 1)[0]
+    return bool(runs.size and runs.max() >= params.along_min_mm * s)

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from srs_scan.read.ink import Blob, blob_kind, find_blobs, group_x_mm, merge_blobs, within_reach
+from srs_scan.read.ink import (Blob, blob_kind, comes_from_afar, find_blobs, group_x_mm,
+                               ink_along_line, merge_blobs, within_reach)
 from srs_scan.read.params import Params
 from srs_scan.read.strip import find_end, find_line, find_stop, line_image, warp_strip
-from srs_scan.results import (CROSSED_OUT, FAINT, MULTIPLE_MARKS, NO_MARK, OFF_LINE, Candidate,
-                              ItemResult)
+from srs_scan.results import (CROSSED_OUT, FAINT, MULTIPLE_MARKS, NO_MARK, OFF_LINE, STRAY_INK,
+                              Candidate, ItemResult)
 from srs_scan.sheets.spec import FormSpec, Item
 
 
@@ -45,8 +46,13 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     s = strip.px_per_mm
     band = spec.clear_band_mm
 
-    light = [b for b in blobs if b.darkness < params.stain_darkness]
-    blobs = [b for b in blobs if b.darkness >= params.stain_darkness]
+    # Light ink, and a stain's band no darker than a stain (a coffee ring's arc, thick and soft),
+    # is no mark: set aside, and shown only when nothing else is at the line. Off the line a
+    # stain is nothing at all.
+    light = [b for b in blobs if b.darkness < params.stain_darkness or (
+        _stain_like(b, params) and b.darkness < params.stain_max_darkness)]
+    blobs = [b for b in blobs if not any(b is a for a in light)
+             and not (_stain_like(b, params) and b.gap_mm > params.touch_mm)]
     on_line = [b for b in blobs if b.gap_mm <= params.touch_mm]
     strip_h_mm = strip.darkness.shape[0] / s
     on_line = [b for b in on_line  # a fold crease crossing the band is long, thin and light
@@ -72,16 +78,20 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
                 found.append((_candidate(b, b.x_mm, False, stops, ref, spec, params), b.darkness))
             continue
         x_mm = group_x_mm(strip, ink, group, params)
+        # one stray piece makes the whole group stray: a mark joined to a stroke from elsewhere
+        # is not read, whichever piece is larger
+        stray = any(blob_kind(b, params) in STRAY_KINDS for b in group) or comes_from_afar(on)
         found.append((_candidate(max(on, key=lambda b: b.area_mm2), x_mm, True, stops, ref,
-                                 spec, params), max(b.darkness for b in on)))
-    # A stain as dark as ink is a mark of its own, never a piece of the pen mark it touched:
-    # merged, it would pull that mark's fit aside; alone, it flags the item.
+                                 spec, params, stray), max(b.darkness for b in on)))
+    # A stain as dark as ink is stray ink of its own, never a piece of the pen mark it touched:
+    # merged, it would pull that mark's fit aside; alone, it flags the item (never a value).
     for b in on_line + off_line:
         if b.stain:
-            found.append((_candidate(b, b.x_mm, id(b) in touching, stops, ref, spec, params),
+            found.append((_candidate(b, b.x_mm, id(b) in touching, stops, ref, spec, params, True),
                           b.darkness))
 
-    flags = _item_flags(found, line.darkness if line.found else 1.0, params)
+    along = ink_along_line(line_only, stops, strip, on_line, params)
+    flags = _item_flags(found, line.darkness if line.found else 1.0, params, along)
     if not found:
         # Nothing but light ink touches the line: no mark to read, but show a person what is there.
         faint = [b for b in light if b.gap_mm <= params.touch_mm]
@@ -90,33 +100,48 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
                                      group_x_mm(strip, ink, group, params), True, stops, ref,
                                      spec, params), max(b.darkness for b in group)))
         if found:
-            flags = (NO_MARK, FAINT)
+            flags = (NO_MARK, FAINT, STRAY_INK) if along else (NO_MARK, FAINT)
     candidates = tuple(c for c, _ in found)
     value = candidates[0].value_cm if not flags else None
     return ItemResult(item_id=item.id, value_cm=value, flags=flags, candidates=candidates,
                       line_ends_x_mm=(round(left, 3), round(right, 3)))
 
 
+STRAY_KINDS = ("stray", "stain")
+
+
+def _stain_like(b: Blob, params: Params) -> bool:
+    return b.stain or blob_kind(b, params) == "stain"
+
+
 def _candidate(b: Blob, x_mm: float, touches: bool, stops: tuple[float, float], ref: float,
-               spec: FormSpec, params: Params) -> Candidate:
-    kind = blob_kind(b, params)
+               spec: FormSpec, params: Params, stray: bool = False) -> Candidate:
+    kind = "stain" if b.stain else blob_kind(b, params)
+    if stray and kind not in STRAY_KINDS:
+        kind = "stray"
     return Candidate(x_mm=round(x_mm, 3), value_cm=round(spec.value_cm(x_mm, stops), 3), kind=kind,
                      touches_line=touches, crossed_out=kind == "scribble",
-                     contrast=round(min(1.0, b.darkness / ref), 3))
+                     contrast=round(min(1.0, b.darkness / ref), 3),
+                     stray=stray or kind in STRAY_KINDS,
+                     offset_mm=0.0 if touches else round(b.gap_mm if b.below else -b.gap_mm, 2))
 
 
 def _item_flags(found: list[tuple[Candidate, float]], line_darkness: float,
-                params: Params) -> tuple[str, ...]:
-    """Flag rather than guess: a value only for exactly one clear, live mark on the line."""
+                params: Params, along: bool = False) -> tuple[str, ...]:
+    """Flag rather than guess: a value only for exactly one clear, live mark on the line, with
+    no ink beside it that is no mark (stray ink: never read, never a guess)."""
     flags: list[str] = []
-    live = [(c, dark) for c, dark in found if c.touches_line and not c.crossed_out]
+    live = [(c, dark) for c, dark in found
+            if c.touches_line and not c.crossed_out and not c.stray]
     if any(c.crossed_out for c, _ in found):
         flags.append(CROSSED_OUT)
     if len(live) > 1:
         flags.append(MULTIPLE_MARKS)
-    if any(not c.touches_line and not c.crossed_out for c, _ in found):
+    if any(not c.touches_line and not c.crossed_out and not c.stray for c, _ in found):
         flags.append(OFF_LINE)
-    if not found:
+    if along or any(c.stray for c, _ in found):
+        flags.append(STRAY_INK)
+    if not found and not along:
         flags.append(NO_MARK)
     # Faint means lighter than the limit *and* clearly lighter than the printed line in this
     # scan: a low-resolution or blurred scan lightens every thin stroke, the 0.14 mm line

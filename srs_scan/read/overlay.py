@@ -2,8 +2,9 @@
 
 The page is warped upright into the form frame (so every sheet looks the same
 whatever way it was scanned) and each line shows its detected end-stops
-(green), the mark(s) found (blue; grey when crossed out or off the line), the
-value, and any flags in red. Pages that could not be registered get their
+(green), the mark(s) found (blue; grey when crossed out or stray ink; an off-line mark in red
+where its ink is, the gap to the line left visible), the value right of every mark, and any
+flags in red in the margin left of the line, where no mark is. Pages that could not be registered get their
 reason written across the original image. Drawing only: nothing is measured here.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from srs_scan.results import PageResult
+from srs_scan.results import ItemResult, PageResult
 from srs_scan.sheets.spec import FormSpec
 
 PX_PER_MM = 5.0          # overlay resolution: an A4 block is 900 x 1250 px
@@ -44,14 +45,24 @@ def draw_overlay(image: np.ndarray, result: PageResult, spec: FormSpec | None) -
         for x in ends:
             cv2.line(out, px(x, y - 3), px(x, y + 3), GREEN, 2)
         for c in item.candidates:
-            colour = BLUE if c.touches_line and not c.crossed_out else GREY
-            cv2.line(out, px(c.x_mm, y - 5), px(c.x_mm, y + 5), colour, 2)
-            cv2.circle(out, px(c.x_mm, y), int(2.5 * s), colour, 1)
+            colour = BLUE if c.touches_line and not c.crossed_out and not c.stray else GREY
+            if c.touches_line:
+                cv2.line(out, px(c.x_mm, y - 5), px(c.x_mm, y + 5), colour, 2)
+                cv2.circle(out, px(c.x_mm, y), int(2.5 * s), colour, 1)
+            else:  # where the ink is: from its nearest point outwards, the gap to the line left clear
+                near = y + c.offset_mm
+                away = near + (4.0 if c.offset_mm >= 0 else -4.0)
+                cv2.line(out, px(c.x_mm, near), px(c.x_mm, away), RED, 2)
+                cv2.circle(out, px(c.x_mm, near), 2, RED, -1)
+        # Labels stand clear of the marks they describe: the value right of the rightmost mark
+        # (a mark past the right end-stop included), the flags below the clear band, where the
+        # marks of this line are not.
+        x_label, y_flags = value_label_x_mm(item, ends), y + spec.clear_band_mm + 2.5
         label = f"{item.value_cm:.1f} cm" if item.value_cm is not None else "no value"
-        cv2.putText(out, label, px(ends[1] + 4, y + 1.5), FONT, 0.6,
+        cv2.putText(out, label, px(x_label, y + 1.5), FONT, 0.6,
                     BLUE if item.value_cm is not None else RED, 2)
         if item.flags:
-            cv2.putText(out, ", ".join(item.flags), px(spec.line_ends_mm(item_spec)[0][0], y + 6.5), FONT, 0.55, RED, 2)
+            cv2.putText(out, ", ".join(item.flags), px(ends[0], y_flags), FONT, 0.5, RED, 2)
 
     status = result.status.value
     header = f"{status}: {', '.join(result.flags)}" if result.flags else status
@@ -59,6 +70,11 @@ def draw_overlay(image: np.ndarray, result: PageResult, spec: FormSpec | None) -
     if result.sheet is not None:
         cv2.putText(out, f"sheet {result.sheet.serial}", px(120, -0.8), FONT, 0.5, GREY, 1)
     return out
+
+
+def value_label_x_mm(item: ItemResult, ends: tuple[float, float]) -> float:
+    """Where an item's value label starts: right of its right end-stop and of every mark."""
+    return max([ends[1], *(c.x_mm + 3.0 for c in item.candidates)]) + 4.0
 
 
 def _unregistered(image: np.ndarray, result: PageResult) -> np.ndarray:

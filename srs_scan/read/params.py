@@ -228,8 +228,11 @@ class Params:
     darkness_min_share: float = 0.25
     """A mark's darkness is judged beside the line's rows only when at least this share of its
     ink lies there; otherwise (a dot, 0.9-1.6 mm across, centred on the line) on all of it."""
-    faint_darkness: float = 0.30
-    """A mark whose darkest ink (90th percentile) is lighter than this is too faint to trust..."""
+    faint_darkness: float = 0.25
+    """A mark whose darkest ink (90th percentile) is lighter than this is too faint to trust...
+    (0.30 until the stray profile's pencil, opacity 0.12-0.8: pencil a person reads without
+    hesitating, 0.25-0.30 here, was flagged faint; lighter ink than `stain_darkness` is set
+    aside as no mark and flagged no_mark + faint, so this is now that same limit)"""
     faint_vs_line: float = 0.8
     """... unless it is at least this share of the printed line's darkness in the same strip.
     A 150 dpi or blurred phone scan shows the 0.14 mm printed line at ~0.3 (a 300 dpi scan at
@@ -246,6 +249,11 @@ class Params:
     passes_rows_mm: tuple[float, float] = (1.0, 3.0)
     """Passes are counted on rows this far from the line: there an X's arms have parted and
     the line's removal has not cut the strokes."""
+    scribble_dense_fill: float = 0.45
+    """... and one crossed three times is a scribble when it also fills this share of its box:
+    a dense scribble whose passes run together (a tick fills more only when narrower than
+    `scribble_min_mm`, an X ~0.25, a circle ~0.45 but crossed twice; an X over an end-stop on
+    a 150 dpi scan, crossed three times, filled 0.35)."""
     pass_min_run_mm: float = 0.25
     """A row crossing a pen stroke (>= 0.3 mm wide, pencil ~0.25 mm, wider when slanted) runs
     through at least this much ink; shorter runs are where a row grazes the top of a wobbly
@@ -277,3 +285,34 @@ class Params:
     cross_aspect: tuple[float, float] = (0.5, 2.0)
     """A blob whose width/height lies in this range (and is neither of the above) is a cross;
     anything flatter or taller is a stroke."""
+
+    # --- stray ink: ink at the line that is no mark (a person would not read it as one) ---
+    stray_width_mm: float = 9.5
+    """Ink wider than this along the line is more than one mark: the widest single mark, a
+    circle of 3.5 mm radius drawn a little wide or a scribble, is ~8 mm across (an X of 8 mm arms
+    at 52 degrees is 6.3 mm). A stroke along the line, an underline or a mark joined to a stroke
+    running past it is wider."""
+    stray_lean: float = 0.5
+    """Ink that reaches out of the strip (a long stroke) leaning more than this (x per y, away
+    from where it meets the line, judged >= `stray_far_mm` from the line) is a stroke from
+    elsewhere: a long mark is drawn near upright (up to ~0.35 with its bend), while slanted
+    marks, which lean up to ~0.85, are short and stay inside the strip."""
+    stray_far_mm: float = 4.0
+    """Ink this far from the line is what tells a stroke's direction (see `stray_lean`)."""
+    stain_thickness_mm: float = 1.15
+    """A long piece of ink (>= `stain_length_mm`) thicker than this (twice its area over its
+    outline's length) and lighter than `stain_ink_darkness` is a stain's band: pen strokes are
+    0.3-0.8 mm (thinner after blur is thresholded), a ring's band 0.8-2.6 mm, blurred wider."""
+    stain_length_mm: float = 4.0
+    """... a dot (0.9-1.6 mm) is as thick but short."""
+    stain_ink_darkness: float = 0.6
+    """... pens are darker (0.7-0.99); a coffee ring as dark as a pencil line reaches ~0.5."""
+    along_rows_mm: float = 0.3
+    """Pen ink running along the printed line, on it, is removed with the line; it shows as the
+    line's dark core being this much taller than the line's own (median) over ..."""
+    along_min_mm: float = 3.0
+    """... at least this long a stretch away from the marks found (a mark crossing the line
+    thickens it over < 2.5 mm: an X's arms meet there)."""
+    along_darkness: float = 0.35
+    """Rows of the removed line darker than this count towards its core: a light stain crossing
+    the line (< 0.3) does not thicken it, a pen stroke (>= 0.5) does."""

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from srs_scan.batch.export import Table, item_columns, joined, page_cells, result_columns
 from srs_scan.results import (
     BLANK_PAGE, CROSSED_OUT, DUPLICATE_SHEET, FAINT, MULTIPLE_MARKS, NO_MARK, NOT_A_FORM, OFF_LINE,
-    POOR_REGISTRATION, SHEET_ID_UNREADABLE, UNKNOWN_FORM, ItemResult, PageResult, Status,
+    POOR_REGISTRATION, SHEET_ID_UNREADABLE, STRAY_INK, UNKNOWN_FORM, ItemResult, PageResult, Status,
     result_from_dict,
 )
 from srs_scan.sheets.spec import FormLibrary, FormSpec, value_cm
@@ -65,6 +65,7 @@ FLAG_WORDS = {
     CROSSED_OUT: "a crossed-out mark",
     OFF_LINE: "a mark near the line that does not touch it",
     FAINT: "a very faint mark",
+    STRAY_INK: "ink at the line that is no mark (a stray stroke, an arrow, a stain)",
     NOT_A_FORM: "not one of our forms",
     UNKNOWN_FORM: "a form file we do not have",
     BLANK_PAGE: "nothing marked on the whole sheet",

@@ -98,7 +98,7 @@ function drawItem(svg, item, {numbers, current}) {
     for (const x of item.ends_mm) el("line", {x1: x, x2: x, y1: y - 3.2, y2: y + 3.2, class: "end"}, svg);
   }
   item.candidates.forEach((c, n) => {
-    const g = el("g", {class: "cand" + (c.crossed_out ? " crossed" : "")}, svg);
+    const g = el("g", {class: "cand" + (c.crossed_out || c.stray ? " crossed" : "")}, svg);
     el("circle", {cx: c.x_mm, cy: y, r: 2.2}, g);
     if (numbers) {
       const t = el("text", {x: c.x_mm, y: y - 3.6, "text-anchor": "middle"}, g);
@@ -195,8 +195,10 @@ function render() {
 
 function suggested(item) {
   if (!item || !item.candidates.length) return -1;
-  const good = item.candidates.findIndex((c) => !c.crossed_out && c.touches_line);
-  return good >= 0 ? good : item.candidates.findIndex((c) => !c.crossed_out);
+  // never a mark the reader judged crossed out or stray ink
+  const live = (c) => !c.crossed_out && !c.stray;
+  const good = item.candidates.findIndex((c) => live(c) && c.touches_line);
+  return good >= 0 ? good : item.candidates.findIndex(live);
 }
 
 function renderCandidates(item) {
@@ -207,9 +209,10 @@ function renderCandidates(item) {
   item.candidates.forEach((c, n) => {
     const b = document.createElement("button");
     b.type = "button";
-    b.className = "cand-btn" + (n === best ? " best" : "") + (c.crossed_out ? " crossed" : "");
+    b.className = "cand-btn" + (n === best ? " best" : "") + (c.crossed_out || c.stray ? " crossed" : "");
     const kbd = document.createElement("kbd"); kbd.textContent = String(n + 1);
     b.append(kbd, ` ${c.value_cm.toFixed(1)} cm · ${c.kind}${c.crossed_out ? " · crossed out" : ""}`
+      + `${c.stray ? " · stray ink, no mark" : ""}`
       + `${c.touches_line ? "" : " · off the line"}`);
     b.addEventListener("click", () => decide({action: "candidate", candidate: n}));
     box.appendChild(b);

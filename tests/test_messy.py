@@ -1,0 +1,38 @@
+"""Messy pages round trip: the stray profile's events, read, never give a silent error.
+
+Every event of `simulate/events.py` (strokes along, across and ending on a line, arrows,
+comments and underlines, ring stains, crossings-out, X and circles on the end-stops, pencil,
+ticks stopping short, two ticks close together) is drawn from the simulator's own ranges, on
+both sides of the reader's limits. A value with no flag must be the truth (within 2 mm, as the
+benchmark counts); where the truth says a flag is due, there is a flag and no value.
+`benchmarks/messy.py` measures the same over hundreds of pages; these pages are the ones of
+its first runs (seeds 101 and 102) where the reader gave a value it should not have: a stroke
+along or across the line joined to the mark, an underlined comment touching the mark, a
+crossed-out mark read as a mark, a dark ring read as a mark.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from srs_scan.read.reader import read_page
+from srs_scan.sheets.spec import load_form, load_form_library
+from srs_scan.simulate import Params, plan_simulation
+from srs_scan.simulate import _scanned_pages
+
+
+@pytest.mark.parametrize("seed,pages", [(101, (5, 7, 10, 14, 18)), (102, (9, 11, 18, 22))])
+def test_stray_events_never_read_silently_wrong(seed, pages):
+    spec = load_form()
+    rows = [r for r in plan_simulation("stray", 24, seed, spec=spec)[0] if r.page in pages]
+    images = _scanned_pages(spec, [r.plan for r in rows], "a4", Params())
+    forms = load_form_library()
+    for row, image in zip(rows, images):
+        result = read_page(image, forms, row.file, row.page)
+        for truth, item in zip(row.plan.items, result.items):
+            where = (row.page, truth.item_id, truth.event, truth.detail, item)
+            if truth.expect:
+                assert item.flags and item.value_cm is None, where
+            elif not item.flags:
+                assert truth.value_cm is not None and item.value_cm is not None, where
+                assert abs(item.value_cm - truth.value_cm) <= 0.2, where
