@@ -423,3 +423,20 @@ def test_a_tick_beside_a_short_comment_stroke_off_the_band_still_reads():
     """A comment's underline well above the line (clear of the band) changes nothing."""
     item = _stray_page(lambda d, y: d.stroke(d.x_of(2.0), y - 6.8, d.x_of(4.5), y - 6.9), 7.2)
     assert item.flags == () and item.value_cm == pytest.approx(7.2, abs=0.02), item
+
+
+def test_underlined_words_just_below_the_line_are_not_a_crossed_out_mark():
+    """A comment under the line is crossed by a row of pixels as often as a scribble is, but it
+    does not touch the line: writing (stray ink), never a mark taken back."""
+    image = blank_page()
+    d = Drawer(image)
+    y = d.line_y(1)
+    scale = 3.0 * d.dpi / 25.4 / cv2.getTextSize("H", cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 1.0, 1)[0][1]
+    org = tuple(v >> d.shift for v in d.px(d.x_of(2.0), y + 4.6))
+    cv2.putText(image, "hard week", org, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, scale, BLUE, 3,
+                cv2.LINE_AA)
+    d.stroke(d.x_of(2.0) - 0.5, y + 5.3, d.x_of(2.0) + 14.0, y + 5.4)   # underlined
+    d.tick(1, 7.0)
+    item = read_all(distort(image, jpeg=85))[1]
+    assert CROSSED_OUT not in item.flags and item.value_cm is None and item.flags, item
+    assert not any(c.crossed_out for c in item.candidates), item

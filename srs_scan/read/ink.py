@@ -468,8 +468,7 @@ def blob_kind(b: Blob, params: Params) -> str:
     """What a piece of ink is: a scribble (crossed out), stray ink (no mark: a stroke from
     elsewhere, a stain's band), or a mark's shape (circle, dot, tick, cross, stroke)."""
     if min(b.width_mm, b.height_mm) > params.scribble_min_mm and (
-            b.fill > params.scribble_fill or b.passes >= params.scribble_passes
-            or (b.passes >= params.scribble_passes - 1 and b.fill > params.scribble_dense_fill)):
+            b.fill > params.scribble_fill or b.passes >= params.scribble_passes):
         return "scribble"
     if b.width_mm > params.stray_width_mm or (b.touches_edge and b.lean > params.stray_lean):
         return "stray"
@@ -515,7 +514,10 @@ def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: 
     if b - a < params.along_min_mm * s:
         return False
     core = (line_only[:, a:b] > params.along_darkness).sum(axis=0)
-    thick = core >= np.median(core) + params.along_rows_mm * s
+    # the line's own core where it shows at all: a 1-bit fax breaks the line into dashes, and
+    # where most of it is gone the dashes left are not thick
+    shown = core[core > 0]
+    thick = core >= (np.median(shown) if shown.size else 0.0) + params.along_rows_mm * s
     for m in marks:  # a mark crossing the line thickens it where it crosses
         thick[max(0, m.cols[0] - a - int(s)):max(0, m.cols[1] - a + int(s))] = False
     edges = np.diff(thick.astype(np.int8), prepend=0, append=0)

@@ -107,7 +107,7 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
                       line_ends_x_mm=(round(left, 3), round(right, 3)))
 
 
-STRAY_KINDS = ("stray", "stain")
+STRAY_KINDS = ("stray", "stain", "writing")
 
 
 def _stain_like(b: Blob, params: Params) -> bool:
@@ -119,6 +119,9 @@ def _candidate(b: Blob, x_mm: float, touches: bool, stops: tuple[float, float], 
     kind = "stain" if b.stain else blob_kind(b, params)
     if stray and kind not in STRAY_KINDS:
         kind = "stray"
+    if kind == "scribble" and not touches:  # words written beside the line, not a mark taken back
+        kind = "writing"
+        stray = True
     return Candidate(x_mm=round(x_mm, 3), value_cm=round(spec.value_cm(x_mm, stops), 3), kind=kind,
                      touches_line=touches, crossed_out=kind == "scribble",
                      contrast=round(min(1.0, b.darkness / ref), 3),

@@ -249,11 +249,6 @@ class Params:
     passes_rows_mm: tuple[float, float] = (1.0, 3.0)
     """Passes are counted on rows this far from the line: there an X's arms have parted and
     the line's removal has not cut the strokes."""
-    scribble_dense_fill: float = 0.45
-    """... and one crossed three times is a scribble when it also fills this share of its box:
-    a dense scribble whose passes run together (a tick fills more only when narrower than
-    `scribble_min_mm`, an X ~0.25, a circle ~0.45 but crossed twice; an X over an end-stop on
-    a 150 dpi scan, crossed three times, filled 0.35)."""
     pass_min_run_mm: float = 0.25
     """A row crossing a pen stroke (>= 0.3 mm wide, pencil ~0.25 mm, wider when slanted) runs
     through at least this much ink; shorter runs are where a row grazes the top of a wobbly
