@@ -27,7 +27,8 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from srs_scan.simulate.model import INKS, ItemTruth, Params, PenMark, Stroke, value_cm
+from srs_scan.sheets.spec import value_cm
+from srs_scan.simulate.model import INKS, ItemTruth, Params, PenMark, Stroke
 from srs_scan.simulate.pen import _as_stroke, _wobbly_stroke, draw_mark, scribble, writing
 
 EVENTS = ("clean", "stroke_along", "stroke_across", "stroke_ending", "arrow", "comment_above",
@@ -105,7 +106,7 @@ def _text_width_mm(text: str, height_mm: float) -> float:
 
 
 def plan_event(event: str, item_id: str, xl: float, xr: float, y: float, ink: str,
-               rng: random.Random, p: Params, e: EventParams = EventParams()
+               rng: random.Random, p: Params, e: EventParams = EventParams(), scale_max: float = 10.0
                ) -> tuple[list[PenMark], tuple[tuple[float, ...], ...], ItemTruth]:
     """Marks, ring stains (cx, cy, r, width, strength, R, G, B) and truth for one item's event.
 
@@ -119,7 +120,7 @@ def plan_event(event: str, item_id: str, xl: float, xr: float, y: float, ink: st
     def truth(mark: PenMark, detail: str = "", expect: tuple[str, ...] = (),
               flags_ok: tuple[str, ...] = ()) -> ItemTruth:
         assert mark.true_x_mm is not None
-        v = None if expect else round(value_cm(mark.true_x_mm, xl, xr), 2)
+        v = None if expect else round(value_cm(mark.true_x_mm, xl, xr, scale_max), 2)
         return ItemTruth(item_id, v, expect, event, detail, flags_ok)
 
     def must(detail: str, flags_ok: tuple[str, ...]) -> ItemTruth:

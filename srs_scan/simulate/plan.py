@@ -256,8 +256,8 @@ def plan_pages(spec: FormSpec, profile_name: str, pages: int, rng: random.Random
                     if profile.events:
                         (xl, y), (xr, _) = printed_line_mm(spec, item, paper, print_m)
                         event = rng.choices(EVENTS, EVENT_WEIGHTS)[0]
-                        item_marks, item_rings, truth = plan_event(event, item.id, xl, xr, y, ink,
-                                                                   rng, p)
+                        item_marks, item_rings, truth = plan_event(
+                            event, item.id, xl, xr, y, ink, rng, p, scale_max=spec.scale_max)
                         rings += item_rings
                     else:
                         item_marks, truth = _plan_item(spec, item, paper, print_m,
