@@ -128,6 +128,10 @@ def test_the_real_vas_blank_enrols_and_its_filled_copy_reads_within_1_mm(realdat
     assert len(found.lines) == 3 and all(ln.ticks for ln in found.lines)
     assert all(ln.length_mm == pytest.approx(100.0, abs=0.5) for ln in found.lines)
     assert len(found.ignored) == 2  # the signature and date lines
+    # the same blank as a JPEG without a resolution tag: A4 from its shape, the same lines
+    jpeg = enrol(folder / "VAS_template.jpg")
+    for a, b in zip(jpeg.lines, found.lines):
+        assert (a.x_mm, a.y_mm, a.length_mm) == pytest.approx((b.x_mm, b.y_mm, b.length_mm), abs=0.5)
     write_form(found, tmp_path / "vas.toml", "vas", None, "VAS_template.pdf")
     forms = load_form_library([tmp_path / "vas.toml"])
     page = load_page(folder / "VAS_sample_01.pdf", 1)

@@ -160,7 +160,7 @@ def _tick(ink: np.ndarray, x_end: float, row: float) -> tuple[float | None, floa
         d = 0
         while 0 <= r + sign * (d + 1) < h and ink[r + sign * (d + 1), c0:c1].any() and d < 15 * s:
             d += 1
-        reach.append(d / s)
+        reach.append((d + 1) / s)  # rows r+1..r+d are ink: the tick ends past the last one
     if min(reach) < MIN_TICK_MM:
         return None, 0.0
     r0, r1 = int(r - (min(reach) - 0.3) * s), int(r + (min(reach) - 0.3) * s)
