@@ -23,7 +23,8 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,6 +129,18 @@ class ResultStore:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One IMMEDIATE transaction: the write lock is taken before the first read, so nothing read
+        inside can change before the writes that depend on it (another process waits its turn)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.rollback()
+            raise
+        self.db.commit()
 
     def get(self, digest: str, page: int, forms: str | None = None) -> PageResult | None:
         """The stored reading; None when there is none, or when `forms` is given and the

@@ -89,6 +89,19 @@ class ReviewError(ValueError):
     """A decision that cannot be recorded (unknown page or item, a click off the crop)."""
 
 
+UNCHECKED = -1  # `decide(seen=...)` default: record without comparing with what the reviewer saw
+
+
+class ChangedMeanwhile(ReviewError):
+    """Someone decided on this page after the reviewer last saw it: nothing was recorded."""
+
+    def __init__(self, latest: "Decision") -> None:
+        where = latest.item_id or "the page"
+        super().__init__(f"{latest.reviewer} decided on {where} meanwhile ({latest.action}, {latest.at}); "
+                         "look again and decide anew")
+        self.latest = latest
+
+
 @dataclass(frozen=True)
 class Decision:
     id: int
@@ -187,45 +200,52 @@ class ReviewLog:
 
     def decide(self, digest: str, page: int, item_id: str, action: str, reviewer: str, *,
                x_mm: float | None = None, candidate: int | None = None, note: str = "",
-               spec: FormSpec | None = None) -> list[Decision]:
-        """Record one decision (an accepted page records one row per item and one for the page)."""
+               spec: FormSpec | None = None, seen: int | None = UNCHECKED) -> list[Decision]:
+        """Record one decision (an accepted page records one row per item and one for the page).
+
+        Only a decision the review page could offer is taken: a page action on a page in the queue,
+        an item action on a flagged item. `seen` is the page's latest decision id the reviewer saw
+        (None: none yet); when another decision was made since, `ChangedMeanwhile` is raised and
+        nothing is recorded. The check and the write are one IMMEDIATE transaction, so a second
+        server on the same store can neither slip a decision in between nor record a stale old value.
+        """
         reviewer = _clean(reviewer, self.params.reviewer_max_chars)
         note = _clean(note, self.params.note_max_chars)
         if not reviewer:
             raise ReviewError("a reviewer name is needed")
         if action not in ACTIONS:
             raise ReviewError(f"unknown action {action!r}")
-        stored = self.page(digest, page)
-        result = stored.result
-        latest = self.latest(digest, page)
-        items = {item.item_id: item for item in result.items}
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        rows: list[tuple] = []
-
-        def current(item: ItemResult) -> float | None:
-            done = latest.get(item.item_id)
-            return done.new_value if done else item.value_cm
-
-        if action in ITEM_ACTIONS:
-            item = items.get(item_id)
-            if item is None:
-                raise ReviewError("no such item on this page")
-            new = self._item_value(item, action, x_mm, candidate, spec)
-            rows.append((item_id, current(item), new, action, _reason(item.flags, action, note)))
-        elif action == "not_a_form":
-            rows.append((PAGE, None, None, action, _reason(result.flags, action, note)))
-        else:  # accept the page as read: every undecided item keeps the reader's value
-            for item in result.items:
-                if item.item_id not in latest:
-                    rows.append((item.item_id, item.value_cm, item.value_cm, action,
-                                 _reason(item.flags, action, note)))
-            rows.append((PAGE, None, None, action, _reason(result.flags, action, note)))
-        with self.db:
+        with self.store.transaction():
+            stored = self.page(digest, page)
+            _check_offered(stored, item_id, action)
+            decisions = self.decisions(digest, page)
+            if seen is not UNCHECKED and (decisions[-1].id if decisions else None) != seen:
+                raise ChangedMeanwhile(decisions[-1])
+            rows = self._rows(stored.result, {d.item_id: d for d in decisions}, item_id, action,
+                              note, x_mm, candidate, spec)
+            now = datetime.now(UTC).isoformat(timespec="seconds")
             ids = [self.db.execute(
                 "INSERT INTO reviews (content_hash, page, item_id, old_value, new_value, action, reason,"
                 " reviewer, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (digest, page, *row, reviewer, now)).lastrowid for row in rows]
         return [Decision(i, digest, page, *row[:5], reviewer, now) for i, row in zip(ids, rows)]
+
+    def _rows(self, result: PageResult, latest: dict[str, Decision], item_id: str, action: str, note: str,
+              x_mm: float | None, candidate: int | None, spec: FormSpec | None) -> list[tuple]:
+        """(item_id, old value, new value, action, reason) of each row the decision adds."""
+        def current(item: ItemResult) -> float | None:
+            done = latest.get(item.item_id)
+            return done.new_value if done else item.value_cm
+
+        if action in ITEM_ACTIONS:
+            item = next(i for i in result.items if i.item_id == item_id)
+            new = self._item_value(item, action, x_mm, candidate, spec)
+            return [(item_id, current(item), new, action, _reason(item.flags, action, note))]
+        rows: list[tuple] = []
+        if action == "accept":  # the page as read: every undecided item keeps the reader's value
+            rows = [(item.item_id, item.value_cm, item.value_cm, action, _reason(item.flags, action, note))
+                    for item in result.items if item.item_id not in latest]
+        return [*rows, (PAGE, None, None, action, _reason(result.flags, action, note))]
 
     def _item_value(self, item: ItemResult, action: str, x_mm: float | None, candidate: int | None,
                     spec: FormSpec | None) -> float | None:
@@ -242,6 +262,17 @@ class ReviewLog:
         if not x0 <= x_mm <= x0 + width:
             raise ReviewError("the click is outside the line's picture")
         return value_from_x(x_mm, ends, spec.scale_max, self.params.value_step_cm)
+
+
+def _check_offered(stored: StoredPage, item_id: str, action: str) -> None:
+    """The review page offers page actions on a page in the queue, item actions on flagged items."""
+    entries = queue([stored])
+    if not entries:
+        raise ReviewError("this page was not flagged: there is nothing to decide on it")
+    if action in ITEM_ACTIONS and not any(e.item_id == item_id and item_id != PAGE for e in entries):
+        known = any(item.item_id == item_id for item in stored.result.items)
+        raise ReviewError("this item was not flagged: there is nothing to decide on it" if known
+                          else "no such item on this page")
 
 
 def _clean(text: str, limit: int) -> str:

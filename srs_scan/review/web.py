@@ -21,6 +21,8 @@ import hashlib
 import hmac
 import html
 import json
+import math
+import re
 import secrets
 import socket
 from collections.abc import Callable
@@ -36,7 +38,7 @@ from starlette.routing import Route
 from srs_scan.errors import UsageError
 from srs_scan.fileio import write_atomic
 from srs_scan.review.decisions import (
-    PAGE, Params, QueueEntry, ReviewError, ReviewLog, StoredPage, crop_box_mm, is_settled,
+    PAGE, ChangedMeanwhile, Params, QueueEntry, ReviewError, ReviewLog, StoredPage, crop_box_mm, is_settled,
     line_ends_x_mm, queue,
 )
 from srs_scan.sheets.spec import FormLibrary
@@ -51,6 +53,79 @@ COOKIE = "srs_review_token"
 class WebParams:
     max_body_bytes: int = 16 * 1024  # a decision is ~200 bytes; anything big is not ours
     token_bytes: int = 32            # secrets.token_urlsafe: 256 bits
+    max_json_depth: int = 2          # a decision is one flat object; nesting is refused before parsing
+    max_page: int = 2**31 - 1        # no scan has more pages; keeps SQLite's 64-bit integers safe
+    max_candidate: int = 1000        # a line never has this many candidate marks
+    max_text_chars: int = 1000       # any one string field; the log trims names and notes further
+
+
+class BadRequest(ValueError):
+    """A request body that is not a well-formed decision: answered 400."""
+
+
+DECISION_FIELDS = {"hash", "page", "item_id", "action", "x_mm", "candidate", "reviewer", "note", "seen"}
+
+
+def _json_depth(text: str) -> int:
+    """How deep arrays and objects nest in a JSON text (strings skipped), without parsing it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _refuse_constant(name: str) -> float:
+    raise BadRequest(f"{name} is not a number here")
+
+
+def parse_decision(raw: bytes, params: WebParams = WebParams()) -> dict:
+    """The decision a request body carries, each field of its one JSON type and in range.
+
+    Only real integers are pages and candidates (not 4.9, "4" or true), numbers must be finite
+    (1e400 parses as infinity: refused), and `seen` must be given (the page's latest decision id the
+    reviewer saw, or null) so a change made meanwhile by someone else is noticed.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("the request is not UTF-8") from None
+    if _json_depth(text) > params.max_json_depth:
+        raise BadRequest("the request nests too deep")
+    try:
+        body = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError:
+        raise BadRequest("the request is not JSON") from None
+    if not isinstance(body, dict) or not {"hash", "page", "action", "seen"} <= body.keys():
+        raise BadRequest("a decision needs hash, page, action and seen")
+    if body.keys() - DECISION_FIELDS:
+        raise BadRequest(f"unknown field {sorted(body.keys() - DECISION_FIELDS)[0]!r}")
+    for name in ("hash", "item_id", "action", "reviewer", "note"):
+        if not isinstance(body.get(name, ""), str) or len(body.get(name, "")) > params.max_text_chars:
+            raise BadRequest(f"{name} must be text")
+    _whole(body, "page", 1, params.max_page, optional=False)
+    _whole(body, "candidate", 0, params.max_candidate, optional=True)
+    _whole(body, "seen", 1, 2**63 - 1, optional=True)
+    x_mm = body.get("x_mm")
+    if x_mm is not None and (type(x_mm) not in (int, float) or not math.isfinite(x_mm)):
+        raise BadRequest("x_mm must be a finite number")
+    return body
+
+
+def _whole(body: dict, name: str, low: int, high: int, *, optional: bool) -> None:
+    value = body.get(name)
+    if value is None and optional:
+        return
+    if type(value) is not int or not low <= value <= high:  # bool is an int subclass: refused too
+        raise BadRequest(f"{name} must be a whole number from {low} to {high}")
 
 
 def new_token(params: WebParams = WebParams()) -> str:
@@ -215,24 +290,30 @@ def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
         return JSONResponse(queue_payload(log(), forms, params))
 
     async def sheet(request: Request) -> Response:
-        jpeg = log().store.sheet_jpeg(request.path_params["digest"], request.path_params["page"])
+        page = request.path_params["page"]
+        if not re.fullmatch(r"[0-9]{1,10}", page) or int(page) > web.max_page:
+            return PlainTextResponse("no picture kept for this page", 404)
+        jpeg = log().store.sheet_jpeg(request.path_params["digest"], int(page))
         if jpeg is None:
             return PlainTextResponse("no picture kept for this page", 404)
         return Response(jpeg, media_type="image/jpeg")
 
     async def decide(request: Request) -> Response:
         try:
-            body = json.loads(await request.body())
-            digest, page, item_id = str(body["hash"]), int(body["page"]), str(body.get("item_id", ""))
-            x_mm = float(body["x_mm"]) if body.get("x_mm") is not None else None
-            candidate = int(body["candidate"]) if body.get("candidate") is not None else None
+            body = parse_decision(await request.body(), web)
+            digest, page = body["hash"], body["page"]
             stored = log().page(digest, page)
-            log().decide(digest, page, item_id, str(body["action"]), str(body.get("reviewer", "")),
-                         x_mm=x_mm, candidate=candidate, note=str(body.get("note", "")),
-                         spec=forms.get((stored.result.form_id, stored.result.form_version)))
-        except (ValueError, KeyError, TypeError) as exc:  # ReviewError is a ValueError
-            message = str(exc) if isinstance(exc, ReviewError) else "malformed request"
-            return JSONResponse({"error": message}, 400)
+            log().decide(digest, page, body.get("item_id", ""), body["action"], body.get("reviewer", ""),
+                         x_mm=body.get("x_mm"), candidate=body.get("candidate"), note=body.get("note", ""),
+                         spec=forms.get((stored.result.form_id, stored.result.form_version)),
+                         seen=body["seen"])
+        except ChangedMeanwhile as exc:  # the page shows the message and what was decided meanwhile
+            fresh = page_payload(log(), log().page(digest, page), forms, params)
+            return JSONResponse({"error": str(exc), "page": fresh}, 409)
+        except ReviewError as exc:  # BadRequest is a ValueError too, not a ReviewError
+            return JSONResponse({"error": str(exc)}, 400)
+        except BadRequest as exc:
+            return JSONResponse({"error": f"malformed request: {exc}"}, 400)
         return JSONResponse({"page": page_payload(log(), log().page(digest, page), forms, params)})
 
     async def favicon(_request: Request) -> Response:
@@ -243,7 +324,7 @@ def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
         Route("/favicon.ico", favicon),
         Route("/static/{name}", static),
         Route("/api/queue", queue_api),
-        Route("/sheet/{digest:str}/{page:int}.jpg", sheet),
+        Route("/sheet/{digest:str}/{page:str}.jpg", sheet),
         Route("/api/decide", decide, methods=["POST"]),
     ]
     return Guard(Starlette(routes=routes, lifespan=lifespan), token, port, web)
@@ -253,7 +334,8 @@ def page_payload(log: ReviewLog, stored: StoredPage, forms: FormLibrary, params:
     """One page for the browser: sheet id, every item's line geometry, candidates and decisions."""
     result = stored.result
     spec = forms.get((result.form_id, result.form_version))
-    latest = log.latest(stored.content_hash, result.page)
+    decisions = log.decisions(stored.content_hash, result.page)
+    latest = {d.item_id: d for d in decisions}
     sheet = result.sheet
     # the kept sheet is the content block warped into the form frame: its extent is the block's
     has_sheet = spec is not None and log.store.has_sheet_jpeg(stored.content_hash, result.page)
@@ -287,6 +369,7 @@ def page_payload(log: ReviewLog, stored: StoredPage, forms: FormLibrary, params:
         "sheet_mm": [spec.block_w_mm, spec.block_h_mm] if spec else None,
         "items": items,
         "decision": _decision(latest.get(PAGE)),
+        "seen": decisions[-1].id if decisions else None,  # sent back with a decision: see `decide`
     }
 
 

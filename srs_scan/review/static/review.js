@@ -45,7 +45,7 @@ async function api(path, body) {
   };
   const response = await fetch(path, {credentials: "same-origin", cache: "no-store", ...options});
   const data = await response.json().catch(() => ({error: response.statusText}));
-  if (!response.ok) throw new Error(data.error || response.statusText);
+  if (!response.ok) throw Object.assign(new Error(data.error || response.statusText), {data});
   return data;
 }
 
@@ -231,7 +231,7 @@ async function decide(what) {
   try {
     const out = await api("/api/decide", {hash: page.hash, page: page.page, item_id: e.item_id,
                                           reviewer: state.reviewer, note: $("note").value.trim(),
-                                          ...what});
+                                          seen: page.seen, ...what});
     settle(out.page);
     const item = out.page.items.find((i) => i.item_id === e.item_id);
     const said = item && item.decision ? `${item.heading} = ${fmt(item.decision.new_value)}`
@@ -241,6 +241,8 @@ async function decide(what) {
     render();
     flash(`Saved: ${said} (sheet ${out.page.serial || "?"}). Back with ←.`);
   } catch (err) {
+    // 409: someone else decided on this page meanwhile; show what they decided, then say so
+    if (err.data && err.data.page) { settle(err.data.page); render(); }
     flash(`Not saved: ${err.message}`, true);
   } finally {
     state.busy = false;
