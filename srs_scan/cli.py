@@ -7,11 +7,12 @@ or raises a typed error from `errors.py`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from srs_scan import __version__
@@ -291,11 +292,12 @@ def _cmd_review(args: argparse.Namespace) -> int:
     sock = bind_loopback(args.port)
     port = sock.getsockname()[1]
     token = new_token()
-    url = f"http://127.0.0.1:{port}/?token={token}"
+    url = f"http://127.0.0.1:{port}/#token={token}"  # a fragment: never sent to any server
     app = create_app(db, forms, token, port)
     print(f"review page for {db.name}: {url}")
     print("Only this computer can open it. Press Ctrl-C to stop.")
-    with tempfile.TemporaryDirectory(prefix="srs-review-") as private:  # mode 0700
+    # the launcher's folder goes on every way of stopping but kill -9: Ctrl-C, SIGTERM, SIGHUP
+    with _signals_interrupt(), tempfile.TemporaryDirectory(prefix="srs-review-") as private:  # mode 0700
         if not args.no_browser:
             # the browser gets a private file that redirects, never the token on its command line
             webbrowser.open(launcher_page(url, Path(private)).as_uri())
@@ -304,6 +306,24 @@ def _cmd_review(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
     return ExitCode.OK
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the command like Ctrl-C, so `with` blocks clean up. (uvicorn takes
+    SIGTERM while it serves, shuts down, then raises it again: it arrives here.)"""
+    import signal
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    before = {sig: signal.signal(sig, interrupt) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

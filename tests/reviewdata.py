@@ -92,20 +92,21 @@ def fill_store(db: Path, spec: FormSpec, pages: int, seed: int = 7) -> list[Trut
 class RunningServer:
     """The review app on a real uvicorn server in a thread, on a free loopback port."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, connections=None) -> None:
         import threading
 
         import uvicorn
 
+        from srs_scan.review.connections import ConnectionParams
         from srs_scan.sheets.spec import load_form_library
-        from srs_scan.review.web import bind_loopback, create_app, new_token
+        from srs_scan.review.web import bind_loopback, create_app, new_token, server_config
 
         self.sock = bind_loopback(0)
         self.port = self.sock.getsockname()[1]
         self.token = new_token()
         self.origin = f"http://127.0.0.1:{self.port}"
         app = create_app(db, load_form_library(), self.token, self.port)
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        self.server = uvicorn.Server(server_config(app, connections or ConnectionParams()))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     def __enter__(self) -> RunningServer:

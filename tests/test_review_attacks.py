@@ -6,13 +6,23 @@ thousands deep, decisions the page never offered, two reviewers deciding on the 
 
 from __future__ import annotations
 
+import http.client
 import json
 import multiprocessing
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
 
 import pytest
 
 from srs_scan.batch.store import ResultStore
 from srs_scan.results import ItemResult, PageResult
+from srs_scan.review.connections import ConnectionParams
 from srs_scan.review.decisions import ChangedMeanwhile, ReviewLog
 from srs_scan.review.web import csrf_token
 from srs_scan.sheets.sheetid import SheetId
@@ -162,3 +172,98 @@ def test_a_decision_with_an_outdated_seen_records_nothing(tmp_path, spec):
             ben.decide("hash000", 1, "overall", "no_answer", "Ben", seen=None)
         ben.decide("hash000", 1, "overall", "no_answer", "Ben", seen=row.id)
         assert [d.reviewer for d in anna.decisions()] == ["Anna", "Ben"]
+
+
+def _start_review(db, **env: str) -> tuple[subprocess.Popen, int, str]:
+    """`srs-scan review` as a user starts it, with its real server settings. With BROWSER in
+    `env` it "opens a browser" (that command) on its launcher file, else it only prints the link."""
+    command = [sys.executable, "-m", "srs_scan", "review", "--db", str(db)]
+    process = subprocess.Popen(command + ([] if "BROWSER" in env else ["--no-browser"]),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1", **env})
+    line = process.stdout.readline()
+    found = re.search(r"http://127\.0\.0\.1:(\d+)/\S*token=([\w-]+)", line)
+    assert found, (line, process.stderr.read() if process.poll() is not None else "")
+    port, token = int(found.group(1)), found.group(2)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # the URL is printed just before the server listens
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return process, port, token
+
+
+def _queue_status(port: int, token: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/api/queue", headers={"X-SRS-Token": token})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_idle_and_trickling_connections_do_not_lock_the_reviewer_out(tmp_path, spec):
+    # 40 connections that send nothing and 10 that send a byte every 2 s, on loopback: the
+    # reviewer's requests are still answered, and the silent ones are closed at the deadline
+    db = tmp_path / "results.srs.sqlite"
+    fill_store(db, spec, pages=1)
+    process, port, token = _start_review(db)
+    stop = threading.Event()
+    idle: list[socket.socket] = []
+    trickling: list[socket.socket] = []
+
+    def trickle() -> None:
+        request = b"GET /api/queue HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        for n in range(len(request)):
+            for sock in trickling:
+                try:
+                    sock.send(request[n:n + 1])
+                except OSError:
+                    pass
+            if stop.wait(2.0):
+                return
+
+    try:
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(40)]
+        trickling = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(10)]
+        threading.Thread(target=trickle, daemon=True).start()
+        time.sleep(0.5)
+        assert [_queue_status(port, token) for _ in range(3)] == [200, 200, 200]
+        time.sleep(2.5)
+        assert _queue_status(port, token) == 200
+        limit = ConnectionParams().deadline_s + 5
+        for sock in [idle[0], idle[-1], trickling[0]]:
+            sock.settimeout(limit)
+            assert sock.recv(64) == b""  # closed by the server: its request never arrived in time
+    finally:
+        stop.set()
+        for sock in idle + trickling:
+            sock.close()
+        process.terminate()
+        process.wait(20)
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT", "SIGHUP"])
+def test_the_launcher_file_goes_however_the_server_is_stopped(tmp_path, spec, how):
+    # after SIGTERM the launcher file, which holds the token, stayed in its temporary folder
+    db = tmp_path / "results.srs.sqlite"
+    fill_store(db, spec, pages=1)
+    private = tmp_path / "tmp"
+    private.mkdir()
+    process, port, token = _start_review(db, BROWSER="true", TMPDIR=str(private))
+    try:
+        deadline = time.monotonic() + 20
+        while not list(private.glob("srs-review-*/open-review.html")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (launcher,) = private.glob("srs-review-*/open-review.html")
+        assert token in launcher.read_text()
+        assert _queue_status(port, token) == 200
+        process.send_signal(getattr(signal, how))
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    assert list(private.iterdir()) == []

@@ -56,13 +56,14 @@ def shots(tmp_path) -> Path:
     return folder
 
 
-def _open(browser, server: RunningServer):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+def _open(browser, server: RunningServer, context=None):
+    viewport = {"width": 1400, "height": 900}
+    page = context.new_page() if context else browser.new_page(viewport=viewport)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{server.origin}/?token={server.token}")
+    page.goto(f"{server.origin}/#token={server.token}")
     page.wait_for_selector("body[data-ready=yes]")
-    assert "token" not in page.url  # moved into the cookie
+    assert "token" not in page.url  # moved into the tab's sessionStorage
     page.fill("#name", REVIEWER)
     page.keyboard.press("Enter")
     # no waiting before the next key: the page must hand the keys back at once (it once left the
@@ -99,19 +100,19 @@ def _left(page) -> int:
 
 
 def test_the_launcher_file_the_cli_opens_leads_to_a_working_page(browser, tmp_path, spec):
-    # `srs-scan review` starts the browser on this file, never on the tokened URL: the page
-    # must then get its cookie although the navigation began at a file:// page (cross-site)
+    # `srs-scan review` starts the browser on this file, never on the tokened URL: the token must
+    # survive the redirect from a file:// page in the fragment
     from srs_scan.review.web import launcher_page
 
     db = tmp_path / "results.srs.sqlite"
     fill_store(db, spec, pages=1)
     with RunningServer(db) as server:
-        launcher = launcher_page(f"{server.origin}/?token={server.token}", tmp_path)
+        launcher = launcher_page(f"{server.origin}/#token={server.token}", tmp_path)
         page = browser.new_page()
         page.goto(launcher.as_uri())
         page.wait_for_selector("body[data-ready=yes]")
         assert page.url == f"{server.origin}/"
-        assert "1 of 4" in page.locator("#progress").inner_text()  # the queue came with the cookie
+        assert "1 of 4" in page.locator("#progress").inner_text()  # the queue came with the token
         page.close()
 
 
@@ -191,3 +192,80 @@ def test_clearing_50_items(browser, tmp_path, spec, shots, capsys):
             assert decision.new_value is None
         else:  # a click on the stroke, or the real (not crossed-out) candidate
             assert decision.new_value == pytest.approx(truth.mark_cm, abs=0.1)
+
+
+class _Recorder:
+    """Another local service on 127.0.0.1 (another port) that writes down every request it gets."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        seen = self.seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+                seen.append(f"{self.requestline}\n{self.headers}")
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(b"<!doctype html><title>another local service</title><p>hello")
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> _Recorder:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_another_local_server_the_browser_visits_receives_no_token(browser, tmp_path, spec):
+    # cookies are not separated by port: a token cookie reached every service on 127.0.0.1
+    db = tmp_path / "results.srs.sqlite"
+    fill_store(db, spec, pages=1)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    with RunningServer(db) as server, _Recorder() as other:
+        page, errors = _open(browser, server, context)
+        page.keyboard.press("n")  # a decision: every kind of request the page makes has been made
+        _expect_left(page, 3)
+        page.goto(f"{other.origin}/")
+        page.goto(f"{other.origin}/favicon.ico")
+        context.new_page().goto(f"{other.origin}/again")
+        assert len(other.seen) >= 3 and errors == []
+        leaked = [request for request in other.seen if server.token in request
+                  or "srs_review" in request.lower()]
+        assert leaked == []
+        assert context.cookies() == []  # nothing for any port to receive
+    context.close()
+
+
+def test_two_review_sessions_side_by_side(browser, tmp_path, spec):
+    # a second session used to replace the first one's cookie: its page then got 401
+    first_db, second_db = tmp_path / "first.srs.sqlite", tmp_path / "second.srs.sqlite"
+    fill_store(first_db, spec, pages=1)
+    fill_store(second_db, spec, pages=2)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    with RunningServer(first_db) as first, RunningServer(second_db) as second:
+        page_one, errors_one = _open(browser, first, context)
+        page_two, errors_two = _open(browser, second, context)
+        assert "1 of 8" in page_two.locator("#progress").inner_text()
+        page_one.reload()  # the first session's page, after the second one opened
+        page_one.wait_for_selector("body[data-ready=yes]")
+        assert "1 of 4" in page_one.locator("#progress").inner_text()
+        page_one.keyboard.press("n")
+        _expect_left(page_one, 3)
+        page_two.keyboard.press("n")
+        _expect_left(page_two, 7)
+        assert errors_one == errors_two == []
+    for db in (first_db, second_db):
+        with ResultStore(db) as store:
+            assert len(ReviewLog(store).decisions()) == 1
+    context.close()

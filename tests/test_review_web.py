@@ -8,7 +8,7 @@ import json
 import pytest
 
 from srs_scan.errors import UsageError
-from srs_scan.review.web import COOKIE, bind_loopback, csrf_token
+from srs_scan.review.web import bind_loopback, csrf_token
 from tests.reviewdata import RunningServer, fill_store, x_for_value
 
 DECISION = {"hash": "hash000", "page": 1, "item_id": "relationship", "action": "value",
@@ -36,26 +36,24 @@ def _queue(server) -> dict:
 
 
 def test_requests_without_the_token_are_refused(server):
-    for path in ("/", "/api/queue", "/sheet/hash000/1.jpg", "/static/review.js", "/favicon.ico"):
+    for path in ("/api/queue", "/sheet/hash000/1.jpg"):
         assert server.request("GET", path)[0] == 401
+        assert server.request("GET", path + "?token=" + server.token)[0] == 401  # only the header counts
+        assert server.request("GET", path, headers={"Cookie": f"srs_review_token={server.token}"})[0] == 401
     assert server.request("GET", "/api/queue", headers={"X-SRS-Token": "wrong"})[0] == 401
-    assert server.request("GET", "/api/queue?token=" + server.token)[0] == 401  # opens "/" only
-    assert server.request("GET", "/", headers={"Cookie": f"{COOKIE}=wrong"})[0] == 401
     assert _post(server, DECISION)[0] == 401
 
 
-def test_the_first_page_moves_the_token_into_a_strict_cookie(server):
-    status, headers, body = server.request("GET", "/?token=" + server.token)
-    assert status == 200 and b'http-equiv="refresh" content="0;url=/"' in body
-    cookie = headers["set-cookie"].lower()
-    assert cookie.startswith(f"{COOKIE}={server.token.lower()};")
-    assert "httponly" in cookie and "samesite=strict" in cookie
-    status, headers, body = server.request("GET", "/", headers={"Cookie": f"{COOKIE}={server.token}"})
-    assert status == 200 and csrf_token(server.token).encode() in body
-    assert headers["cache-control"] == "no-store"
-    assert "default-src 'none'" in headers["content-security-policy"]
-    status, headers, _ = server.request("GET", "/sheet/hash000/1.jpg",
-                                        headers={"Cookie": f"{COOKIE}={server.token}"})
+def test_only_the_pages_shell_comes_without_the_token_and_it_holds_no_secret(server):
+    for path in ("/", "/static/review.js", "/static/review.css", "/favicon.ico"):
+        status, headers, body = server.request("GET", path)
+        assert status in (200, 204), path
+        assert server.token.encode() not in body and csrf_token(server.token).encode() not in body
+        assert "set-cookie" not in headers and headers["cache-control"] == "no-store"
+    assert "default-src 'none'" in server.request("GET", "/")[1]["content-security-policy"]
+    status, _, body = server.request("GET", "/api/queue", headers={"X-SRS-Token": server.token})
+    assert status == 200 and json.loads(body)["csrf"] == csrf_token(server.token)
+    status, headers, _ = server.request("GET", "/sheet/hash000/1.jpg", headers={"X-SRS-Token": server.token})
     assert status == 200 and headers["content-type"] == "image/jpeg"
 
 
@@ -121,7 +119,7 @@ def test_the_browser_is_opened_on_a_private_page_not_on_the_token(tmp_path, spec
     monkeypatch.setattr(webbrowser, "open", fake_open)
     monkeypatch.setattr(srs_scan.review.web, "serve", fake_serve)
     assert main(["review", "--db", str(db)]) == 0
-    url = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", capsys.readouterr().out).group(0)
+    url = re.search(r"http://127\.0\.0\.1:\d+/#token=\S+", capsys.readouterr().out).group(0)
     token = url.split("token=")[1]
     [(uri, content, mode)] = opened
     assert uri.startswith("file://") and token not in uri

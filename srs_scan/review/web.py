@@ -3,9 +3,12 @@
 Security, in the order a request meets it (`Guard`):
 - the Host header must name this server (127.0.0.1 or localhost on our port): a page elsewhere
   cannot reach us through DNS rebinding;
-- the access token (random, printed in the URL) must come with every request: as `?token=` on the
-  first page only, which answers with an HttpOnly, SameSite=Strict cookie and a page that moves
-  on to "/", taking the token out of the address bar; after that the cookie (or an `X-SRS-Token` header);
+- the access token (random, printed in the URL's fragment: `/#token=...`) must come in the
+  `X-SRS-Token` header of every request for data. A fragment never leaves the browser; the page's
+  script moves it into the tab's sessionStorage (one origin = this port only) and takes it out of
+  the address bar. No cookie: cookies are shared by every port of 127.0.0.1, so any other local
+  service the browser visited received one, and a second review session replaced the first's.
+  Only the page's shell (its HTML, script, style; no data, no secret) is served without it;
 - a state-changing request is a POST of JSON with an `Origin` of this server and the page's CSRF
   token in `X-CSRF-Token`; every other method is refused;
 - request bodies are bounded (`WebParams.max_body_bytes`);
@@ -36,6 +39,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainT
 from starlette.routing import Route
 
 from srs_scan.errors import UsageError
+from srs_scan.review.connections import ConnectionParams, protocol_class
 from srs_scan.fileio import write_atomic
 from srs_scan.review.decisions import (
     PAGE, ChangedMeanwhile, Params, QueueEntry, ReviewError, ReviewLog, StoredPage, crop_box_mm, is_settled,
@@ -46,7 +50,7 @@ from srs_scan.batch.store import ResultStore
 
 STATIC = Path(__file__).resolve().parent / "static"
 LOOPBACK = "127.0.0.1"
-COOKIE = "srs_review_token"
+PUBLIC = {"/", "/favicon.ico", "/static/review.js", "/static/review.css"}  # no data, no secret
 
 
 @dataclass(frozen=True)
@@ -137,10 +141,6 @@ def csrf_token(token: str) -> str:
     return hmac.new(token.encode(), b"srs-scan csrf", hashlib.sha256).hexdigest()
 
 
-MOVE_ON = ('<!doctype html><meta charset="utf-8"><title>srs-scan review</title>'
-           '<meta http-equiv="refresh" content="0;url=/"><p><a href="/">Open the review page</a></p>\n')
-
-
 def launcher_page(url: str, folder: Path) -> Path:
     """A page in `folder` that sends the browser on to `url`, readable by this user only.
 
@@ -185,10 +185,8 @@ class Guard:
     def problem(self, request: Request) -> tuple[int, str] | None:
         if request.headers.get("host") not in self.hosts:
             return 403, "wrong host"
-        first_page = request.url.path == "/" and request.method == "GET"
-        if not (self._valid(request.cookies.get(COOKIE), self.token)
-                or self._valid(request.headers.get("x-srs-token"), self.token)
-                or first_page and self._valid(request.query_params.get("token"), self.token)):
+        public = request.url.path in PUBLIC and request.method in ("GET", "HEAD")
+        if not (public or self._valid(request.headers.get("x-srs-token"), self.token)):
             return 401, "open the link that `srs-scan review` printed (it carries the access token)"
         if request.method in ("GET", "HEAD"):
             return None
@@ -268,17 +266,9 @@ def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
     def log() -> ReviewLog:
         return state["log"]
 
-    async def index(request: Request) -> Response:
-        if "token" in request.query_params:
-            # The token moves from the URL (history, screen) into an HttpOnly cookie, and this page
-            # sends the browser on to "/". Not an HTTP redirect: arriving from the launcher file
-            # (`launcher_page`) the redirect would belong to a cross-site navigation, on which the
-            # browser withholds a SameSite=Strict cookie; a navigation this page starts is same-site.
-            response = HTMLResponse(MOVE_ON)
-            response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
-            return response
-        html = (STATIC / "review.html").read_text(encoding="utf-8")
-        return HTMLResponse(html.replace("{{csrf}}", csrf_token(token)))
+    async def index(_request: Request) -> Response:
+        # the shell only: the script takes the token from the fragment, then asks for the data
+        return FileResponse(STATIC / "review.html", media_type="text/html")
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
@@ -287,7 +277,7 @@ def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
         return FileResponse(STATIC / name)
 
     async def queue_api(_request: Request) -> Response:
-        return JSONResponse(queue_payload(log(), forms, params))
+        return JSONResponse({**queue_payload(log(), forms, params), "csrf": csrf_token(token)})
 
     async def sheet(request: Request) -> Response:
         page = request.path_params["page"]
@@ -394,11 +384,19 @@ def _decision(decision) -> dict | None:
             "reviewer": decision.reviewer, "at": decision.at}
 
 
-def serve(app: Callable, sock: socket.socket) -> None:
-    """Run until Ctrl-C. Only warnings are logged, never a request line."""
+def server_config(app: Callable, connections: ConnectionParams = ConnectionParams()):
+    """uvicorn's settings: only warnings are logged, never a request line; every request has a
+    deadline to arrive and idle connections make room (`connections.py`), so no number of silent
+    or trickling connections turns the reviewer away."""
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning", access_log=False, server_header=False,
-                            date_header=False, limit_concurrency=32, timeout_keep_alive=5)
-    uvicorn.Server(config).run(sockets=[sock])
+    return uvicorn.Config(app, log_level="warning", access_log=False, server_header=False,
+                          date_header=False, http=protocol_class(connections),
+                          timeout_keep_alive=connections.keep_alive_s)
 
+
+def serve(app: Callable, sock: socket.socket) -> None:
+    """Run until Ctrl-C."""
+    import uvicorn
+
+    uvicorn.Server(server_config(app)).run(sockets=[sock])

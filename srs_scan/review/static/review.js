@@ -5,7 +5,8 @@
 "use strict";
 
 const SVG = "http://www.w3.org/2000/svg";
-const CSRF = document.querySelector('meta[name="csrf"]').content;
+const TOKEN = takeToken();
+let CSRF = "";               // from the first answer: proof that a change comes from this page
 const KEEP_SHEETS = 8;      // sheet pictures kept in memory (never in the browser's disk cache)
 const PRELOAD_AHEAD = 3;    // entries whose sheets are fetched before they are shown
 
@@ -37,13 +38,29 @@ function valueAt(xMm, ends, scaleMax, stepCm) {
 
 // ------------------------------------------------------------------ data
 
+function takeToken() {
+  // The printed link carries the token in its fragment (#token=...), which the browser never
+  // sends anywhere. Keep it in this tab's sessionStorage (this port only), then take it out of
+  // the address bar and the history entry.
+  const found = location.hash.match(/token=([A-Za-z0-9_-]+)/);
+  if (found) {
+    sessionStorage.setItem("srs-token", found[1]);
+    history.replaceState(null, "", location.pathname);
+  }
+  return sessionStorage.getItem("srs-token") || "";
+}
+
+function authorised(headers = {}) {
+  return {"X-SRS-Token": TOKEN, ...headers};
+}
+
 async function api(path, body) {
-  const options = body === undefined ? {} : {
+  const options = body === undefined ? {headers: authorised()} : {
     method: "POST",
-    headers: {"Content-Type": "application/json", "X-CSRF-Token": CSRF},
+    headers: authorised({"Content-Type": "application/json", "X-CSRF-Token": CSRF}),
     body: JSON.stringify(body),
   };
-  const response = await fetch(path, {credentials: "same-origin", cache: "no-store", ...options});
+  const response = await fetch(path, {credentials: "omit", cache: "no-store", ...options});
   const data = await response.json().catch(() => ({error: response.statusText}));
   if (!response.ok) throw Object.assign(new Error(data.error || response.statusText), {data});
   return data;
@@ -52,7 +69,7 @@ async function api(path, body) {
 function sheetUrl(page) {
   if (!page.has_sheet) return Promise.resolve(null);
   if (!state.sheets.has(page.key)) {
-    const url = fetch(`/sheet/${page.key}.jpg`, {credentials: "same-origin", cache: "no-store"})
+    const url = fetch(`/sheet/${page.key}.jpg`, {credentials: "omit", cache: "no-store", headers: authorised()})
       .then((r) => (r.ok ? r.blob() : null))
       .then((blob) => (blob ? URL.createObjectURL(blob) : null));
     state.sheets.set(page.key, url);
@@ -344,7 +361,9 @@ async function start() {
     if (ev.key === "Enter" || ev.key === "Escape") { ev.preventDefault(); ev.currentTarget.blur(); }
   });
 
+  if (!TOKEN) throw new Error("open the link that `srs-scan review` printed (it carries the access token)");
   const data = await api("/api/queue");
+  CSRF = data.csrf;
   state.pages = data.pages;
   state.entries = data.entries;
   state.index = state.entries.findIndex((e) => !e.settled);
