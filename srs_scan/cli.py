@@ -26,7 +26,7 @@ EXIT_CODES_HELP = """exit codes:
   2    bad arguments, form file, roster, password, settings file, or no results store yet
   3    the run finished, but some inputs or pages could not be read at all
   4    this computer stopped the run: disk full, no permission, a read-only or
-       damaged file (the message names the file and the cause)
+       damaged file, a results store changed outside srs-scan (audit --verify)
   130  interrupted (Ctrl-C); no output file was left half-written
 """
 
@@ -285,9 +285,11 @@ def _cmd_review(args: argparse.Namespace) -> int:
     import webbrowser
 
     from srs_scan.sheets.spec import load_form_library
+    from srs_scan.batch.store import ResultStore
     from srs_scan.review.web import bind_loopback, create_app, launcher_page, new_token, serve
 
     db = _store_path(args, must_exist=True)
+    ResultStore(db).close()  # checked here, so a bad store is a message, not a server's traceback
     forms = load_form_library(args.form, args.only_given_forms)
     sock = bind_loopback(args.port)
     port = sock.getsockname()[1]
@@ -346,6 +348,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from srs_scan.review.decisions import ReviewLog
     from srs_scan.batch.store import ResultStore
 
+    if args.verify:
+        return _verify_store(_store_path(args, must_exist=True), args.head or "")
     with ResultStore(_store_path(args, must_exist=True)) as store:
         log = ReviewLog(store)
         serials = {}
@@ -438,6 +442,25 @@ def _cmd_import(args: argparse.Namespace) -> int:
     added = ", ".join(f"{n} {words.get(t, t)}" for t, n in done.counts.items())
     _say(args, f"imported {args.old.name} into {target}: {added}")
     return ExitCode.OK
+
+
+def _verify_store(db: Path, known_head: str) -> int:
+    """`audit --verify`: walk the store's hash chain, print the first broken link (exit 4) or the head."""
+    from srs_scan.batch.store import ResultStore
+
+    with ResultStore(db, check_chain=False) as store:
+        verdict = store.verify(known_head)
+    if verdict.started:
+        print(f"the chain began on this existing store at {verdict.started}")
+    if verdict.intact:
+        print(f"{db}: intact: {verdict.entries} sealed writes; chain head {verdict.head}")
+        print("Keep the head somewhere else: `audit --verify --head HEAD` later shows whether anything "
+              "written before it was rewritten, even by someone who knows the chain.")
+        return ExitCode.OK
+    print(f"{db}: changed outside srs-scan. First broken link: {verdict.problems[0]}")
+    for problem in verdict.problems[1:]:
+        print(f"  also: {problem}")
+    return ExitCode.ENVIRONMENT
 
 
 def _say(args: argparse.Namespace, message: str) -> None:
@@ -643,6 +666,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="List every review decision, oldest first: when, who, which page and item, "
                     "old value -> new value, the action and the reason.")
     _add_db_option(audit, settings=False)
+    audit.add_argument("--verify", action="store_true",
+                       help="check the store's hash chain instead: every stored reading and decision "
+                            "as srs-scan wrote it (exit 4 and the first broken link if not)")
+    audit.add_argument("--head", metavar="HASH",
+                       help="with --verify: a chain head printed by an earlier --verify; it must still "
+                            "be in the chain")
     audit.set_defaults(run=_cmd_audit)
 
     client = _command(

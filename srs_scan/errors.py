@@ -29,7 +29,8 @@ class ExitCode(IntEnum):
     INTERNAL = 1            # a bug in srs-scan: please report it
     BAD_ARGUMENTS = 2       # bad command line, form file, roster or password
     SOME_INPUTS_FAILED = 3  # the run finished, but some inputs or pages could not be read at all
-    ENVIRONMENT = 4         # this computer stopped the run: disk full, no permission, damaged database
+    ENVIRONMENT = 4         # this computer stopped the run: disk full, no permission, damaged database,
+                            # or a results store changed outside srs-scan
     INTERRUPTED = 130       # Ctrl-C; no output file was left half-written
 
 
@@ -153,3 +154,21 @@ def exit_code_for(exc: BaseException) -> ExitCode:
     if isinstance(exc, (OSError, sqlite3.Error)):  # a file no code path expected to fail
         return ExitCode.ENVIRONMENT
     return ExitCode.INTERNAL
+
+
+class NotAStore(UsageError):
+    """The file given as the results store is not one (another file, or from a newer srs-scan)."""
+
+
+class StoreError(SrsScanError):
+    """The results store cannot be trusted as it is; the message says what to do."""
+
+    exit_code = ExitCode.ENVIRONMENT
+
+
+class StoreDamaged(StoreError):
+    """Empty, or SQLite finds it damaged."""
+
+
+class StoreTampered(StoreError):
+    """A stored row or the chain over them was changed outside srs-scan."""

@@ -159,7 +159,8 @@ def _wait_for_stored_pages(db: Path, pages: int, timeout_s: float = 300) -> None
     while time.monotonic() < deadline:
         time.sleep(0.2)
         try:
-            with sqlite3.connect(db) as conn:
+            # read-only: a plain connect would create an empty file, which the scan refuses as damaged
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
                 if conn.execute("SELECT COUNT(*) FROM pages").fetchone()[0] >= pages:
                     return
         except sqlite3.Error:

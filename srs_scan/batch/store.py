@@ -29,10 +29,11 @@ from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from srs_scan.errors import failing_file
+from srs_scan.batch import ledger
+from srs_scan.errors import NotAStore, StoreDamaged, StoreError, StoreTampered, failing_file
 from srs_scan.results import DUPLICATE_SHEET, PageResult, Status, result_from_dict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the ledger (a hash chain over every row)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (
@@ -100,26 +101,103 @@ def clinic_db(given: Path | None = None) -> tuple[Path, str]:
     return data_dir() / DB_NAME, "the per-user data folder"
 
 
-class ResultStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        with failing_file(path, "open the results database"):  # full, read-only, damaged: say which
-            self._open(path)
+RECOVER = ("Restore it from a backup, or move it aside and scan again to start a new store "
+           "(review decisions live only in the store)")
 
-    def _open(self, path: Path) -> None:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private if it is new
-        if not path.exists():
-            # created readable by this user only: it holds client codes and scores
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        self.db = sqlite3.connect(path, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
+
+def _create(path: Path) -> None:
+    """A new, empty store, made whole under a temporary name and then put in place: a crash
+    never leaves a 0-byte store, and a store another process just made is not replaced."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # private if it is new
+    fresh = path.with_name(f".{path.name}.{os.getpid()}.new")
+    # created readable by this user only: it holds client codes and scores
+    os.close(os.open(fresh, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    try:
+        db = sqlite3.connect(fresh)
+        db.executescript(SCHEMA)
+        db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        ledger.ensure(db)
+        db.commit()
+        db.close()
+        try:
+            os.link(fresh, path)
+        except FileExistsError:
+            pass
+    finally:
+        fresh.unlink()
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        raise NotAStore(f"{path} is not a file; give the results store with --db")
+    with path.open("rb") as handle:
+        head = handle.read(len(SQLITE_HEADER))
+    if not head:
+        raise StoreDamaged(f"{path}: the results store is empty (0 bytes): it was cut short, and its "
+                           f"readings and review decisions are gone. {RECOVER}")
+    if head != SQLITE_HEADER:
+        raise NotAStore(f"{path} is not an srs-scan results store (not an SQLite database); "
+                        "give the results store with --db")
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26  # sqlite3.DatabaseError.sqlite_errorcode of a damaged file
+
+
+class ResultStore:
+    """The results store, checked on opening: a file that is empty, not a store, damaged, or
+    changed outside srs-scan (`ledger.verify`) is refused with what to do. A store from before
+    the chain is sealed as found. `check_chain=False` only for `audit --verify`, which reports it."""
+
+    def __init__(self, path: Path, *, check_chain: bool = True) -> None:
+        self.path = path
+        with failing_file(path, "open the results database"):  # full, read-only, locked: say which
+            if not path.exists():
+                _create(path)
+            _check_file(path)
+            self.db = sqlite3.connect(path, timeout=30)
+            try:
+                self._open(check_chain)
+            except sqlite3.DatabaseError as exc:
+                if getattr(exc, "sqlite_errorcode", None) not in (SQLITE_CORRUPT, SQLITE_NOTADB):
+                    raise  # locked, read-only, disk full: not damage (failing_file names the cause)
+                self.db.close()
+                raise StoreDamaged(f"{path}: the results store is damaged ({exc}). {RECOVER}") from None
+            except StoreError:
+                self.db.close()
+                raise
+
+    def _open(self, check_chain: bool) -> None:
+        problems = [row[0] for row in self.db.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise StoreDamaged(f"{self.path}: the results store is damaged (SQLite: {problems[0]}). {RECOVER}")
+        tables = {name for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        version = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() \
+            if "meta" in tables else None
+        if version is None or not version[0].isdigit():
+            raise NotAStore(f"{self.path} is an SQLite file but not an srs-scan results store; "
+                            "give the results store with --db")
+        if int(version[0]) > SCHEMA_VERSION:
+            raise NotAStore(f"{self.path} was written by a newer srs-scan (store version {version[0]}, "
+                            f"this one knows up to {SCHEMA_VERSION}): update srs-scan")
+        self.db.execute("PRAGMA journal_mode=WAL")  # only now: it changes the file's header
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(pages)")}
         if "forms" not in columns:  # a store from before readings named their forms
             self.db.execute("ALTER TABLE pages ADD COLUMN forms TEXT NOT NULL DEFAULT ''")
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        self.db.commit()
+            self.db.commit()
+        with self.transaction():
+            ledger.ensure(self.db)  # a store from before the chain is sealed as found
+            self.db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+        if check_chain:
+            verdict = ledger.verify(self.db)
+            if not verdict.intact:
+                raise StoreTampered(
+                    f"{self.path}: the results store was changed outside srs-scan: {verdict.problems[0]}"
+                    f"{f' (and {len(verdict.problems) - 1} more)' if len(verdict.problems) > 1 else ''}. "
+                    f"`srs-scan audit --verify --db {self.path}` lists every change; restore the file "
+                    "from a backup")
 
     def close(self) -> None:
         self.db.close()
@@ -157,19 +235,27 @@ class ResultStore:
         if result.status is Status.ERROR:
             return
         stored = replace(result, flags=tuple(f for f in result.flags if f != DUPLICATE_SHEET))
-        with failing_file(self.path, "write to the results database"), self.db:
+        with failing_file(self.path, "write to the results database"), self.transaction():
+            # every row written is sealed in the chain (ledger.py)
             self.db.execute(
                 "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (digest, result.page, result.file, datetime.now(UTC).isoformat(timespec="seconds"),
                  stored.status.value, json.dumps(asdict(stored)), forms))
-            self.db.execute("DELETE FROM sheet_images WHERE content_hash=? AND page=?",
-                            (digest, result.page))  # a picture of an earlier reading goes with it
+            ledger.record(self.db, "pages", digest, result.page)
+            removed = self.db.execute("DELETE FROM sheet_images WHERE content_hash=? AND page=?",
+                                      (digest, result.page)).rowcount  # an earlier reading's picture
             if sheet_jpeg is not None:
                 self.db.execute("INSERT INTO sheet_images VALUES (?, ?, ?)",
                                 (digest, result.page, sheet_jpeg))
-            if result.sheet and result.sheet.serial:
-                self.db.execute("INSERT OR IGNORE INTO serials VALUES (?, ?, ?)",
-                                (result.sheet.serial, digest, result.page))
+            if removed or sheet_jpeg is not None:
+                ledger.record(self.db, "sheet_images", digest, result.page)
+            if result.sheet and result.sheet.serial and self.db.execute(
+                    "INSERT OR IGNORE INTO serials VALUES (?, ?, ?)",
+                    (result.sheet.serial, digest, result.page)).rowcount:
+                ledger.record(self.db, "serials", result.sheet.serial)
+
+    def verify(self, known_head: str = "") -> ledger.Verdict:
+        return ledger.verify(self.db, known_head)
 
     def has_sheet_jpeg(self, digest: str, page: int) -> bool:
         """Whether the page's registered sheet picture is kept (without loading it)."""
@@ -196,8 +282,9 @@ class ResultStore:
                                 (serial,)).fetchone()
         order = batch_order or {}
         if owner is not None and me in order and order.get(tuple(owner), -1) > order[me]:
-            with self.db:
+            with self.transaction():
                 self.db.execute("UPDATE serials SET content_hash=?, page=? WHERE serial=?", (*me, serial))
+                ledger.record(self.db, "serials", serial)
             owner = me
         if owner is None or tuple(owner) == me or DUPLICATE_SHEET in result.flags:
             return result

@@ -2,7 +2,9 @@
 
 A person settles what the reader flagged. Every decision is one new row in the
 `reviews` table of the results database (never an update: triggers refuse
-UPDATE and DELETE), with who, when, the old value, the new value and why. The
+UPDATE and DELETE, and each row is sealed in the store's hash chain, so an edit
+made past the triggers is detected: batch/ledger.py), with who, when, the old
+value, the new value and why. The
 current reviewed value of an item is its latest row; the reading itself in
 `pages` is never changed.
 
@@ -30,6 +32,7 @@ from srs_scan.results import (
 )
 from srs_scan.sheets.spec import FormLibrary, FormSpec, value_cm
 from srs_scan.text import plain
+from srs_scan.batch import ledger
 from srs_scan.batch.store import ResultStore
 
 PAGE = ""  # the item_id of a decision about the whole page
@@ -224,11 +227,16 @@ class ReviewLog:
             rows = self._rows(stored.result, {d.item_id: d for d in decisions}, item_id, action,
                               note, x_mm, candidate, spec)
             now = datetime.now(UTC).isoformat(timespec="seconds")
-            ids = [self.db.execute(
-                "INSERT INTO reviews (content_hash, page, item_id, old_value, new_value, action, reason,"
-                " reviewer, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (digest, page, *row, reviewer, now)).lastrowid for row in rows]
+            ids = [self._append(digest, page, row, reviewer, now) for row in rows]
         return [Decision(i, digest, page, *row[:5], reviewer, now) for i, row in zip(ids, rows)]
+
+    def _append(self, digest: str, page: int, row: tuple, reviewer: str, now: str) -> int:
+        """One row of the trail, sealed in the store's chain (batch/ledger.py)."""
+        new_id = self.db.execute(
+            "INSERT INTO reviews (content_hash, page, item_id, old_value, new_value, action, reason,"
+            " reviewer, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (digest, page, *row, reviewer, now)).lastrowid
+        ledger.record(self.db, "reviews", new_id)
+        return new_id
 
     def _rows(self, result: PageResult, latest: dict[str, Decision], item_id: str, action: str, note: str,
               x_mm: float | None, candidate: int | None, spec: FormSpec | None) -> list[tuple]:
