@@ -64,7 +64,7 @@ def test_a_changed_stored_reading_is_refused_and_reported(store_file, capsys):
         result = json.loads(text)
         result["items"][0]["value_cm"] = 9.9  # a forged value, with no trace elsewhere
         connection.execute("UPDATE pages SET result=? WHERE content_hash='hash001'", (json.dumps(result),))
-    with pytest.raises(StoreTampered, match=r"changed outside srs-scan: pages \[\"hash001\", 1\] was changed"):
+    with pytest.raises(StoreTampered, match=r"does not match its seals: pages \[\"hash001\", 1\] was changed"):
         ResultStore(store_file)
     code, out = _verify(store_file, capsys)
     assert code == 4 and 'First broken link: pages ["hash001", 1] was changed outside srs-scan' in out

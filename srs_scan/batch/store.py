@@ -194,7 +194,7 @@ class ResultStore:
             verdict = ledger.verify(self.db)
             if not verdict.intact:
                 raise StoreTampered(
-                    f"{self.path}: the results store was changed outside srs-scan: {verdict.problems[0]}"
+                    f"{self.path}: the results store does not match its seals: {verdict.problems[0]}"
                     f"{f' (and {len(verdict.problems) - 1} more)' if len(verdict.problems) > 1 else ''}. "
                     f"`srs-scan audit --verify --db {self.path}` lists every change; restore the file "
                     "from a backup")
