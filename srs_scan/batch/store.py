@@ -122,9 +122,12 @@ def _create(path: Path) -> None:
         try:
             os.link(fresh, path)
         except FileExistsError:
-            pass
+            pass  # another process made it first: use theirs
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(fresh, path)
     finally:
-        fresh.unlink()
+        fresh.unlink(missing_ok=True)
 
 
 def _check_file(path: Path) -> None:
