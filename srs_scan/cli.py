@@ -312,15 +312,20 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _signals_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP stop the command like Ctrl-C, so `with` blocks clean up. (uvicorn takes
-    SIGTERM while it serves, shuts down, then raises it again: it arrives here.)"""
+    """SIGTERM stops the command like Ctrl-C, so `with` blocks clean up; SIGHUP (the terminal
+    closed) is taken as SIGTERM. uvicorn takes SIGTERM while it serves, shuts down, then raises it
+    again: it arrives here."""
     import signal
 
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
-    before = {sig: signal.signal(sig, interrupt) for sig in wanted}
+    def hang_up(_signum: int, _frame: object) -> None:
+        signal.raise_signal(signal.SIGTERM)  # whoever handles SIGTERM now (uvicorn, or `interrupt`)
+
+    handlers = {"SIGTERM": interrupt, "SIGHUP": hang_up}
+    before = {sig: signal.signal(sig, handler) for name, handler in handlers.items()
+              if (sig := getattr(signal, name, None)) is not None}
     try:
         yield
     finally:

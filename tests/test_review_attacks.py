@@ -261,7 +261,7 @@ def test_the_launcher_file_goes_however_the_server_is_stopped(tmp_path, spec, ho
         assert token in launcher.read_text()
         assert _queue_status(port, token) == 200
         process.send_signal(getattr(signal, how))
-        assert process.wait(30) == 0
+        assert process.wait(60) == 0
     finally:
         if process.poll() is None:
             process.kill()

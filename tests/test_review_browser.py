@@ -269,3 +269,23 @@ def test_two_review_sessions_side_by_side(browser, tmp_path, spec):
         with ResultStore(db) as store:
             assert len(ReviewLog(store).decisions()) == 1
     context.close()
+
+
+def test_the_page_says_when_someone_else_decided_meanwhile(browser, tmp_path, spec):
+    db = tmp_path / "results.srs.sqlite"
+    fill_store(db, spec, pages=1)
+    with RunningServer(db) as server:
+        page, errors = _open(browser, server)
+        with ResultStore(db) as store:  # a second reviewer, on another server, decides first
+            ReviewLog(store).decide("hash000", 1, spec.items[0].id, "no_answer", "Ben")
+        page.keyboard.press("n")
+        from playwright.sync_api import expect
+
+        expect(page.locator("#status")).to_contain_text("Not saved: Ben decided on relationship meanwhile")
+        _expect_left(page, 3)  # Ben's decision is shown: the item counts as settled
+        page.keyboard.press("n")  # having seen it, a new decision is taken
+        expect(page.locator("#status")).to_contain_text("Saved:")
+        assert errors == []
+    with ResultStore(db) as store:
+        assert [(d.reviewer, d.action) for d in ReviewLog(store).decisions()] == [
+            ("Ben", "no_answer"), (REVIEWER, "no_answer")]
