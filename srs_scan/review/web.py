@@ -11,7 +11,10 @@ Security, in the order a request meets it (`Guard`):
   Only the page's shell (its HTML, script, style; no data, no secret) is served without it;
 - a state-changing request is a POST of JSON with an `Origin` of this server and the page's CSRF
   token in `X-CSRF-Token`; every other method is refused;
-- request bodies are bounded (`WebParams.max_body_bytes`);
+- request bodies are bounded (`WebParams.max_body_bytes`), and a decision's fields are checked one
+  by one (`parse_decision`: whole numbers, finite numbers, flat JSON): 400, never a 500;
+- a request must arrive whole within a deadline, and idle connections make room for new ones
+  (`connections.py`), so silent or trickling connections cannot lock the reviewer out;
 - every answer says `Cache-Control: no-store` and carries a strict Content-Security-Policy.
 uvicorn's access log is off and nothing here logs: URLs and answers carry client codes.
 
