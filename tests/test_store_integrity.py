@@ -117,7 +117,8 @@ def _commands(db: Path, tmp_path: Path) -> dict[str, list[str]]:
     out = str(tmp_path / "out.csv")
     return {"scan": ["scan", str(SAMPLE), "-o", out], "watch": ["watch", str(inbox), "-o", out],
             "review": ["review", "--no-browser"], "export": ["export", "-o", out], "audit": ["audit"],
-            "audit --verify": ["audit", "--verify"]}
+            "audit --verify": ["audit", "--verify"], "client": ["client", "C100"],
+            "import": ["import", str(SAMPLE)]}
 
 
 def _damaged(path: Path) -> None:
@@ -133,7 +134,7 @@ def _damaged(path: Path) -> None:
     ("newer", lambda p: _sql(p, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
                             "INSERT INTO meta VALUES ('schema_version', '99')"), 2, "newer srs-scan"),
     ("damaged", None, 4, "the results store is damaged"),
-    ("a folder", None, 2, "is not a file|no results database at"),
+    ("a folder", None, 2, "is not a file|no results store at"),
 ])
 def test_every_command_refuses_a_bad_store_with_a_clear_message(tmp_path, spec, capsys, kind, make, code,
                                                                  words):
@@ -164,3 +165,12 @@ def test_a_new_store_is_never_left_empty(tmp_path):
     (tmp_path / "zero.srs.sqlite").write_bytes(b"")
     with pytest.raises(StoreDamaged, match="Restore it from a backup"):
         ResultStore(tmp_path / "zero.srs.sqlite")
+
+
+def test_rows_brought_in_by_import_are_sealed(tmp_path, store_file, capsys):
+    clinic = tmp_path / "clinic.srs.sqlite"
+    assert main(["import", str(store_file), "--db", str(clinic)]) == 0
+    code, out = _verify(clinic, capsys)
+    assert code == 0 and "intact" in out
+    with sqlite3.connect(clinic) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 2

@@ -16,6 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from srs_scan.batch import ledger
 from srs_scan.batch.store import ResultStore
 
 # table -> the columns that say two rows are the same row (all columns but the row id)
@@ -47,7 +48,7 @@ def import_store(old: Path, store: ResultStore) -> Imported:
         raise NotAStore(f"{old.name} is not an srs-scan results database (it has no pages table)")
     counts: dict[str, int] = {}
     try:
-        with store.db:
+        with store.transaction():  # every copied row is sealed in the store's chain (ledger.py)
             for table in (*KEYED, *APPENDED):
                 if table in tables and _has_table(store.db, table):
                     counts[table] = _copy(source, store.db, table)
@@ -75,6 +76,7 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection, table: str) ->
         values = dict(zip(shared, row))
         if target.execute(f"SELECT 1 FROM {table} WHERE {same}", [values[c] for c in key]).fetchone():
             continue
-        target.execute(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(shared))})", row)
+        cursor = target.execute(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(shared))})", row)
+        ledger.record_rowid(target, table, cursor.lastrowid)
         added += 1
     return added

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from srs_scan.batch import ledger
 from srs_scan.batch.store import ResultStore
 from srs_scan.results import PageResult
 from srs_scan.sheets.sheetid import SheetId, identity_problem
@@ -57,7 +58,7 @@ class IdentityEntry:
 
 class IdentityLog:
     def __init__(self, store: ResultStore) -> None:
-        self.db = store.db
+        self.store, self.db = store, store.db
         self.db.executescript(SCHEMA)
         self.db.commit()
 
@@ -89,11 +90,13 @@ class IdentityLog:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         rows = [(f, getattr(before, f) if before else "", typed[f]) for f in FIELDS
                 if (getattr(before, f) if before else "") != typed[f]]
-        with self.db:
+        with self.store.transaction():  # each entry sealed in the store's chain (batch/ledger.py)
             ids = [self.db.execute(
                 "INSERT INTO identities (content_hash, page, field, old_value, new_value, reviewer, at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)", (digest, page, *row, reviewer, now)).lastrowid
                 for row in rows]
+            for new_id in ids:
+                ledger.record_rowid(self.db, "identities", new_id)
         return [IdentityEntry(i, digest, page, *row, reviewer, now) for i, row in zip(ids, rows)]
 
 
