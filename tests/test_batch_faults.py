@@ -161,9 +161,12 @@ def test_read_only_store_names_the_store(one_page, tmp_path, clinic_store, monke
 def test_malformed_store_names_the_store(one_page, tmp_path, clinic_store, capsys):
     db = clinic_store
     db.write_bytes(b"these are not the results you are looking for\n" * 200)
-    assert _scan(one_page, tmp_path / "r.csv") == ExitCode.ENVIRONMENT
+    # not an SQLite file at all: exit 2 like any --db that is not a store (issue #15); a store
+    # SQLite finds damaged is exit 4 (tests/test_store_integrity.py)
+    assert _scan(one_page, tmp_path / "r.csv") == ExitCode.BAD_ARGUMENTS
     err = capsys.readouterr().err
-    assert str(db) in err and "damaged" in err and "internal error" not in err
+    assert str(db) in err and "not an srs-scan results store" in err and "backup" in err
+    assert "internal error" not in err
 
 
 # --------------------------------------------------------------------------- output paths, first

@@ -139,8 +139,9 @@ def _check_file(path: Path) -> None:
         raise StoreDamaged(f"{path}: the results store is empty (0 bytes): it was cut short, and its "
                            f"readings and review decisions are gone. {RECOVER}")
     if head != SQLITE_HEADER:
-        raise NotAStore(f"{path} is not an srs-scan results store (not an SQLite database); "
-                        "give the results store with --db")
+        raise NotAStore(f"{path} is not an srs-scan results store (not an SQLite database): give the "
+                        "results store with --db; if this was your store, it was overwritten: restore "
+                        "it from a backup")
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
