@@ -195,7 +195,7 @@ class ResultStore:
             ledger.ensure(self.db)  # a store from before the chain is sealed as found
             self.db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
         if check_chain:
-            verdict = ledger.verify(self.db)
+            verdict = self.verify()
             if not verdict.intact:
                 raise StoreTampered(
                     f"{self.path}: the results store does not match its seals: {verdict.problems[0]}"
@@ -259,7 +259,13 @@ class ResultStore:
                 ledger.record(self.db, "serials", result.sheet.serial)
 
     def verify(self, known_head: str = "") -> ledger.Verdict:
-        return ledger.verify(self.db, known_head)
+        """The chain checked on one snapshot: a write another process commits meanwhile (a row
+        and its seal, in one transaction) is seen whole or not at all."""
+        self.db.execute("BEGIN")
+        try:
+            return ledger.verify(self.db, known_head)
+        finally:
+            self.db.rollback()
 
     def has_sheet_jpeg(self, digest: str, page: int) -> bool:
         """Whether the page's registered sheet picture is kept (without loading it)."""
