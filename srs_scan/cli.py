@@ -236,11 +236,11 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 def _cmd_watch(args: argparse.Namespace) -> int:
     from srs_scan.batch.pipeline import ScanOptions
+    from srs_scan.batch.store import ResultStore
+    from srs_scan.batch.watch import HotFolder, Taken, WatchOptions
     from srs_scan.results import Status
     from srs_scan.sheets.spec import load_form_library
-    from srs_scan.batch.store import ResultStore
     from srs_scan.batch.export import is_workbook
-    from srs_scan.batch.watch import HotFolder, WatchOptions
 
     if not args.inbox.is_dir():
         raise UsageError(f"not a folder: {args.inbox}")
@@ -251,20 +251,23 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     forms = load_form_library(args.form, args.only_given_forms)
     options = ScanOptions(password=args.password, jobs=args.jobs)
 
-    def report(path: Path, results: list) -> None:
-        errors = sum(r.status is Status.ERROR for r in results)
-        review = sum(r.status is Status.REVIEW for r in results)
-        where = "failed/" if errors else "done/"
-        _say(args, f"{path.name}: {len(results)} pages, {review} to review, {errors} errors; moved to {where}")
+    def report(taken: Taken) -> None:
+        where = f"{taken.target.parent.name}/"
+        if taken.same_as is not None:
+            _say(args, f"{taken.path.name}: the same content as {taken.same_as.name}, already read: "
+                       f"no rows added; moved to {where}")
+            return
+        errors = sum(r.status is Status.ERROR for r in taken.results)
+        review = sum(r.status is Status.REVIEW for r in taken.results)
+        _say(args, f"{taken.path.name}: {_count(len(taken.results), 'page')}, {review} to review, "
+                   f"{_count(errors, 'error')}; moved to {where}")
 
     with ResultStore(_store_path(args)) as store:
         folder = HotFolder(args.inbox, args.output, forms, store, options,
-                           WatchOptions(settle_s=args.settle, csv=fmt))
+                           WatchOptions(settle_s=args.settle, csv=fmt,
+                                        incomplete_wait_s=args.incomplete_wait))
         _say(args, f"watching {args.inbox} (Ctrl-C to stop); rows go to {args.output}")
-        try:
-            folder.run(lambda: False, report)
-        except KeyboardInterrupt:
-            _say(args, "stopped")
+        folder.run(lambda: False, report)  # Ctrl-C ends it: main() says so and exits 130
     return ExitCode.OK
 
 
@@ -277,6 +280,11 @@ def _store_path(args: argparse.Namespace, must_exist: bool = False) -> Path:
         raise UsageError(f"no results store at {path} (chosen by {origin}): scan some sheets "
                          f"first, or give the store with --db FILE")
     return path
+
+
+def _count(n: int, word: str) -> str:
+    """`1 page`, `2 pages`."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
@@ -591,6 +599,10 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv")
     watch.add_argument("--settle", type=float, default=3.0, metavar="SECONDS",
                        help="read a file once it has not changed for this long (default 3)")
+    watch.add_argument("--incomplete-wait", type=float, default=300.0, metavar="SECONDS",
+                       help="a file that is not yet whole (a PDF without its end, a TIFF whose "
+                            "pages point past its end) is waited for; after this long unchanged "
+                            "it is read anyway and fails with its reason (default 300)")
     _add_reading_options(watch, default_jobs=1)
     watch.set_defaults(run=_cmd_watch)
 
