@@ -19,15 +19,36 @@ from srs_scan.errors import (ExitCode, RosterError, SrsScanError, UsageError, fa
                              exit_code_for, failure_cause)
 from srs_scan.text import visible
 
-EXIT_CODES_HELP = """exit codes:
-  0    every page was read or flagged for review
-  1    an internal error in srs-scan (please report it)
-  2    bad arguments, form file, roster, password, settings file, or no results store yet
-  3    the run finished, but some inputs or pages could not be read at all
-  4    this computer stopped the run: disk full, no permission, a read-only or
-       damaged file (the message names the file and the cause)
-  130  interrupted (Ctrl-C); no output file was left half-written
-"""
+# The words for each exit code: the README's table says exactly these (a test compares them).
+EXIT_CODE_WORDS = {
+    ExitCode.OK: "success: every page was read or flagged for review",
+    ExitCode.INTERNAL: "an internal error in srs-scan (please report it)",
+    ExitCode.BAD_ARGUMENTS: "bad arguments, form file, roster, settings file, or no results store yet",
+    ExitCode.SOME_INPUTS_FAILED: "the run finished, but some inputs or pages could not be read at all "
+                                 "(damaged, or an encrypted PDF without its right password)",
+    ExitCode.ENVIRONMENT: "this computer stopped the run: the disk is full, no permission, a read-only "
+                          "or damaged file (the message names the file and the cause; fix that and run "
+                          "the same command again)",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); no output file was left half-written",
+}
+# every command reads or writes files: any can meet a full disk or a damaged store
+_ALWAYS = (ExitCode.OK, ExitCode.INTERNAL, ExitCode.BAD_ARGUMENTS, ExitCode.ENVIRONMENT,
+           ExitCode.INTERRUPTED)
+# The exit codes each command can return (its --help lists them).
+COMMAND_EXIT_CODES: dict[str, tuple[ExitCode, ...]] = {
+    "forms": _ALWAYS, "scan": (*_ALWAYS, ExitCode.SOME_INPUTS_FAILED), "watch": _ALWAYS,
+    "review": _ALWAYS, "export": _ALWAYS, "audit": _ALWAYS, "simulate": _ALWAYS,
+}
+
+
+def exit_codes_help(command: str) -> str:
+    codes = sorted(COMMAND_EXIT_CODES[command])
+    return "exit codes:\n" + "".join(f"  {int(c):<4} {EXIT_CODE_WORDS[c]}\n" for c in codes)
+
+
+def _count(n: int, word: str) -> str:
+    """`1 page`, `2 pages`."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _positive_int(text: str) -> int:
@@ -121,8 +142,7 @@ def _cmd_forms(args: argparse.Namespace) -> None:
         sheets = [SheetId(f, v, next(serials)) for _ in range(args.count) for f, v in kinds]
     pdf = render_sheets(specs, sheets, args.paper, invariant=args.seed is not None)
     write_atomic(args.output, pdf)
-    plural = "s" if len(sheets) != 1 else ""
-    print(f"wrote {len(sheets)} sheet{plural} ({args.paper}) to {args.output}")
+    print(f"wrote {_count(len(sheets), 'sheet')} ({args.paper}) to {args.output}")
     print("Print at 100 % (actual size); \"fit to page\" shrinks the lines.")
 
 
@@ -201,10 +221,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     skipped, _ = own_outputs(skipped, written)
     files, ours = own_outputs(files, written)
     if skipped:
-        _say(args, f"skipped {len(skipped)} file(s) in folders that are not scans "
+        _say(args, f"skipped {_count(len(skipped), 'file')} in folders that are not scans "
                    f"(for example {skipped[0].name})")
     if ours:
-        _say(args, f"skipped {len(ours)} picture{'s' if len(ours) != 1 else ''} srs-scan wrote "
+        _say(args, f"skipped {_count(len(ours), 'picture')} srs-scan wrote "
                    f"(for example {ours[0].name}): not scans")
     if not files:
         raise UsageError("no scans found (looked for PDF, TIFF, PNG and JPEG files)")
@@ -226,11 +246,14 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         write_json(args.json, results)
     counts = {status: sum(r.status is status for r in results) for status in Status}
     refed = sum(DUPLICATE_SHEET in r.flags for r in results)
-    _say(args, f"{len(results)} pages ({batch.read_now} read now) in {time.monotonic() - started:.1f} s: "
-               f"{counts[Status.OK]} read, {counts[Status.REVIEW]} to review"
-               f"{f' ({refed} sheets fed again)' if refed else ''}, "
-               f"{counts[Status.NOT_A_FORM]} not forms, {counts[Status.ERROR]} errors; "
-               f"wrote {args.output}")
+    # "read" is the work done on a page; a page with nothing flagged is "ok"
+    fed_again = f" ({_count(refed, 'sheet')} fed again)" if refed else ""
+    not_forms = counts[Status.NOT_A_FORM]
+    _say(args, f"{_count(len(results), 'page')} ({batch.read_now} read now) in "
+               f"{time.monotonic() - started:.1f} s: {counts[Status.OK]} ok, "
+               f"{counts[Status.REVIEW]} to review{fed_again}, "
+               f"{not_forms} not {'a form' if not_forms == 1 else 'forms'}, "
+               f"{_count(counts[Status.ERROR], 'error')}; wrote {args.output}")
     return ExitCode.SOME_INPUTS_FAILED if counts[Status.ERROR] else ExitCode.OK
 
 
@@ -326,7 +349,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     with ResultStore(db) as store:
         table = reviewed_table(ReviewLog(store), forms, fmt.decimals)
     write_table(args.output, table, fmt)
-    _say(args, f"wrote {len(table.rows)} rows with reviewed values to {args.output}")
+    _say(args, f"wrote {_count(len(table.rows), 'row')} with reviewed values to {args.output}")
     return ExitCode.OK
 
 
@@ -469,7 +492,7 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
     fmt = _table_format(args)
     sim = simulate(args.out_dir, args.profile, args.pages, seed, args.paper,
                    load_form(args.form or DEFAULT_FORM), fmt=fmt)
-    print(f"wrote {len(sim.rows)} simulated pages ({args.profile}, seed {seed}) to {args.out_dir}:")
+    print(f"wrote {_count(len(sim.rows), 'simulated page')} ({args.profile}, seed {seed}) to {args.out_dir}:")
     for name in sim.files:
         print(f"  {name}")
     print("  truth.csv (the true value of every mark, and what a reader must flag)")
@@ -509,9 +532,10 @@ def _add_db_option(parser: argparse.ArgumentParser, settings: bool = True) -> No
 
 
 def _command(commands: argparse._SubParsersAction, name: str, summary: str,
-             description: str, epilog: str = EXIT_CODES_HELP) -> argparse.ArgumentParser:
-    """A subcommand whose --help ends with the exit codes, laid out as written."""
-    return commands.add_parser(name, help=summary, description=description, epilog=epilog,
+             description: str, epilog: str = "") -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with the exit codes it can return, laid out as written."""
+    return commands.add_parser(name, help=summary, description=description,
+                               epilog=(epilog + "\n\n" if epilog else "") + exit_codes_help(name),
                                formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
@@ -526,7 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "forms", summary="write printable sheets to a PDF",
         description="Write printable SRS (or ORS) sheets to a PDF: blank sheets with distinct serials, "
                     "or one pre-filled sheet per row of a roster.",
-        epilog="Print the PDF at 100 %% (actual size).\n\n" + EXIT_CODES_HELP)
+        epilog="Print the PDF at 100 % (actual size).")
     forms.add_argument("output", type=Path, metavar="OUT.pdf", help="PDF file to write")
     what = forms.add_mutually_exclusive_group()
     what.add_argument("--count", type=_positive_int, default=1, metavar="N",
@@ -596,7 +620,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch a folder: read each new scan once it is completely written, add its rows "
                     "to the CSV, and move it to done/ (or failed/, with a reason file).")
     watch.add_argument("inbox", type=Path, metavar="INBOX", help="the folder the scanner writes to")
-    watch.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv")
+    watch.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv",
+                       help="CSV file kept up to date: one row per page of every file taken")
     watch.add_argument("--settle", type=float, default=3.0, metavar="SECONDS",
                        help="read a file once it has not changed for this long (default 3)")
     watch.add_argument("--incomplete-wait", type=float, default=300.0, metavar="SECONDS",
@@ -623,11 +648,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write one CSV row per stored page with the values as reviewed, plus the "
                     "columns reviewed (yes/no) and reviewer.")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv",
-                        help="CSV file to write, or results.xlsx for a workbook")
+                        help="CSV file to write (one row per stored page), or results.xlsx for a workbook")
     _add_db_option(export)
     _add_table_options(export)
     _add_forms_options(export)
-    export.add_argument("-q", "--quiet", action="store_true")
+    export.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     export.set_defaults(run=_cmd_export)
 
     audit = _command(
@@ -672,7 +697,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="profiles: office (300 dpi PDF), fit-to-page (printed at 94-97 %), fax (G4 TIFF), "
                "low-res (150 dpi), phone (JPEG photos), messy (holes, staple, fold, coffee), "
                "stray (messy, plus stray strokes, arrows, comments, rings, crossings-out, pencil "
-               "on the lines; events.csv says which), mixed (a bit of each)\n\n" + EXIT_CODES_HELP)
+               "on the lines; events.csv says which), mixed (a bit of each)")
     simulate.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder to write into")
     simulate.add_argument("--pages", type=_positive_int, default=12, metavar="N",
                           help="pages to simulate (default 12; mixed adds 2 fax pages and 2 photos)")
@@ -690,6 +715,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        parser.print_help()
+        return int(ExitCode.OK)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed its one-line message
@@ -703,6 +731,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("srs-scan: interrupted; no output file was left half-written", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:  # the reader of our output went away (`| head`): nothing to say
+        _quiet_stdout()
+        return int(ExitCode.OK)
     except (OSError, sqlite3.Error) as exc:  # a file no code path expected to fail: still name it
         where = getattr(exc, "filename", None) or (
             "the results database" if isinstance(exc, sqlite3.Error) else "a file")
@@ -715,6 +746,15 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"half-written. Set SRS_SCAN_DEBUG=1 to see the details, and please report it.",
               file=sys.stderr)
         return int(ExitCode.INTERNAL)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit finds no closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's stand-in)
+        pass
 
 
 __all__ = ["main", "build_parser", "UsageError"]

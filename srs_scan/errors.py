@@ -27,8 +27,9 @@ from pathlib import Path
 class ExitCode(IntEnum):
     OK = 0                  # every page was read or flagged for review
     INTERNAL = 1            # a bug in srs-scan: please report it
-    BAD_ARGUMENTS = 2       # bad command line, form file, roster or password
+    BAD_ARGUMENTS = 2       # bad command line, form file, roster, settings file; no results store yet
     SOME_INPUTS_FAILED = 3  # the run finished, but some inputs or pages could not be read at all
+                            # (damaged, or an encrypted PDF without its right password)
     ENVIRONMENT = 4         # this computer stopped the run: disk full, no permission, damaged database
     INTERRUPTED = 130       # Ctrl-C; no output file was left half-written
 
