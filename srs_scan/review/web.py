@@ -37,7 +37,7 @@ from srs_scan.errors import UsageError
 from srs_scan.fileio import write_atomic
 from srs_scan.review.decisions import (
     PAGE, Params, QueueEntry, ReviewError, ReviewLog, StoredPage, crop_box_mm, is_settled,
-    line_ends_x_mm, queue,
+    line_ends_x_mm, page_outcome, queue,
 )
 from srs_scan.sheets.spec import FormLibrary
 from srs_scan.batch.store import ResultStore
@@ -287,6 +287,7 @@ def page_payload(log: ReviewLog, stored: StoredPage, forms: FormLibrary, params:
         "sheet_mm": [spec.block_w_mm, spec.block_h_mm] if spec else None,
         "items": items,
         "decision": _decision(latest.get(PAGE)),
+        "outcome": page_outcome(latest),  # the page decision that counts (a later mark undoes F)
     }
 
 
@@ -307,7 +308,7 @@ def queue_payload(log: ReviewLog, forms: FormLibrary, params: Params) -> dict:
 def _decision(decision) -> dict | None:
     if decision is None:
         return None
-    return {"action": decision.action, "new_value": decision.new_value, "old_value": decision.old_value,
+    return {"id": decision.id, "action": decision.action, "new_value": decision.new_value, "old_value": decision.old_value,
             "reviewer": decision.reviewer, "at": decision.at}
 
 
