@@ -37,12 +37,12 @@ _ALWAYS = (ExitCode.OK, ExitCode.INTERNAL, ExitCode.BAD_ARGUMENTS, ExitCode.ENVI
 # The exit codes each command can return (its --help lists them).
 COMMAND_EXIT_CODES: dict[str, tuple[ExitCode, ...]] = {
     "forms": _ALWAYS, "scan": (*_ALWAYS, ExitCode.SOME_INPUTS_FAILED), "watch": _ALWAYS,
-    "review": _ALWAYS, "export": _ALWAYS, "audit": _ALWAYS, "simulate": _ALWAYS,
-}
+    "review": _ALWAYS, "export": _ALWAYS, "audit": _ALWAYS, "simulate": _ALWAYS, "enrol": _ALWAYS,
+}  # a command not named here can return the codes in _ALWAYS
 
 
 def exit_codes_help(command: str) -> str:
-    codes = sorted(COMMAND_EXIT_CODES[command])
+    codes = sorted(COMMAND_EXIT_CODES.get(command, _ALWAYS))
     return "exit codes:\n" + "".join(f"  {int(c):<4} {EXIT_CODE_WORDS[c]}\n" for c in codes)
 
 
@@ -290,7 +290,10 @@ def _cmd_watch(args: argparse.Namespace) -> int:
                            WatchOptions(settle_s=args.settle, csv=fmt,
                                         incomplete_wait_s=args.incomplete_wait))
         _say(args, f"watching {args.inbox} (Ctrl-C to stop); rows go to {args.output}")
-        folder.run(lambda: False, report)  # Ctrl-C ends it: main() says so and exits 130
+        try:
+            folder.run(lambda: False, report)  # Ctrl-C ends it: main() says so and exits 130
+        finally:
+            folder.close()
     return ExitCode.OK
 
 

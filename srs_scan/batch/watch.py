@@ -3,12 +3,14 @@
 A file is taken when it is complete and has stopped changing:
 - its size and modification time have not changed for `settle_s` seconds (scanners write
   files in pieces), and
+- no process is writing it, as far as the kernel has said (`writers.OpenWriters`: from the
+  first write until the writer closes it, on Linux), and
 - it is whole by its own structure (`looks_complete`): a PDF ends with `%%EOF`, every frame
   of a TIFF (its chain of image directories and their strips) lies inside the file, a JPEG
   ends with its end-of-image marker, a PNG with its IEND chunk. A fax writer that pauses
   between pages for longer than `settle_s` leaves a file whose frame chain or last strip
-  points past its end: it is waited for. A file that stays incomplete for
-  `incomplete_wait_s` is taken anyway, and fails with its reason.
+  points past its end: it is waited for. A file that stays open or incomplete, unchanged, for
+  `incomplete_wait_s` is taken anyway (and, if incomplete, fails with its reason).
 
 After reading, it moves to `INBOX/done/`, or to `INBOX/failed/` with a short `.reason.txt`
 beside it when any of its pages could not be read. The CSV names each file where it now lies.
@@ -34,6 +36,7 @@ from pathlib import Path
 from srs_scan.batch.export import CsvFormat, write_table
 from srs_scan.batch.pipeline import ScanOptions, identify, own_outputs, read_batch
 from srs_scan.batch.store import ResultStore
+from srs_scan.batch.writers import OpenWriters
 from srs_scan.fileio import write_atomic
 from srs_scan.read.pages import find_inputs
 from srs_scan.results import PageResult, Status, result_from_dict
@@ -169,6 +172,7 @@ class HotFolder:
         self.scan_options, self.options, self.clock = scan, options, clock
         self.seen: dict[Path, _Seen] = {}
         self.csv_key = str(output.resolve())
+        self.writers = OpenWriters(inbox)
         store.db.executescript(SCHEMA)
         store.db.commit()
         for sub in (DONE, FAILED):
@@ -181,6 +185,7 @@ class HotFolder:
         (or, incomplete, for `incomplete_wait_s`)."""
         now, ready = self.clock(), []
         present = _candidates(self.inbox)
+        busy = self.writers.busy()
         for path in present:
             try:
                 stat = path.stat()
@@ -191,7 +196,8 @@ class HotFolder:
             if entry is None or entry.signature != signature:
                 self.seen[path] = _Seen(signature, now)
             elif now - entry.since >= self.options.incomplete_wait_s or (
-                    now - entry.since >= self.options.settle_s and looks_complete(path)):
+                    now - entry.since >= self.options.settle_s and path.name not in busy
+                    and looks_complete(path)):
                 ready.append(path)
         for gone in set(self.seen) - set(present):
             del self.seen[gone]
@@ -252,6 +258,9 @@ class HotFolder:
             pages.extend((digest, r) for r in self._results(digest, Path(target), failed))
         table = reviewed_table(ReviewLog(self.store), self.forms, self.options.csv.decimals, pages)
         write_table(self.output, table, self.options.csv)
+
+    def close(self) -> None:
+        self.writers.close()
 
     def run(self, should_stop: Callable[[], bool], on_file: Callable[[Taken], None]) -> None:
         while not should_stop():
