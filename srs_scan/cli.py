@@ -689,7 +689,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "store. Rows already there are not added twice; the old file is not changed.")
     importing.add_argument("old", type=Path, metavar="OLD.sqlite", help="the older results database")
     _add_db_option(importing, settings=False)
-    importing.add_argument("-q", "--quiet", action="store_true")
+    importing.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     importing.set_defaults(run=_cmd_import)
 
     simulate = _command(

@@ -13,11 +13,12 @@ from pypdf.generic import ContentStream
 
 from srs_scan.sheets.generate import render_sheets
 from srs_scan.sheets.sheetid import SheetId
-from srs_scan.sheets.spec import PAPER_SIZES_MM, block_origin_mm, pt_to_mm
+from srs_scan.sheets.spec import PAPER_SIZES_MM, block_origin_mm, load_form_library, pt_to_mm
 
 MIN_PT = 10.0              # prompts, anchors, field labels: what a client reads
 MIN_INSTRUCTION_PT = 11.0
 MAX_GREY = 0.30            # fill colour components: 0 is black; light grey fades on a poor copy
+BUILT_IN = sorted(load_form_library().values(), key=lambda f: f.form_id)  # every form we print
 
 
 @dataclass(frozen=True)
@@ -51,33 +52,37 @@ def _texts(spec, paper: str = "a4", sheet: SheetId | None = None) -> list[Text]:
     return texts
 
 
-def _find(texts: list[Text], words: str) -> Text:
-    (found,) = [t for t in texts if t.text == words]
+def _find(texts: list[Text], words: str) -> list[Text]:
+    found = [t for t in texts if t.text == words]
+    assert found, words
     return found
 
 
+@pytest.mark.parametrize("spec", BUILT_IN, ids=lambda f: f.form_id)
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_what_the_client_reads_is_large_and_dark(spec, paper):
     texts = _texts(spec, paper)
     for item in spec.items:
         for words in (item.prompt, item.left, item.right):
-            t = _find(texts, words)
-            assert t.size >= MIN_PT and max(t.colour) <= MAX_GREY, t
+            for t in _find(texts, words):
+                assert t.size >= MIN_PT and max(t.colour) <= MAX_GREY, t
     for field in spec.fields:
-        t = _find(texts, field.label)
-        assert t.size >= MIN_PT and max(t.colour) <= MAX_GREY, t
+        for t in _find(texts, field.label):
+            assert t.size >= MIN_PT and max(t.colour) <= MAX_GREY, t
     instruction = [t for t in texts if t.text and t.text in spec.instructions and len(t.text) > 20]
     assert instruction
     for t in instruction:
         assert t.size >= MIN_INSTRUCTION_PT and max(t.colour) <= MAX_GREY, t
 
 
+@pytest.mark.parametrize("spec", BUILT_IN, ids=lambda f: f.form_id)
 def test_the_blank_client_code_field_asks_for_no_names(spec):
     (field,) = [f for f in spec.fields if f.name == "client_code"]
     assert field.label == "Client code (no names)"
     assert _find(_texts(spec), field.label)
 
 
+@pytest.mark.parametrize("spec", BUILT_IN, ids=lambda f: f.form_id)
 def test_the_printer_instruction_is_for_staff_not_in_the_clients_path(spec):
     """It sits under the sheet's code (top right, where staff look), beside the instruction and
     clear of it, before the first scale: not after the last scale, where a client reads on."""
@@ -92,3 +97,6 @@ def test_the_printer_instruction_is_for_staff_not_in_the_clients_path(spec):
             end_mm = pt_to_mm(stringWidth(line.text, "Helvetica", line.size)) + line.x_mm
             assert end_mm < t.x_mm, (line.text, t.text)
     assert not [t for t in texts if "100 %" in t.text and t.y_mm > first_heading]
+    assert spec.footer.lower().startswith("for staff")
+    # the instruction, however many lines, ends before the first heading begins
+    assert max(t.y_mm for t in instruction) + 1.0 < first_heading - 3.5
