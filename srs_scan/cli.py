@@ -590,10 +590,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "code with opaque ids and the client code in text, for forms that carry no "
                     "QR code of ours. The reader finds a label anywhere on the page.",
         epilog="label sheets: a4 = Avery L7160 (21 labels, 63.5 x 38.1 mm); letter = Avery "
-               "5160 (30 labels, 2 5/8 x 1 in), and their compatibles.\n\n" + EXIT_CODES_HELP)
+               "5160 (30 labels, 2 5/8 x 1 in), and their compatibles.")
     labels.add_argument("roster", type=Path, metavar="roster.csv",
                         help="CSV with columns client_code, session, date")
-    labels.add_argument("-o", "--output", type=Path, required=True, metavar="labels.pdf")
+    labels.add_argument("-o", "--output", type=Path, required=True, metavar="labels.pdf",
+                        help="PDF file to write: one label sheet per page")
     labels.add_argument("--paper", choices=("a4", "letter"), default="a4",
                         help="a4: Avery L7160; letter: Avery 5160 (default a4)")
     _add_form_option(labels)
