@@ -205,7 +205,8 @@ class HotFolder:
 
     def take(self, path: Path) -> Taken:
         """Read one settled file, record where it goes, move it there, rebuild the CSV."""
-        ((_, digest),), _ = identify([path])
+        (entry,), _ = identify([path])
+        digest = entry.digest
         self.seen.pop(path, None)
         recorded = self.store.db.execute(
             "SELECT target, errors FROM watched WHERE csv=? AND content_hash=?",
@@ -218,7 +219,7 @@ class HotFolder:
                 return Taken(path, moved, [], same_as=target)
             self._move(path, target, [])  # recorded, then stopped before the move
             return Taken(path, target, self._results(digest, target, []))
-        results = read_batch([(path, digest)], self.forms, self.scan_options, self.store).results
+        results = read_batch([entry], self.forms, self.scan_options, self.store).results
         errors = [r for r in results if r.status is Status.ERROR]
         target = _unique_target(self.inbox / (FAILED if errors else DONE), path.name)
         with self.store.db:
