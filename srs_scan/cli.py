@@ -100,6 +100,15 @@ def _table_format(args: argparse.Namespace):
     return fmt
 
 
+def _iso_date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-11-26, got {text!r}") from None
+
+
 def _form_arg(text: str) -> Path:
     from srs_scan.sheets.spec import resolve_form
 
@@ -198,6 +207,7 @@ def _cmd_labels(args: argparse.Namespace) -> None:
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
+    from srs_scan import clinic_cli
     import time
 
     from srs_scan.batch.export import write_json, write_table
@@ -238,12 +248,14 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         batch = read_batch(inputs, forms, options, store, progress.show, waiting=lambda: _say(
             args, "another scan is reading some of these files: waiting for it, then using its readings"))
         # the store is the truth: the CSV carries every review decision made so far
-        table = reviewed_table(ReviewLog(store), forms, fmt.decimals, zip(batch.digests, batch.results))
+        alerts = clinic_cli.sheet_alerts(args, store)
+        table = reviewed_table(ReviewLog(store), forms, fmt.decimals, zip(batch.digests, batch.results),
+                               alerts)
     progress.close()
     results = batch.results
     write_table(args.output, table, fmt)
     if args.json:
-        write_json(args.json, results)
+        write_json(args.json, results, [alerts.get((d, r.page), ()) for d, r in zip(batch.digests, results)])
     counts = {status: sum(r.status is status for r in results) for status in Status}
     refed = sum(DUPLICATE_SHEET in r.flags for r in results)
     # "read" is the work done on a page; a page with nothing flagged is "ok"
@@ -341,18 +353,23 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from srs_scan.batch.export import write_table
+    from srs_scan import clinic_cli
+    from srs_scan.batch.export import Table, write_table
+    from srs_scan.batch.store import ResultStore
     from srs_scan.review.decisions import ReviewLog, reviewed_table
     from srs_scan.sheets.spec import load_form_library
-    from srs_scan.batch.store import ResultStore
 
     db = _store_path(args, must_exist=True)
     fmt = _table_format(args)
     forms = load_form_library(args.form, args.only_given_forms)
     with ResultStore(db) as store:
-        table = reviewed_table(ReviewLog(store), forms, fmt.decimals)
-    write_table(args.output, table, fmt)
-    _say(args, f"wrote {_count(len(table.rows), 'row')} with reviewed values to {args.output}")
+        if args.format == "openfit":
+            return clinic_cli.export_openfit(args, store, fmt)
+        table = reviewed_table(ReviewLog(store), forms, fmt.decimals, alerts=clinic_cli.sheet_alerts(args, store))
+    rows = [row for row in table.rows if clinic_cli.wanted(row.get("client_code"), row.get("date"),
+                                                 row.get("scanned_at"), args)]
+    write_table(args.output, Table(table.columns, rows), fmt)
+    _say(args, f"wrote {_count(len(rows), 'row')} with reviewed values to {args.output}")
     return ExitCode.OK
 
 
@@ -380,77 +397,6 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         # shown, never run by the terminal
         print(visible(f"{d.at}  {d.reviewer}  {where}  {sheet}  {d.item_id or '(page)'}  "
               f"{cm(d.old_value)} -> {cm(d.new_value)}  {d.action}  {d.reason}"))
-    return ExitCode.OK
-
-
-def _settings(args: argparse.Namespace):
-    """The clinic's alert settings: --settings, else $SRS_SCAN_SETTINGS, else beside the store."""
-    from srs_scan.clinical.settings import load_settings, settings_path
-
-    path, origin = settings_path(args.settings, _store_path(args))
-    return load_settings(path, required=origin != "beside the results store"), origin
-
-
-def _cmd_settings(args: argparse.Namespace) -> int:
-    from srs_scan.batch.store import clinic_db
-    from srs_scan.clinical.settings import SETTINGS
-
-    store, store_origin = clinic_db(args.db)
-    settings, origin = _settings(args)
-    present = settings.file is not None and settings.file.is_file()
-    print(f"results store: {store} (from {store_origin}{'' if store.is_file() else '; not created yet'})")
-    print(f"settings file: {settings.file} (from {origin}"
-          f"{'' if present else '; not present, so every value is the default'})")
-    print()
-    for setting in SETTINGS:
-        value = settings[setting.key]
-        shown = f'"{value}"' if isinstance(value, str) else f"{value:g}"
-        print(f"{setting.key} = {shown}   [{settings.origins[setting.key]}]")
-        print(f"    {setting.meaning}")
-        print(f"    default {setting.default!r}; source: {setting.source}")
-    return ExitCode.OK
-
-
-def _cmd_client(args: argparse.Namespace) -> int:
-    from srs_scan.batch.store import ResultStore
-    from srs_scan.clinical.alerts import alerts
-    from srs_scan.clinical.history import histories
-    from srs_scan.clinical.records import readings, stored_pages
-    from srs_scan.clinical.table import client_table
-    from srs_scan.sheets.ids import client_code_problem
-
-    problem = client_code_problem(args.code)
-    if problem:
-        raise UsageError(problem)
-    settings, _ = _settings(args)
-    with ResultStore(_store_path(args, must_exist=True)) as store:
-        history = histories(readings(stored_pages(store))).get(args.code)
-    if not history:
-        raise UsageError(f"no sheets for client {args.code} in the results store")
-    print(client_table(args.code, history, alerts(history, settings), settings))
-    return ExitCode.OK
-
-
-def _cmd_import(args: argparse.Namespace) -> int:
-    from srs_scan.batch.merge import NotAStore, import_store
-    from srs_scan.batch.store import ResultStore
-    from srs_scan.review.decisions import ReviewLog
-
-    if not args.old.is_file():
-        raise UsageError(f"no such file: {args.old}")
-    target = _store_path(args)
-    if target.exists() and args.old.resolve() == target.resolve():
-        raise UsageError(f"{args.old} is the clinic's store itself")
-    with ResultStore(target) as store:
-        ReviewLog(store)  # the audit trail's table exists before decisions are copied into it
-        try:
-            done = import_store(args.old, store)
-        except NotAStore as exc:
-            raise UsageError(str(exc)) from None
-    words = {"pages": "page readings", "sheet_images": "review images", "serials": "sheet serials",
-             "reviews": "review decisions", "identities": "identity entries"}
-    added = ", ".join(f"{n} {words.get(t, t)}" for t, n in done.counts.items())
-    _say(args, f"imported {args.old.name} into {target}: {added}")
     return ExitCode.OK
 
 
@@ -543,6 +489,7 @@ def _command(commands: argparse._SubParsersAction, name: str, summary: str,
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from srs_scan import clinic_cli
     parser = argparse.ArgumentParser(
         prog="srs-scan",
         description="Print, scan and score Session Rating Scale sheets. Everything stays on this computer.")
@@ -655,6 +602,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="CSV file to write (one row per stored page), or results.xlsx for a workbook")
     _add_db_option(export)
     _add_table_options(export)
+    export.add_argument("--client", metavar="CODE", help="only this client's sheets")
+    export.add_argument("--since", type=_iso_date, metavar="YYYY-MM-DD",
+                        help="only sessions on or after this date (a sheet without a date: the day "
+                             "it was scanned)")
+    export.add_argument("--format", choices=("pages", "openfit"), default="pages",
+                        help="pages: one row per page (default); openfit: one row per client "
+                             "session in OpenFIT's import layout (see the README)")
     _add_forms_options(export)
     export.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     export.set_defaults(run=_cmd_export)
@@ -673,7 +627,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "items and total, and the alerts, whatever order the sheets were scanned in.")
     client.add_argument("code", metavar="CODE", help="the client code")
     _add_db_option(client)
-    client.set_defaults(run=_cmd_client)
+    client.set_defaults(run=clinic_cli.cmd_client)
 
     settings = _command(
         commands, "settings", summary="print the alert settings in effect and where each came from",
@@ -681,7 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "from the clinic's settings file, its meaning and its public source; and which "
                     "results store and settings file are in use.")
     _add_db_option(settings)
-    settings.set_defaults(run=_cmd_settings)
+    settings.set_defaults(run=clinic_cli.cmd_settings)
 
     importing = _command(
         commands, "import", summary="bring an older per-CSV results database into the clinic's store",
@@ -691,7 +645,7 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("old", type=Path, metavar="OLD.sqlite", help="the older results database")
     _add_db_option(importing, settings=False)
     importing.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
-    importing.set_defaults(run=_cmd_import)
+    importing.set_defaults(run=clinic_cli.cmd_import)
 
     simulate = _command(
         commands, "simulate", summary="write filled, printed and scanned sheets with known truth",

@@ -119,7 +119,10 @@ def test_export_has_reviewed_values_and_who(db, spec, tmp_path):
     # the same through the command line, and the audit lists every change
     out = tmp_path / "out" / "results.csv"
     assert main(["export", "-o", str(out), "--db", str(db), "-q"]) == 0
-    assert list(csv.DictReader(out.open(encoding="utf-8"))) == rows
+    exported = list(csv.DictReader(out.open(encoding="utf-8")))
+    # export adds the alerts of each client's history (the reviewed 6.1, 7.5 and 2.5 are low)
+    assert exported[0]["alerts"] == "srs_low_item:relationship | srs_low_item:approach | srs_low_item:overall"
+    assert [{**r, "alerts": ""} for r in exported] == rows
 
     # and as a workbook: the same rows, numbers as numbers
     import openpyxl

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -42,6 +42,7 @@ WHOLE_PAGE_OUTCOMES = ("not_a_form", "drop")  # undone by any later decision on 
 REVIEW_COLUMNS = ("reviewed", "reviewer", "resolved_flags")
 NO_ANSWER = "no_answer"  # item flag after review: a person found no answer (no value, nothing to check)
 INCOMPLETE, DROPPED = "incomplete", "dropped"  # statuses only a reviewed row can have
+CLINICAL_COLUMNS = ("alerts", "scanned_at")  # alerts from the client's whole history; when read (UTC)
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS reviews (
@@ -353,10 +354,13 @@ def reviewed_status(reviewed: PageResult, latest: dict[str, Decision]) -> str:
 
 
 def reviewed_table(log: ReviewLog, forms: FormLibrary, decimals: int = 1,
-                   pages: Iterable[tuple[str, PageResult]] | None = None) -> Table:
+                   pages: Iterable[tuple[str, PageResult]] | None = None,
+                   alerts: Mapping[tuple[str, int], Iterable[str]] | None = None) -> Table:
     """The table with the decisions made so far: `status` and `flags` of the row as reviewed
     (`reviewed_result`, `reviewed_status`), `reviewed` yes/no, the `reviewer` names (in the order
-    they acted) and `resolved_flags`, what the reader flagged that a person has settled.
+    they acted) and `resolved_flags`, what the reader flagged that a person has settled; the client
+    code, session and date a person typed in review in place of the sheet's; the `alerts` given
+    per (content hash, page) (see clinical/alerts.py) and `scanned_at`, when the page was read.
 
     `pages` are (content hash, result) pairs in the order wanted, e.g. one scan's batch;
     by default every stored page, oldest batch first. Every table srs-scan writes comes
@@ -364,17 +368,34 @@ def reviewed_table(log: ReviewLog, forms: FormLibrary, decimals: int = 1,
     """
     if pages is None:
         pages = ((stored.content_hash, stored.result) for stored in log.pages())
+    from srs_scan.review.identity import IdentityLog, with_identity
+
     items = item_columns(forms)
+    typed = IdentityLog(log.store).typed()
+    read_at = dict(((d, p), t) for d, p, t in log.db.execute("SELECT content_hash, page, read_at FROM pages"))
     rows = []
     for digest, as_read in pages:
+        key = (digest, as_read.page)
         decisions = log.decisions(digest, as_read.page)
         latest = {d.item_id: d for d in decisions}
         reviewed = reviewed_result(as_read, latest)
-        row = page_cells(reviewed, items, decimals)
+        row = page_cells(with_identity(reviewed, typed.get(key, {})), items, decimals)
         row["status"] = reviewed_status(reviewed, latest)
         now = reviewed.all_flags()
         row["resolved_flags"] = joined(f for f in as_read.all_flags() if f not in now)
         row["reviewed"] = "yes" if decisions else "no"
         row["reviewer"] = joined(dict.fromkeys(d.reviewer for d in decisions))
+        row["alerts"] = joined((alerts or {}).get(key, ()))
+        row["scanned_at"] = _utc(read_at.get(key))
         rows.append(row)
-    return Table((*result_columns(forms), *REVIEW_COLUMNS), rows)
+    return Table((*result_columns(forms), *REVIEW_COLUMNS, *CLINICAL_COLUMNS), rows)
+
+
+def _utc(text: str | None) -> datetime | None:
+    """A stored ISO time as a plain UTC datetime (what the writers show), None when absent."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC).replace(tzinfo=None)
+    except ValueError:
+        return None
