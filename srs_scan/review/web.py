@@ -235,6 +235,25 @@ def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
             return JSONResponse({"error": message}, 400)
         return JSONResponse({"page": page_payload(log(), log().page(digest, page), forms, params)})
 
+    async def identity(request: Request) -> Response:
+        """Client code, session and date typed for a sheet that has none: one audit row per field."""
+        from srs_scan.review.identity import IdentityError, IdentityLog
+
+        try:
+            body = json.loads(await request.body())
+            digest, page = str(body["hash"]), int(body["page"])
+            stored = log().page(digest, page)
+            IdentityLog(log().store).record(
+                digest, page, stored.result.sheet,
+                {f: str(body.get(f, "")) for f in ("client_code", "session", "date")},
+                str(body.get("reviewer", "")))
+        except IdentityError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        except (ValueError, KeyError, TypeError) as exc:
+            message = str(exc) if isinstance(exc, ReviewError) else "malformed request"
+            return JSONResponse({"error": message}, 400)
+        return JSONResponse({"page": page_payload(log(), log().page(digest, page), forms, params)})
+
     async def favicon(_request: Request) -> Response:
         return Response(status_code=204)
 
@@ -245,6 +264,7 @@ def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
         Route("/api/queue", queue_api),
         Route("/sheet/{digest:str}/{page:int}.jpg", sheet),
         Route("/api/decide", decide, methods=["POST"]),
+        Route("/api/identity", identity, methods=["POST"]),
     ]
     return Guard(Starlette(routes=routes, lifespan=lifespan), token, port, web)
 
@@ -253,8 +273,11 @@ def page_payload(log: ReviewLog, stored: StoredPage, forms: FormLibrary, params:
     """One page for the browser: sheet id, every item's line geometry, candidates and decisions."""
     result = stored.result
     spec = forms.get((result.form_id, result.form_version))
+    from srs_scan.review.identity import IdentityLog, identity_of
+
     latest = log.latest(stored.content_hash, result.page)
-    sheet = result.sheet
+    typed = IdentityLog(log.store).typed().get((stored.content_hash, result.page), {})
+    sheet = identity_of(result.sheet, typed)
     # the kept sheet is the content block warped into the form frame: its extent is the block's
     has_sheet = spec is not None and log.store.has_sheet_jpeg(stored.content_hash, result.page)
     items = []
@@ -282,6 +305,7 @@ def page_payload(log: ReviewLog, stored: StoredPage, forms: FormLibrary, params:
         "read_at": stored.read_at,
         "serial": sheet.serial if sheet else "", "client_code": sheet.client_code if sheet else "",
         "session": sheet.session if sheet else "", "date": sheet.date if sheet else "",
+        "identity_typed": bool(typed),
         "flags": list(result.flags),
         "has_sheet": has_sheet,
         "sheet_mm": [spec.block_w_mm, spec.block_h_mm] if spec else None,

@@ -16,7 +16,7 @@ const LABEL_MM = 3.6;       // a candidate number's distance above the line
 const LABEL_GAP_MM = 3.0;   // centre to centre of two candidate numbers: they never overlap
 
 const state = {
-  pages: {}, entries: [], index: 0, busy: false, pageView: false, noteFor: null, zoom: 0,
+  pages: {}, entries: [], index: 0, busy: false, pageView: false, noteFor: null, zoom: 0, identityFor: null,
   reviewer: localStorage.getItem(NAME_KEY) || "",
   sheets: new Map(),        // page key -> Promise<object URL>
 };
@@ -201,6 +201,7 @@ function render() {
   $("client").textContent = page.client_code ? `Client ${page.client_code}` : "";
   $("session").textContent = page.session ? `Session ${page.session}` : "";
   $("source").textContent = `${page.file}, page ${page.page}`;
+  renderIdentity(page);
   $("heading").textContent = item ? item.heading : "The whole page";
   $("prompt").textContent = item ? item.prompt : "";
   $("reason").textContent = e.reason + (page.flags.length && item ? ` (page: ${page.flags.join(", ")})` : "");
@@ -221,6 +222,37 @@ function render() {
   for (let k = 1; k <= PRELOAD_AHEAD; k++) {
     const ahead = state.entries[state.index + k];
     if (ahead) sheetUrl(pageOf(ahead));
+  }
+}
+
+function renderIdentity(page) {
+  // a sheet printed blank: a person types its client code, session and date (checked on the server)
+  $("identity").hidden = Boolean(page.client_code) && !page.identity_typed;
+  if (state.identityFor === page.key) return;  // keep what is being typed
+  state.identityFor = page.key;
+  $("id-code").value = page.client_code || "";
+  $("id-session").value = page.session || "";
+  $("id-date").value = page.date || "";
+}
+
+async function saveIdentity(event) {
+  event.preventDefault();
+  if (!state.reviewer) { askName(); return; }
+  const e = entry(); if (!e || state.index < 0) return;
+  const page = pageOf(e);
+  try {
+    const out = await api("/api/identity", {hash: page.hash, page: page.page, reviewer: state.reviewer,
+                                            client_code: $("id-code").value.trim(),
+                                            session: $("id-session").value.trim(),
+                                            date: $("id-date").value});
+    settle(out.page);
+    if (document.activeElement) document.activeElement.blur();  // the shortcuts work again
+    state.identityFor = null;
+    render();
+    flash(`Saved: client ${out.page.client_code}, session ${out.page.session}`
+          + `${out.page.date ? ", " + out.page.date : ""} (sheet ${out.page.serial || "?"}).`);
+  } catch (err) {
+    flash(`Not saved: ${err.message}`, true);
   }
 }
 
@@ -403,6 +435,7 @@ async function start() {
     if (hair) { hair.setAttribute("x1", -10); hair.setAttribute("x2", -10); }
   });
   crop.addEventListener("click", click);
+  $("identity").addEventListener("submit", saveIdentity);
   document.addEventListener("keydown", key);
   // Enter or Escape in the note hands the keys back to the shortcuts; the note stays until used
   $("note").addEventListener("keydown", (ev) => {
