@@ -20,15 +20,37 @@ from srs_scan.errors import (ExitCode, RosterError, SrsScanError, UsageError, fa
                              exit_code_for, failure_cause)
 from srs_scan.text import visible
 
-EXIT_CODES_HELP = """exit codes:
-  0    every page was read or flagged for review
-  1    an internal error in srs-scan (please report it)
-  2    bad arguments, form file, roster, password, settings file, or no results store yet
-  3    the run finished, but some inputs or pages could not be read at all
-  4    this computer stopped the run: disk full, no permission, a read-only or
-       damaged file, a results store changed outside srs-scan (audit --verify)
-  130  interrupted (Ctrl-C); no output file was left half-written
-"""
+# The words for each exit code: the README's table says exactly these (a test compares them).
+EXIT_CODE_WORDS = {
+    ExitCode.OK: "success: every page was read or flagged for review",
+    ExitCode.INTERNAL: "an internal error in srs-scan (please report it)",
+    ExitCode.BAD_ARGUMENTS: "bad arguments, form file, roster, settings file, or no results store yet",
+    ExitCode.SOME_INPUTS_FAILED: "the run finished, but some inputs or pages could not be read at all "
+                                 "(damaged, or an encrypted PDF without its right password)",
+    ExitCode.ENVIRONMENT: "this computer stopped the run: the disk is full, no permission, a read-only "
+                          "or damaged file (the message names the file and the cause; fix that and run "
+                          "the same command again); a results store that is empty or was changed outside srs-scan "
+                          "(audit --verify says where)",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); no output file was left half-written",
+}
+# every command reads or writes files: any can meet a full disk or a damaged store
+_ALWAYS = (ExitCode.OK, ExitCode.INTERNAL, ExitCode.BAD_ARGUMENTS, ExitCode.ENVIRONMENT,
+           ExitCode.INTERRUPTED)
+# The exit codes each command can return (its --help lists them).
+COMMAND_EXIT_CODES: dict[str, tuple[ExitCode, ...]] = {
+    "forms": _ALWAYS, "scan": (*_ALWAYS, ExitCode.SOME_INPUTS_FAILED), "watch": _ALWAYS,
+    "review": _ALWAYS, "export": _ALWAYS, "audit": _ALWAYS, "simulate": _ALWAYS, "enrol": _ALWAYS,
+}  # a command not named here can return the codes in _ALWAYS
+
+
+def exit_codes_help(command: str) -> str:
+    codes = sorted(COMMAND_EXIT_CODES.get(command, _ALWAYS))
+    return "exit codes:\n" + "".join(f"  {int(c):<4} {EXIT_CODE_WORDS[c]}\n" for c in codes)
+
+
+def _count(n: int, word: str) -> str:
+    """`1 page`, `2 pages`."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _positive_int(text: str) -> int:
@@ -80,6 +102,15 @@ def _table_format(args: argparse.Namespace):
     return fmt
 
 
+def _iso_date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-11-26, got {text!r}") from None
+
+
 def _form_arg(text: str) -> Path:
     from srs_scan.sheets.spec import resolve_form
 
@@ -122,8 +153,7 @@ def _cmd_forms(args: argparse.Namespace) -> None:
         sheets = [SheetId(f, v, next(serials)) for _ in range(args.count) for f, v in kinds]
     pdf = render_sheets(specs, sheets, args.paper, invariant=args.seed is not None)
     write_atomic(args.output, pdf)
-    plural = "s" if len(sheets) != 1 else ""
-    print(f"wrote {len(sheets)} sheet{plural} ({args.paper}) to {args.output}")
+    print(f"wrote {_count(len(sheets), 'sheet')} ({args.paper}) to {args.output}")
     print("Print at 100 % (actual size); \"fit to page\" shrinks the lines.")
 
 
@@ -179,6 +209,7 @@ def _cmd_labels(args: argparse.Namespace) -> None:
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
+    from srs_scan import clinic_cli
     import time
 
     from srs_scan.batch.export import write_json, write_table
@@ -202,10 +233,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     skipped, _ = own_outputs(skipped, written)
     files, ours = own_outputs(files, written)
     if skipped:
-        _say(args, f"skipped {len(skipped)} file(s) in folders that are not scans "
+        _say(args, f"skipped {_count(len(skipped), 'file')} in folders that are not scans "
                    f"(for example {skipped[0].name})")
     if ours:
-        _say(args, f"skipped {len(ours)} picture{'s' if len(ours) != 1 else ''} srs-scan wrote "
+        _say(args, f"skipped {_count(len(ours), 'picture')} srs-scan wrote "
                    f"(for example {ours[0].name}): not scans")
     if not files:
         raise UsageError("no scans found (looked for PDF, TIFF, PNG and JPEG files)")
@@ -219,29 +250,34 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         batch = read_batch(inputs, forms, options, store, progress.show, waiting=lambda: _say(
             args, "another scan is reading some of these files: waiting for it, then using its readings"))
         # the store is the truth: the CSV carries every review decision made so far
-        table = reviewed_table(ReviewLog(store), forms, fmt.decimals, zip(batch.digests, batch.results))
+        alerts = clinic_cli.sheet_alerts(args, store)
+        table = reviewed_table(ReviewLog(store), forms, fmt.decimals, zip(batch.digests, batch.results),
+                               alerts)
     progress.close()
     results = batch.results
     write_table(args.output, table, fmt)
     if args.json:
-        write_json(args.json, results)
+        write_json(args.json, results, [alerts.get((d, r.page), ()) for d, r in zip(batch.digests, results)])
     counts = {status: sum(r.status is status for r in results) for status in Status}
     refed = sum(DUPLICATE_SHEET in r.flags for r in results)
-    _say(args, f"{len(results)} pages ({batch.read_now} read now) in {time.monotonic() - started:.1f} s: "
-               f"{counts[Status.OK]} read, {counts[Status.REVIEW]} to review"
-               f"{f' ({refed} sheets fed again)' if refed else ''}, "
-               f"{counts[Status.NOT_A_FORM]} not forms, {counts[Status.ERROR]} errors; "
-               f"wrote {args.output}")
+    # "read" is the work done on a page; a page with nothing flagged is "ok"
+    fed_again = f" ({_count(refed, 'sheet')} fed again)" if refed else ""
+    not_forms = counts[Status.NOT_A_FORM]
+    _say(args, f"{_count(len(results), 'page')} ({batch.read_now} read now) in "
+               f"{time.monotonic() - started:.1f} s: {counts[Status.OK]} ok, "
+               f"{counts[Status.REVIEW]} to review{fed_again}, "
+               f"{not_forms} not {'a form' if not_forms == 1 else 'forms'}, "
+               f"{_count(counts[Status.ERROR], 'error')}; wrote {args.output}")
     return ExitCode.SOME_INPUTS_FAILED if counts[Status.ERROR] else ExitCode.OK
 
 
 def _cmd_watch(args: argparse.Namespace) -> int:
     from srs_scan.batch.pipeline import ScanOptions
+    from srs_scan.batch.store import ResultStore
+    from srs_scan.batch.watch import HotFolder, Taken, WatchOptions
     from srs_scan.results import Status
     from srs_scan.sheets.spec import load_form_library
-    from srs_scan.batch.store import ResultStore
     from srs_scan.batch.export import is_workbook
-    from srs_scan.batch.watch import HotFolder, WatchOptions
 
     if not args.inbox.is_dir():
         raise UsageError(f"not a folder: {args.inbox}")
@@ -252,20 +288,26 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     forms = load_form_library(args.form, args.only_given_forms)
     options = ScanOptions(password=args.password, jobs=args.jobs)
 
-    def report(path: Path, results: list) -> None:
-        errors = sum(r.status is Status.ERROR for r in results)
-        review = sum(r.status is Status.REVIEW for r in results)
-        where = "failed/" if errors else "done/"
-        _say(args, f"{path.name}: {len(results)} pages, {review} to review, {errors} errors; moved to {where}")
+    def report(taken: Taken) -> None:
+        where = f"{taken.target.parent.name}/"
+        if taken.same_as is not None:
+            _say(args, f"{taken.path.name}: the same content as {taken.same_as.name}, already read: "
+                       f"no rows added; moved to {where}")
+            return
+        errors = sum(r.status is Status.ERROR for r in taken.results)
+        review = sum(r.status is Status.REVIEW for r in taken.results)
+        _say(args, f"{taken.path.name}: {_count(len(taken.results), 'page')}, {review} to review, "
+                   f"{_count(errors, 'error')}; moved to {where}")
 
     with ResultStore(_store_path(args)) as store:
         folder = HotFolder(args.inbox, args.output, forms, store, options,
-                           WatchOptions(settle_s=args.settle, csv=fmt))
+                           WatchOptions(settle_s=args.settle, csv=fmt,
+                                        incomplete_wait_s=args.incomplete_wait))
         _say(args, f"watching {args.inbox} (Ctrl-C to stop); rows go to {args.output}")
         try:
-            folder.run(lambda: False, report)
-        except KeyboardInterrupt:
-            _say(args, "stopped")
+            folder.run(lambda: False, report)  # Ctrl-C ends it: main() says so and exits 130
+        finally:
+            folder.close()
     return ExitCode.OK
 
 
@@ -278,6 +320,11 @@ def _store_path(args: argparse.Namespace, must_exist: bool = False) -> Path:
         raise UsageError(f"no results store at {path} (chosen by {origin}): scan some sheets "
                          f"first, or give the store with --db FILE")
     return path
+
+
+def _count(n: int, word: str) -> str:
+    """`1 page`, `2 pages`."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
@@ -334,18 +381,23 @@ def _signals_interrupt() -> Iterator[None]:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from srs_scan.batch.export import write_table
+    from srs_scan import clinic_cli
+    from srs_scan.batch.export import Table, write_table
+    from srs_scan.batch.store import ResultStore
     from srs_scan.review.decisions import ReviewLog, reviewed_table
     from srs_scan.sheets.spec import load_form_library
-    from srs_scan.batch.store import ResultStore
 
     db = _store_path(args, must_exist=True)
     fmt = _table_format(args)
     forms = load_form_library(args.form, args.only_given_forms)
     with ResultStore(db) as store:
-        table = reviewed_table(ReviewLog(store), forms, fmt.decimals)
-    write_table(args.output, table, fmt)
-    _say(args, f"wrote {len(table.rows)} rows with reviewed values to {args.output}")
+        if args.format == "openfit":
+            return clinic_cli.export_openfit(args, store, fmt)
+        table = reviewed_table(ReviewLog(store), forms, fmt.decimals, alerts=clinic_cli.sheet_alerts(args, store))
+    rows = [row for row in table.rows if clinic_cli.wanted(row.get("client_code"), row.get("date"),
+                                                 row.get("scanned_at"), args)]
+    write_table(args.output, Table(table.columns, rows), fmt)
+    _say(args, f"wrote {_count(len(rows), 'row')} with reviewed values to {args.output}")
     return ExitCode.OK
 
 
@@ -375,77 +427,6 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         # shown, never run by the terminal
         print(visible(f"{d.at}  {d.reviewer}  {where}  {sheet}  {d.item_id or '(page)'}  "
               f"{cm(d.old_value)} -> {cm(d.new_value)}  {d.action}  {d.reason}"))
-    return ExitCode.OK
-
-
-def _settings(args: argparse.Namespace):
-    """The clinic's alert settings: --settings, else $SRS_SCAN_SETTINGS, else beside the store."""
-    from srs_scan.clinical.settings import load_settings, settings_path
-
-    path, origin = settings_path(args.settings, _store_path(args))
-    return load_settings(path, required=origin != "beside the results store"), origin
-
-
-def _cmd_settings(args: argparse.Namespace) -> int:
-    from srs_scan.batch.store import clinic_db
-    from srs_scan.clinical.settings import SETTINGS
-
-    store, store_origin = clinic_db(args.db)
-    settings, origin = _settings(args)
-    present = settings.file is not None and settings.file.is_file()
-    print(f"results store: {store} (from {store_origin}{'' if store.is_file() else '; not created yet'})")
-    print(f"settings file: {settings.file} (from {origin}"
-          f"{'' if present else '; not present, so every value is the default'})")
-    print()
-    for setting in SETTINGS:
-        value = settings[setting.key]
-        shown = f'"{value}"' if isinstance(value, str) else f"{value:g}"
-        print(f"{setting.key} = {shown}   [{settings.origins[setting.key]}]")
-        print(f"    {setting.meaning}")
-        print(f"    default {setting.default!r}; source: {setting.source}")
-    return ExitCode.OK
-
-
-def _cmd_client(args: argparse.Namespace) -> int:
-    from srs_scan.batch.store import ResultStore
-    from srs_scan.clinical.alerts import alerts
-    from srs_scan.clinical.history import histories
-    from srs_scan.clinical.records import readings, stored_pages
-    from srs_scan.clinical.table import client_table
-    from srs_scan.sheets.ids import client_code_problem
-
-    problem = client_code_problem(args.code)
-    if problem:
-        raise UsageError(problem)
-    settings, _ = _settings(args)
-    with ResultStore(_store_path(args, must_exist=True)) as store:
-        history = histories(readings(stored_pages(store))).get(args.code)
-    if not history:
-        raise UsageError(f"no sheets for client {args.code} in the results store")
-    print(client_table(args.code, history, alerts(history, settings), settings))
-    return ExitCode.OK
-
-
-def _cmd_import(args: argparse.Namespace) -> int:
-    from srs_scan.batch.merge import NotAStore, import_store
-    from srs_scan.batch.store import ResultStore
-    from srs_scan.review.decisions import ReviewLog
-
-    if not args.old.is_file():
-        raise UsageError(f"no such file: {args.old}")
-    target = _store_path(args)
-    if target.exists() and args.old.resolve() == target.resolve():
-        raise UsageError(f"{args.old} is the clinic's store itself")
-    with ResultStore(target) as store:
-        ReviewLog(store)  # the audit trail's table exists before decisions are copied into it
-        try:
-            done = import_store(args.old, store)
-        except NotAStore as exc:
-            raise UsageError(str(exc)) from None
-    words = {"pages": "page readings", "sheet_images": "review images", "serials": "sheet serials",
-             "reviews": "review decisions", "identities": "identity entries"}
-    added = ", ".join(f"{n} {words.get(t, t)}" for t, n in done.counts.items())
-    _say(args, f"imported {args.old.name} into {target}: {added}")
     return ExitCode.OK
 
 
@@ -509,7 +490,7 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
     fmt = _table_format(args)
     sim = simulate(args.out_dir, args.profile, args.pages, seed, args.paper,
                    load_form(args.form or DEFAULT_FORM), fmt=fmt)
-    print(f"wrote {len(sim.rows)} simulated pages ({args.profile}, seed {seed}) to {args.out_dir}:")
+    print(f"wrote {_count(len(sim.rows), 'simulated page')} ({args.profile}, seed {seed}) to {args.out_dir}:")
     for name in sim.files:
         print(f"  {name}")
     print("  truth.csv (the true value of every mark, and what a reader must flag)")
@@ -549,13 +530,15 @@ def _add_db_option(parser: argparse.ArgumentParser, settings: bool = True) -> No
 
 
 def _command(commands: argparse._SubParsersAction, name: str, summary: str,
-             description: str, epilog: str = EXIT_CODES_HELP) -> argparse.ArgumentParser:
-    """A subcommand whose --help ends with the exit codes, laid out as written."""
-    return commands.add_parser(name, help=summary, description=description, epilog=epilog,
+             description: str, epilog: str = "") -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with the exit codes it can return, laid out as written."""
+    return commands.add_parser(name, help=summary, description=description,
+                               epilog=(epilog + "\n\n" if epilog else "") + exit_codes_help(name),
                                formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from srs_scan import clinic_cli
     parser = argparse.ArgumentParser(
         prog="srs-scan",
         description="Print, scan and score Session Rating Scale sheets. Everything stays on this computer.")
@@ -566,7 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "forms", summary="write printable sheets to a PDF",
         description="Write printable SRS (or ORS) sheets to a PDF: blank sheets with distinct serials, "
                     "or one pre-filled sheet per row of a roster.",
-        epilog="Print the PDF at 100 %% (actual size).\n\n" + EXIT_CODES_HELP)
+        epilog="Print the PDF at 100 % (actual size).")
     forms.add_argument("output", type=Path, metavar="OUT.pdf", help="PDF file to write")
     what = forms.add_mutually_exclusive_group()
     what.add_argument("--count", type=_positive_int, default=1, metavar="N",
@@ -603,10 +586,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "code with opaque ids and the client code in text, for forms that carry no "
                     "QR code of ours. The reader finds a label anywhere on the page.",
         epilog="label sheets: a4 = Avery L7160 (21 labels, 63.5 x 38.1 mm); letter = Avery "
-               "5160 (30 labels, 2 5/8 x 1 in), and their compatibles.\n\n" + EXIT_CODES_HELP)
+               "5160 (30 labels, 2 5/8 x 1 in), and their compatibles.")
     labels.add_argument("roster", type=Path, metavar="roster.csv",
                         help="CSV with columns client_code, session, date")
-    labels.add_argument("-o", "--output", type=Path, required=True, metavar="labels.pdf")
+    labels.add_argument("-o", "--output", type=Path, required=True, metavar="labels.pdf",
+                        help="PDF file to write: one label sheet per page")
     labels.add_argument("--paper", choices=("a4", "letter"), default="a4",
                         help="a4: Avery L7160; letter: Avery 5160 (default a4)")
     _add_form_option(labels)
@@ -636,9 +620,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch a folder: read each new scan once it is completely written, add its rows "
                     "to the CSV, and move it to done/ (or failed/, with a reason file).")
     watch.add_argument("inbox", type=Path, metavar="INBOX", help="the folder the scanner writes to")
-    watch.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv")
+    watch.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv",
+                       help="CSV file kept up to date: one row per page of every file taken")
     watch.add_argument("--settle", type=float, default=3.0, metavar="SECONDS",
                        help="read a file once it has not changed for this long (default 3)")
+    watch.add_argument("--incomplete-wait", type=float, default=300.0, metavar="SECONDS",
+                       help="a file that is not yet whole (a PDF without its end, a TIFF whose "
+                            "pages point past its end) is waited for; after this long unchanged "
+                            "it is read anyway and fails with its reason (default 300)")
     _add_reading_options(watch, default_jobs=1)
     watch.set_defaults(run=_cmd_watch)
 
@@ -659,11 +648,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write one CSV row per stored page with the values as reviewed, plus the "
                     "columns reviewed (yes/no) and reviewer.")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="results.csv",
-                        help="CSV file to write, or results.xlsx for a workbook")
+                        help="CSV file to write (one row per stored page), or results.xlsx for a workbook")
     _add_db_option(export)
     _add_table_options(export)
+    export.add_argument("--client", metavar="CODE", help="only this client's sheets")
+    export.add_argument("--since", type=_iso_date, metavar="YYYY-MM-DD",
+                        help="only sessions on or after this date (a sheet without a date: the day "
+                             "it was scanned)")
+    export.add_argument("--format", choices=("pages", "openfit"), default="pages",
+                        help="pages: one row per page (default); openfit: one row per client "
+                             "session in OpenFIT's import layout (see the README)")
     _add_forms_options(export)
-    export.add_argument("-q", "--quiet", action="store_true")
+    export.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     export.set_defaults(run=_cmd_export)
 
     audit = _command(
@@ -686,7 +682,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "items and total, and the alerts, whatever order the sheets were scanned in.")
     client.add_argument("code", metavar="CODE", help="the client code")
     _add_db_option(client)
-    client.set_defaults(run=_cmd_client)
+    client.set_defaults(run=clinic_cli.cmd_client)
 
     settings = _command(
         commands, "settings", summary="print the alert settings in effect and where each came from",
@@ -694,7 +690,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "from the clinic's settings file, its meaning and its public source; and which "
                     "results store and settings file are in use.")
     _add_db_option(settings)
-    settings.set_defaults(run=_cmd_settings)
+    settings.set_defaults(run=clinic_cli.cmd_settings)
 
     importing = _command(
         commands, "import", summary="bring an older per-CSV results database into the clinic's store",
@@ -703,8 +699,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "store. Rows already there are not added twice; the old file is not changed.")
     importing.add_argument("old", type=Path, metavar="OLD.sqlite", help="the older results database")
     _add_db_option(importing, settings=False)
-    importing.add_argument("-q", "--quiet", action="store_true")
-    importing.set_defaults(run=_cmd_import)
+    importing.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    importing.set_defaults(run=clinic_cli.cmd_import)
 
     simulate = _command(
         commands, "simulate", summary="write filled, printed and scanned sheets with known truth",
@@ -714,7 +710,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="profiles: office (300 dpi PDF), fit-to-page (printed at 94-97 %), fax (G4 TIFF), "
                "low-res (150 dpi), phone (JPEG photos), messy (holes, staple, fold, coffee), "
                "stray (messy, plus stray strokes, arrows, comments, rings, crossings-out, pencil "
-               "on the lines; events.csv says which), mixed (a bit of each)\n\n" + EXIT_CODES_HELP)
+               "on the lines; events.csv says which), mixed (a bit of each)")
     simulate.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder to write into")
     simulate.add_argument("--pages", type=_positive_int, default=12, metavar="N",
                           help="pages to simulate (default 12; mixed adds 2 fax pages and 2 photos)")
@@ -732,6 +728,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        parser.print_help()
+        return int(ExitCode.OK)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed its one-line message
@@ -745,6 +744,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("srs-scan: interrupted; no output file was left half-written", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:  # the reader of our output went away (`| head`): nothing to say
+        _quiet_stdout()
+        return int(ExitCode.OK)
     except (OSError, sqlite3.Error) as exc:  # a file no code path expected to fail: still name it
         where = getattr(exc, "filename", None) or (
             "the results database" if isinstance(exc, sqlite3.Error) else "a file")
@@ -757,6 +759,15 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"half-written. Set SRS_SCAN_DEBUG=1 to see the details, and please report it.",
               file=sys.stderr)
         return int(ExitCode.INTERNAL)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit finds no closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's stand-in)
+        pass
 
 
 __all__ = ["main", "build_parser", "UsageError"]

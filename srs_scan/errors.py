@@ -16,6 +16,7 @@ README's exit-code table); a file that cannot be written or opened goes through 
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -27,8 +28,9 @@ from pathlib import Path
 class ExitCode(IntEnum):
     OK = 0                  # every page was read or flagged for review
     INTERNAL = 1            # a bug in srs-scan: please report it
-    BAD_ARGUMENTS = 2       # bad command line, form file, roster or password
+    BAD_ARGUMENTS = 2       # bad command line, form file, roster, settings file; no results store yet
     SOME_INPUTS_FAILED = 3  # the run finished, but some inputs or pages could not be read at all
+                            # (damaged, or an encrypted PDF without its right password)
     ENVIRONMENT = 4         # this computer stopped the run: disk full, no permission, damaged database,
                             # or a results store changed outside srs-scan
     INTERRUPTED = 130       # Ctrl-C; no output file was left half-written
@@ -104,7 +106,21 @@ def failing_file(path: Path | str, doing: str) -> Iterator[None]:
     try:
         yield
     except (OSError, sqlite3.Error) as exc:
-        raise EnvironmentFailure(f"cannot {doing} {path}: {failure_cause(exc)}") from exc
+        cause = failure_cause(exc)
+        if isinstance(exc, sqlite3.Error) and "damaged" not in cause:
+            cause = _folder_cause(Path(path)) or cause  # SQLite says "unable to open": say why
+        raise EnvironmentFailure(f"cannot {doing} {path}: {cause}") from exc
+
+
+def _folder_cause(path: Path) -> str | None:
+    """Why nothing can be written beside `path` (SQLite needs its folder for its journal files)."""
+    folder = path.parent
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return _OS_CAUSES[errno.EROFS]
+    except (OSError, AttributeError):  # no statvfs (Windows) or no folder
+        return None
+    return None if os.access(folder, os.W_OK) else "no permission to write in its folder"
 
 
 class PageRefused(Exception):

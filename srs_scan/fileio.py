@@ -45,6 +45,17 @@ def mark_jpeg(jpeg: bytes) -> bytes:
     return jpeg[:at] + comment + jpeg[at:]
 
 
+def mark_png(png: bytes) -> bytes:
+    """The PNG with OWN_OUTPUT_MARK as a text chunk right after its header chunk (IHDR)."""
+    import struct
+    import zlib
+
+    at = 8 + 4 + 4 + 13 + 4  # signature, then IHDR: length, type, 13 bytes of data, CRC
+    data = b"Software\0" + OWN_OUTPUT_MARK
+    chunk = struct.pack(">I", len(data)) + b"tEXt" + data + struct.pack(">I", zlib.crc32(b"tEXt" + data))
+    return png[:at] + chunk + png[at:]
+
+
 def is_own_output(path: Path) -> bool:
     """True for a file srs-scan wrote (it carries OWN_OUTPUT_MARK near its start)."""
     try:

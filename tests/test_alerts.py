@@ -134,3 +134,22 @@ def test_settings_file_overrides_and_says_where_each_value_came_from(tmp_path):
     assert s.ors_cutoff("adolescent") == 27.5 and s["ors.no_gain_session"] == 5
     assert s.origins["ors.cutoff_adolescent"] == str(path) and s.origins["srs.low_total"] == "default"
     assert load_settings(tmp_path / "absent.toml").values == defaults().values
+
+
+def test_settings_command_prints_values_and_where_they_came_from(tmp_path, capsys, monkeypatch, clinic_store):
+    from srs_scan.cli import main
+
+    assert main(["settings"]) == 0
+    out = capsys.readouterr().out
+    assert f"results store: {clinic_store} (from $SRS_SCAN_DB" in out
+    assert "srs.low_total = 36   [default]" in out and "ors.cutoff_child = 32   [default]" in out
+    beside = clinic_store.parent / "settings.toml"
+    beside.write_text("[ors]\ncutoff_adult = 24.5\n")
+    assert main(["settings"]) == 0
+    assert f"ors.cutoff_adult = 24.5   [{beside}]" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[srs]\ndrop = -1\n")
+    monkeypatch.setenv("SRS_SCAN_SETTINGS", str(bad))
+    assert main(["settings"]) == ExitCode.BAD_ARGUMENTS
+    assert "'srs.drop' must be from 0.1 to 40, got -1" in capsys.readouterr().err
+    assert main(["settings", "--settings", str(tmp_path / "missing.toml")]) == ExitCode.BAD_ARGUMENTS

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from srs_scan import fileio
+from srs_scan import errors, fileio
 from srs_scan.batch import claims, pipeline
 from srs_scan.batch import store as store_module
 from srs_scan.batch.store import ResultStore
@@ -301,3 +301,15 @@ def test_claims_on_one_content_wait_and_others_do_not(tmp_path):
         assert not entered.wait(1.0) and told == ["waiting"]  # held while the first scan reads
     assert entered.wait(5.0)
     waiter.join()
+
+
+def test_a_store_in_a_read_only_folder_says_so(tmp_path, monkeypatch):
+    """SQLite only says "unable to open database file" when it cannot make its journal beside
+    the store: the message says why (here a read-only disk, as statvfs reports it)."""
+    class ReadOnlyDisk:
+        f_flag = os.ST_RDONLY
+
+    monkeypatch.setattr(errors.os, "statvfs", lambda _folder: ReadOnlyDisk())
+    with pytest.raises(errors.EnvironmentFailure, match="store.sqlite: the disk is read-only"):
+        with errors.failing_file(tmp_path / "store.sqlite", "open the results database"):
+            raise sqlite3.OperationalError("unable to open database file")

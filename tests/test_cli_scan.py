@@ -190,7 +190,10 @@ def test_kill_9_then_rerun_equals_an_uninterrupted_run(tmp_path):
     _, err = rerun.communicate(timeout=600)
     assert rerun.returncode == 0
     assert f"({100 - kept} read now)" in err.decode()
-    assert resumed.read_bytes() == whole.read_bytes()
+    def as_read(path: Path) -> list[dict[str, str]]:  # every column but when each page was read
+        return [{k: v for k, v in row.items() if k != "scanned_at"} for row in _rows(path)]
+
+    assert as_read(resumed) == as_read(whole)
     assert len(_rows(resumed)) == 100
 
 

@@ -81,3 +81,77 @@ def test_review_decision_recomputes_the_alerts(tmp_path, capsys, clinic_store):
 def test_client_errors(capsys):
     assert main(["client", "C042"]) == ExitCode.BAD_ARGUMENTS  # no store yet
     assert main(["client", "Jane Smith"]) == ExitCode.BAD_ARGUMENTS
+
+
+def _csv(path):
+    import csv
+
+    return list(csv.DictReader(path.open(encoding="utf-8")))
+
+
+def test_scan_csv_and_json_carry_alerts_from_the_whole_history(tmp_path):
+    import json
+
+    _scan_runs(tmp_path, runs=[(1, 2, 3)])
+    late = tmp_path / "late"
+    late.mkdir()
+    date, ors, srs = SESSIONS[4]
+    filled_sheet(late / "srs4.png", "srs", srs, client="C042", session="4", date=date)
+    out, details = tmp_path / "late.csv", tmp_path / "late.json"
+    assert main(["scan", str(late), "-o", str(out), "--json", str(details), "--jobs", "1", "-q"]) == 0
+    (row,) = _csv(out)
+    # session 4 alone in this batch, compared with session 3 from an earlier one
+    assert row["alerts"].split(" | ")[:2] == ["srs_low_total", "srs_low_item:relationship"]
+    assert "srs_drop" in row["alerts"]
+    import datetime as dt
+
+    scanned = dt.datetime.strptime(row["scanned_at"], "%Y-%m-%d %H:%M:%S")  # UTC, to the second
+    assert abs(scanned - dt.datetime.now(dt.UTC).replace(tzinfo=None)) < dt.timedelta(minutes=30)
+    (page,) = json.loads(details.read_text())["pages"]
+    assert "srs_drop" in page["alerts"]
+
+
+def test_export_filters_by_client_and_date(tmp_path):
+    _scan_runs(tmp_path, runs=[(1, 2), (3, 4)])
+    other = tmp_path / "other"
+    other.mkdir()
+    filled_sheet(other / "k.png", "srs", (9, 9, 9, 9), client="K-77", session="1", date="2026-11-20")
+    assert main(["scan", str(other), "-o", str(tmp_path / "k.csv"), "--jobs", "1", "-q"]) == 0
+    out = tmp_path / "x.csv"
+    assert main(["export", "-o", str(out), "-q"]) == 0
+    assert len(_csv(out)) == 9
+    assert main(["export", "-o", str(out), "--client", "C042", "-q"]) == 0
+    assert {r["client_code"] for r in _csv(out)} == {"C042"} and len(_csv(out)) == 8
+    assert main(["export", "-o", str(out), "--since", "2026-11-16", "-q"]) == 0
+    assert sorted((r["client_code"], r["session"]) for r in _csv(out)) == [
+        ("C042", "3"), ("C042", "3"), ("C042", "4"), ("C042", "4"), ("K-77", "1")]
+    assert main(["export", "-o", str(out), "--client", "C042", "--since", "2026-11-20", "-q"]) == 0
+    assert [r["session"] for r in _csv(out)] == ["4", "4"]
+    assert main(["export", "-o", str(out), "--since", "26/11/2026"]) == ExitCode.BAD_ARGUMENTS
+
+
+def test_openfit_export_one_row_per_session_no_placeholder_zeros(tmp_path, capsys):
+    _scan_runs(tmp_path, runs=[(2, 1), (3,)], missing_srs_item_in=3)
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    filled_sheet(lone / "ors5.png", "ors", (0.0, 2.0, 3.0, 4.0), client="C042", session="5",
+                 date="2026-11-30")
+    assert main(["scan", str(lone), "-o", str(tmp_path / "l.csv"), "--jobs", "1", "-q"]) == 0
+    out = tmp_path / "openfit.csv"
+    capsys.readouterr()
+    assert main(["export", "-o", str(out), "--format", "openfit", "--client", "C042"]) == 0
+    assert "left out 1 session" in capsys.readouterr().err    # session 3's SRS needs review
+    rows = _csv(out)
+    assert list(rows[0]) == ["Client_ID", "Session_ID", "Session_Date", "ORS_Skip", "ORSQ1", "ORSQ2",
+                             "ORSQ3", "ORSQ4", "Total_ORS", "SRS_Skip", "SRSQ1", "SRSQ2", "SRSQ3",
+                             "SRSQ4", "Total_SRS"]
+    assert [(r["Session_ID"], r["Session_Date"]) for r in rows] == [
+        ("1", "2026-11-02"), ("2", "2026-11-09"), ("5", "2026-11-30")]
+    for r, n in zip(rows[:2], (1, 2)):
+        _, ors, srs = SESSIONS[n]
+        assert (r["ORS_Skip"], r["SRS_Skip"], r["Total_ORS"], r["Total_SRS"]) == ("0", "0", "", "")
+        assert [float(r[f"ORSQ{i}"]) for i in range(1, 5)] == pytest.approx(ors, abs=0.11)
+        assert [float(r[f"SRSQ{i}"]) for i in range(1, 5)] == pytest.approx(srs, abs=0.11)
+    last = rows[2]
+    assert last["ORSQ1"] == "0.0"  # a real mark at the left end is a genuine 0
+    assert last["SRS_Skip"] == "1" and all(last[f"SRSQ{i}"] == "" for i in range(1, 5))

@@ -105,17 +105,24 @@ def test_export_has_reviewed_values_and_who(db, spec, tmp_path):
         rows = list(csv.DictReader(io.StringIO(table_csv(reviewed_table(log, forms)))))
     first, second, third = rows
     assert (first["relationship"], first["goals"], first["overall"]) == ("6.1", "", "2.5")
-    assert first["status"] == "ok" and first["total"] == ""  # no answer on goals: no total
-    assert first["flags"].startswith("relationship:multiple_marks")  # what the reader flagged stays
+    # no answer on goals: no total, and not `ok`; the flags are the reviewed row's, what the
+    # reader flagged and a person settled is in resolved_flags
+    assert first["status"] == "incomplete" and first["total"] == ""
+    assert first["flags"] == "goals:no_answer"
+    assert first["resolved_flags"].startswith("relationship:multiple_marks")
     assert (first["reviewed"], first["reviewer"]) == ("yes", "Anna | Ben")
     assert second["status"] == "not_a_form" and second["relationship"] == ""
-    # accepting a page keeps the reader's values (none here) for the items not yet decided
-    assert third["goals"] == "3.0" and third["status"] == "ok" and third["reviewer"] == "Anna"
+    # accepting a page keeps the reader's values (none here) for the items not yet decided:
+    # a row with empty values is `incomplete`, never `ok`
+    assert third["goals"] == "3.0" and third["status"] == "incomplete" and third["reviewer"] == "Anna"
 
     # the same through the command line, and the audit lists every change
     out = tmp_path / "out" / "results.csv"
     assert main(["export", "-o", str(out), "--db", str(db), "-q"]) == 0
-    assert list(csv.DictReader(out.open(encoding="utf-8"))) == rows
+    exported = list(csv.DictReader(out.open(encoding="utf-8")))
+    # export adds the alerts of each client's history (the reviewed 6.1, 7.5 and 2.5 are low)
+    assert exported[0]["alerts"] == "srs_low_item:relationship | srs_low_item:approach | srs_low_item:overall"
+    assert [{**r, "alerts": ""} for r in exported] == rows
 
     # and as a workbook: the same rows, numbers as numbers
     import openpyxl
@@ -194,4 +201,5 @@ def test_a_page_flag_is_one_entry_and_accepting_keeps_the_values(tmp_path):
             ("relationship", 5.0, 5.0), ("goals", 6.0, 6.0)]
         assert is_settled(entry, log.latest("h", 1))
         (row,) = csv.DictReader(io.StringIO(table_csv(reviewed_table(log, load_form_library()))))
-    assert (row["status"], row["total"], row["flags"], row["reviewed"]) == ("ok", "26.0", "poor_registration", "yes")
+    assert (row["status"], row["total"], row["flags"], row["reviewed"]) == ("ok", "26.0", "", "yes")
+    assert row["resolved_flags"] == "poor_registration"

@@ -289,3 +289,58 @@ def test_the_page_says_when_someone_else_decided_meanwhile(browser, tmp_path, sp
     with ResultStore(db) as store:
         assert [(d.reviewer, d.action) for d in ReviewLog(store).decisions()] == [
             ("Ben", "no_answer"), (REVIEWER, "no_answer")]
+
+
+def test_typing_the_client_code_of_a_blank_sheet(browser, tmp_path, spec, capsys):
+    """A sheet printed blank has no client code: the reviewer types it (checked like a roster row),
+    each typed field is one audit row, and the code reaches the export and the client's history."""
+    from dataclasses import replace
+
+    from playwright.sync_api import expect
+
+    from srs_scan.review.identity import IdentityLog
+    from srs_scan.sheets.sheetid import SheetId
+
+    db = tmp_path / "results.srs.sqlite"
+    fill_store(db, spec, pages=1)
+    with ResultStore(db) as store:
+        (stored,) = ReviewLog(store).pages()
+        items = (replace(stored.result.items[0], value_cm=9.5, flags=(), candidates=()),
+                 *stored.result.items[1:2],
+                 *(replace(i, value_cm=9.0, flags=(), candidates=()) for i in stored.result.items[2:]))
+        blank = replace(stored.result, file="zz-blank.pdf", items=items,
+                        sheet=SheetId(spec.form_id, spec.version, "BLANK001"))
+        store.put("hashblank", blank, store.sheet_jpeg(stored.content_hash, 1))
+    with RunningServer(db) as server:
+        page, errors = _open(browser, server)
+        expect(page.locator("#identity")).to_be_hidden()  # the first sheet came with its code
+        for _ in range(4):
+            page.keyboard.press("ArrowRight")
+        expect(page.locator("#progress")).to_contain_text("5 of 5")
+        expect(page.locator("#identity")).to_be_visible()
+        assert "Client code (no names)" in page.locator("#identity").inner_text()
+        page.fill("#id-code", "Jane Smith")
+        page.fill("#id-session", "3")
+        page.click("#id-save")
+        expect(page.locator("#status")).to_contain_text("Not saved: client_code must be")
+        page.fill("#id-code", "C777")
+        page.fill("#id-date", "2026-11-26")
+        page.click("#id-save")
+        expect(page.locator("#status")).to_contain_text("Saved: client C777, session 3, 2026-11-26")
+        expect(page.locator("#sheet-line")).to_contain_text("Client C777")
+        page.keyboard.press("n")  # the shortcuts work again after saving: no answer on the item
+        _expect_left(page, 4)
+        assert not errors
+        page.close()
+    with ResultStore(db) as store:
+        rows = IdentityLog(store).entries()
+    assert [(r.content_hash, r.field, r.old_value, r.new_value, r.reviewer) for r in rows] == [
+        ("hashblank", "client_code", "", "C777", REVIEWER), ("hashblank", "session", "", "3", REVIEWER),
+        ("hashblank", "date", "", "2026-11-26", REVIEWER)]
+    out = tmp_path / "export.csv"
+    assert main(["export", "-o", str(out), "--db", str(db), "-q"]) == 0
+    row = next(r for r in csv.DictReader(out.open(encoding="utf-8")) if r["sheet_id"] == "BLANK001")
+    assert (row["client_code"], row["session"], row["date"]) == ("C777", "3", "2026-11-26")
+    capsys.readouterr()
+    assert main(["client", "C777", "--db", str(db)]) == 0
+    assert "2026-11-26" in capsys.readouterr().out

@@ -132,3 +132,20 @@ def test_a_rescan_after_review_keeps_the_review(tmp_path, clinic_store):
     assert rescanned == _rows(export)  # the store is the truth: same columns, same decisions
     assert (rescanned[0]["reviewed"], rescanned[0]["reviewer"]) == ("yes", "Anna")
     assert rescanned[0]["status"] != "review"
+
+
+def test_the_pictures_enrol_writes_are_not_scans(tmp_path, capsys):
+    """`enrol` writes a reference image and a picture of what it found: kept among the scans,
+    neither is read as one (and the enrolled form still reads its copies: tests/test_enrol.py)."""
+    from test_enrol import LINES, _blank
+
+    cv2.imwrite(str(tmp_path / "blank.png"), _blank(1, LINES))
+    kept = tmp_path / "scans"
+    kept.mkdir()
+    assert main(["enrol", str(tmp_path / "blank.png"), "-o", str(kept / "pain.toml")]) == 0
+    assert len(list(kept.glob("*.png"))) == 2
+    for picture in kept.glob("*.png"):  # still an ordinary PNG
+        assert cv2.imread(str(picture)) is not None
+    capsys.readouterr()
+    assert main(["scan", str(kept), "-o", str(tmp_path / "r.csv"), "--jobs", "1"]) == 2
+    assert "no scans found" in capsys.readouterr().err

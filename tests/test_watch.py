@@ -64,9 +64,9 @@ def test_each_file_is_read_once_and_whole(tmp_path):
 
     with ResultStore(tmp_path / "r.sqlite") as store:
         folder = HotFolder(inbox, out, load_form_library(), store, ScanOptions(jobs=1),
-                           WatchOptions(settle_s=1.0, poll_s=0.1))
+                           WatchOptions(settle_s=1.0, poll_s=0.1, incomplete_wait_s=3.0))
         writer.start()  # the scanner writes slow.pdf in pieces while the folder is watched
-        folder.run(done, lambda path, results: taken.append((path.name, len(results))))
+        folder.run(done, lambda t: taken.append((t.path.name, len(t.results))))
         writer.join()
 
     assert sorted(taken) == [("broken.pdf", 1), ("quick.pdf", 1), ("slow.pdf", 3)]

@@ -307,6 +307,10 @@ def result_dict(result: PageResult) -> dict:
     return data
 
 
-def write_json(path, results: Iterable[PageResult]) -> None:
+def write_json(path, results: Iterable[PageResult], alerts: Iterable[Iterable[str]] | None = None) -> None:
+    """Every page's details; with `alerts` (one list per page, in order), each page's alert codes."""
     payload = {"pages": [result_dict(r) for r in results]}
+    if alerts is not None:
+        for page, codes in zip(payload["pages"], alerts):
+            page["alerts"] = list(codes)
     write_atomic(path, (json.dumps(payload, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))

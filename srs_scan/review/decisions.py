@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -37,9 +37,15 @@ from srs_scan.batch.store import ResultStore
 
 PAGE = ""  # the item_id of a decision about the whole page
 ITEM_ACTIONS = ("value", "candidate", "no_answer")
-PAGE_ACTIONS = ("not_a_form", "accept")
-ACTIONS = (*ITEM_ACTIONS, *PAGE_ACTIONS)
-REVIEW_COLUMNS = ("reviewed", "reviewer")
+# no_answer on the page: the client answered none of the items still open (a blank sheet);
+# drop: this copy of a sheet fed twice is left out (its row stays, with no values)
+PAGE_ACTIONS = ("not_a_form", "accept", "drop", "no_answer")
+ACTIONS = tuple(dict.fromkeys((*ITEM_ACTIONS, *PAGE_ACTIONS)))
+WHOLE_PAGE_OUTCOMES = ("not_a_form", "drop")  # undone by any later decision on one of its items
+REVIEW_COLUMNS = ("reviewed", "reviewer", "resolved_flags")
+NO_ANSWER = "no_answer"  # item flag after review: a person found no answer (no value, nothing to check)
+INCOMPLETE, DROPPED = "incomplete", "dropped"  # statuses only a reviewed row can have
+CLINICAL_COLUMNS = ("alerts", "scanned_at")  # alerts from the client's whole history; when read (UTC)
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS reviews (
@@ -172,12 +178,16 @@ class ReviewLog:
     def __init__(self, store: ResultStore, params: Params = Params()) -> None:
         self.store, self.db, self.params = store, store.db, params
         self.db.executescript(SCHEMA)
+        _allow_every_action(self.db)
         self.db.commit()
 
     def pages(self) -> Iterator[StoredPage]:
-        """Every stored page, oldest batch first."""
+        """Every stored page in stack order: files in the order they were first read (oldest
+        batch first), each file's pages in page order (a page read again later keeps its place)."""
         rows = self.db.execute(
-            "SELECT content_hash, page, read_at, result FROM pages ORDER BY read_at, file, page").fetchall()
+            "SELECT p.content_hash, p.page, p.read_at, p.result FROM pages p JOIN "
+            "(SELECT content_hash, MIN(read_at) AS first FROM pages GROUP BY content_hash) f "
+            "ON f.content_hash = p.content_hash ORDER BY f.first, p.file, p.content_hash, p.page").fetchall()
         for digest, _page, read_at, text in rows:
             result = self.store.with_duplicate_flag(digest, result_from_dict(json.loads(text)))
             yield StoredPage(digest, read_at, result)
@@ -245,14 +255,15 @@ class ReviewLog:
             done = latest.get(item.item_id)
             return done.new_value if done else item.value_cm
 
-        if action in ITEM_ACTIONS:
+        if action in ITEM_ACTIONS and item_id != PAGE:
             item = next(i for i in result.items if i.item_id == item_id)
             new = self._item_value(item, action, x_mm, candidate, spec)
             return [(item_id, current(item), new, action, _reason(item.flags, action, note))]
-        rows: list[tuple] = []
-        if action == "accept":  # the page as read: every undecided item keeps the reader's value
-            rows = [(item.item_id, item.value_cm, item.value_cm, action, _reason(item.flags, action, note))
-                    for item in result.items if item.item_id not in latest]
+        if action in WHOLE_PAGE_OUTCOMES:
+            return [(PAGE, None, None, action, _reason(result.flags, action, note))]
+        # accept the page as read (or no answer): every undecided item keeps the reader's value (or none)
+        rows = [(item.item_id, item.value_cm, item.value_cm if action == "accept" else None, action,
+                 _reason(item.flags, action, note)) for item in result.items if item.item_id not in latest]
         return [*rows, (PAGE, None, None, action, _reason(result.flags, action, note))]
 
     def _item_value(self, item: ItemResult, action: str, x_mm: float | None, candidate: int | None,
@@ -273,14 +284,27 @@ class ReviewLog:
 
 
 def _check_offered(stored: StoredPage, item_id: str, action: str) -> None:
-    """The review page offers page actions on a page in the queue, item actions on flagged items."""
+    """The review page offers page actions (no answer and drop included) on a page in the queue,
+    item actions on flagged items."""
     entries = queue([stored])
     if not entries:
         raise ReviewError("this page was not flagged: there is nothing to decide on it")
-    if action in ITEM_ACTIONS and not any(e.item_id == item_id and item_id != PAGE for e in entries):
+    if action in ITEM_ACTIONS and item_id != PAGE and not any(e.item_id == item_id for e in entries):
         known = any(item.item_id == item_id for item in stored.result.items)
         raise ReviewError("this item was not flagged: there is nothing to decide on it" if known
                           else "no such item on this page")
+
+
+def _allow_every_action(db) -> None:
+    """A store made before an action existed has the older CHECK on `reviews.action`: the table
+    is copied into one with today's list (rows, ids and order unchanged; triggers made anew)."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name='reviews'").fetchone()[0]
+    if all(repr(action) in sql for action in ACTIONS):
+        return
+    db.executescript(
+        "BEGIN IMMEDIATE; ALTER TABLE reviews RENAME TO reviews_before; DROP TRIGGER IF EXISTS "
+        "reviews_no_update; DROP TRIGGER IF EXISTS reviews_no_delete; DROP INDEX IF EXISTS reviews_by_page;"
+        + SCHEMA + "INSERT INTO reviews SELECT * FROM reviews_before; DROP TABLE reviews_before; COMMIT;")
 
 
 def _clean(text: str, limit: int) -> str:
@@ -317,28 +341,67 @@ def flag_words(flags: tuple[str, ...]) -> str:
     return text[:1].upper() + text[1:]
 
 
-def is_settled(entry: QueueEntry, latest: dict[str, Decision]) -> bool:
+def page_outcome(latest: dict[str, Decision]) -> str | None:
+    """The page decision that counts: not_a_form or drop only while no item was decided after it
+    (choosing a mark afterwards says it is a form, this copy is kept); accept and no_answer always."""
     page = latest.get(PAGE)
-    return entry.item_id in latest or (page is not None and page.action == "not_a_form")
+    if page is None:
+        return None
+    if page.action in WHOLE_PAGE_OUTCOMES and any(d.id > page.id for d in latest.values()):
+        return None
+    return page.action
+
+
+def is_settled(entry: QueueEntry, latest: dict[str, Decision]) -> bool:
+    outcome = page_outcome(latest)
+    if outcome in WHOLE_PAGE_OUTCOMES:
+        return True
+    return entry.item_id in latest if entry.item_id else outcome is not None
 
 
 def reviewed_result(result: PageResult, latest: dict[str, Decision]) -> PageResult:
-    """The page as a person settled it: decided items carry their new value and no flags."""
-    page = latest.get(PAGE)
-    if page is not None and page.action == "not_a_form":
+    """The page as a person settled it: decided items carry their new value and no flags but
+    `no_answer` when they have no value; page flags go once the page is accepted."""
+    outcome = page_outcome(latest)
+    if outcome == "not_a_form":
         items = tuple(replace(item, value_cm=None, flags=()) for item in result.items)
         return replace(result, items=items, flags=(NOT_A_FORM,))
-    items = tuple(
-        replace(item, value_cm=latest[item.item_id].new_value, flags=()) if item.item_id in latest else item
-        for item in result.items)
-    flags = () if page is not None and page.action == "accept" else result.flags
+    if outcome == "drop":
+        items = tuple(replace(item, value_cm=None, flags=()) for item in result.items)
+        return replace(result, items=items, flags=(DUPLICATE_SHEET,))
+
+    def settled(item: ItemResult) -> ItemResult:
+        value = latest[item.item_id].new_value
+        return replace(item, value_cm=value, flags=() if value is not None else (NO_ANSWER,))
+
+    items = tuple(settled(item) if item.item_id in latest else item for item in result.items)
+    flags = () if outcome in ("accept", "no_answer") else result.flags
     return replace(result, items=items, flags=flags)
 
 
+def reviewed_status(reviewed: PageResult, latest: dict[str, Decision]) -> str:
+    """ok, review, not_a_form and error as for a reading; after review also `incomplete` (nothing
+    left to check, some item has no answer) and `dropped` (a copy of a sheet fed twice)."""
+    if page_outcome(latest) == "drop":
+        return DROPPED
+    if reviewed.status in (Status.ERROR, Status.NOT_A_FORM):
+        return reviewed.status.value
+    still_open = [f for f in reviewed.all_flags() if not f.endswith(":" + NO_ANSWER)]
+    if still_open:
+        return Status.REVIEW.value
+    if any(item.value_cm is None for item in reviewed.items):
+        return INCOMPLETE
+    return Status.OK.value
+
+
 def reviewed_table(log: ReviewLog, forms: FormLibrary, decimals: int = 1,
-                   pages: Iterable[tuple[str, PageResult]] | None = None) -> Table:
-    """The table with the decisions made so far: `status` after review, `flags` as the reader
-    flagged, `reviewed` yes/no and the `reviewer` names (in the order they acted).
+                   pages: Iterable[tuple[str, PageResult]] | None = None,
+                   alerts: Mapping[tuple[str, int], Iterable[str]] | None = None) -> Table:
+    """The table with the decisions made so far: `status` and `flags` of the row as reviewed
+    (`reviewed_result`, `reviewed_status`), `reviewed` yes/no, the `reviewer` names (in the order
+    they acted) and `resolved_flags`, what the reader flagged that a person has settled; the client
+    code, session and date a person typed in review in place of the sheet's; the `alerts` given
+    per (content hash, page) (see clinical/alerts.py) and `scanned_at`, when the page was read.
 
     `pages` are (content hash, result) pairs in the order wanted, e.g. one scan's batch;
     by default every stored page, oldest batch first. Every table srs-scan writes comes
@@ -346,15 +409,34 @@ def reviewed_table(log: ReviewLog, forms: FormLibrary, decimals: int = 1,
     """
     if pages is None:
         pages = ((stored.content_hash, stored.result) for stored in log.pages())
+    from srs_scan.review.identity import IdentityLog, with_identity
+
     items = item_columns(forms)
+    typed = IdentityLog(log.store).typed()
+    read_at = dict(((d, p), t) for d, p, t in log.db.execute("SELECT content_hash, page, read_at FROM pages"))
     rows = []
     for digest, as_read in pages:
+        key = (digest, as_read.page)
         decisions = log.decisions(digest, as_read.page)
         latest = {d.item_id: d for d in decisions}
-        row = page_cells(reviewed_result(as_read, latest), items, decimals)
-        if as_read.status is not Status.ERROR:
-            row["flags"] = joined(as_read.all_flags())
+        reviewed = reviewed_result(as_read, latest)
+        row = page_cells(with_identity(reviewed, typed.get(key, {})), items, decimals)
+        row["status"] = reviewed_status(reviewed, latest)
+        now = reviewed.all_flags()
+        row["resolved_flags"] = joined(f for f in as_read.all_flags() if f not in now)
         row["reviewed"] = "yes" if decisions else "no"
         row["reviewer"] = joined(dict.fromkeys(d.reviewer for d in decisions))
+        row["alerts"] = joined((alerts or {}).get(key, ()))
+        row["scanned_at"] = _utc(read_at.get(key))
         rows.append(row)
-    return Table((*result_columns(forms), *REVIEW_COLUMNS), rows)
+    return Table((*result_columns(forms), *REVIEW_COLUMNS, *CLINICAL_COLUMNS), rows)
+
+
+def _utc(text: str | None) -> datetime | None:
+    """A stored ISO time as a plain UTC datetime (what the writers show), None when absent."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC).replace(tzinfo=None)
+    except ValueError:
+        return None

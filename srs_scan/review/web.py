@@ -45,8 +45,8 @@ from srs_scan.errors import UsageError
 from srs_scan.review.connections import ConnectionParams, protocol_class
 from srs_scan.fileio import write_atomic
 from srs_scan.review.decisions import (
-    PAGE, ChangedMeanwhile, Params, QueueEntry, ReviewError, ReviewLog, StoredPage, crop_box_mm, is_settled,
-    line_ends_x_mm, queue,
+    PAGE, ChangedMeanwhile, Params, QueueEntry, ReviewError, ReviewLog, StoredPage, crop_box_mm,
+    is_settled, line_ends_x_mm, page_outcome, queue,
 )
 from srs_scan.sheets.spec import FormLibrary
 from srs_scan.batch.store import ResultStore
@@ -94,6 +94,9 @@ def _refuse_constant(name: str) -> float:
     raise BadRequest(f"{name} is not a number here")
 
 
+IDENTITY_FIELDS = frozenset({"hash", "page", "client_code", "session", "date", "reviewer"})
+
+
 def parse_decision(raw: bytes, params: WebParams = WebParams()) -> dict:
     """The decision a request body carries, each field of its one JSON type and in range.
 
@@ -101,17 +104,8 @@ def parse_decision(raw: bytes, params: WebParams = WebParams()) -> dict:
     (1e400 parses as infinity: refused), and `seen` must be given (the page's latest decision id the
     reviewer saw, or null) so a change made meanwhile by someone else is noticed.
     """
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadRequest("the request is not UTF-8") from None
-    if _json_depth(text) > params.max_json_depth:
-        raise BadRequest("the request nests too deep")
-    try:
-        body = json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError:
-        raise BadRequest("the request is not JSON") from None
-    if not isinstance(body, dict) or not {"hash", "page", "action", "seen"} <= body.keys():
+    body = _json_object(raw, params)
+    if not {"hash", "page", "action", "seen"} <= body.keys():
         raise BadRequest("a decision needs hash, page, action and seen")
     if body.keys() - DECISION_FIELDS:
         raise BadRequest(f"unknown field {sorted(body.keys() - DECISION_FIELDS)[0]!r}")
@@ -124,6 +118,35 @@ def parse_decision(raw: bytes, params: WebParams = WebParams()) -> dict:
     x_mm = body.get("x_mm")
     if x_mm is not None and (type(x_mm) not in (int, float) or not math.isfinite(x_mm)):
         raise BadRequest("x_mm must be a finite number")
+    return body
+
+
+def _json_object(raw: bytes, params: WebParams) -> dict:
+    """A request body as a JSON object: UTF-8, bounded depth, no NaN or Infinity."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("the request is not UTF-8") from None
+    if _json_depth(text) > params.max_json_depth:
+        raise BadRequest("the request nests too deep")
+    try:
+        body = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError:
+        raise BadRequest("the request is not JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the request is not a JSON object")
+    return body
+
+
+def parse_identity(raw: bytes, params: WebParams = WebParams()) -> dict:
+    """Client code, session and date typed for a sheet: text fields, and a page that is a real integer."""
+    body = _json_object(raw, params)
+    if not {"hash", "page"} <= body.keys() or body.keys() - IDENTITY_FIELDS:
+        raise BadRequest("an identity entry has hash, page, client_code, session, date and reviewer")
+    for name in IDENTITY_FIELDS - {"page"}:
+        if not isinstance(body.get(name, ""), str) or len(body.get(name, "")) > params.max_text_chars:
+            raise BadRequest(f"{name} must be text")
+    _whole(body, "page", 1, params.max_page, optional=False)
     return body
 
 
@@ -309,6 +332,23 @@ def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
             return JSONResponse({"error": f"malformed request: {exc}"}, 400)
         return JSONResponse({"page": page_payload(log(), log().page(digest, page), forms, params)})
 
+    async def identity(request: Request) -> Response:
+        """Client code, session and date typed for a sheet that has none: one audit row per field."""
+        from srs_scan.review.identity import IdentityError, IdentityLog
+
+        try:
+            body = parse_identity(await request.body(), web)
+            digest, page = body["hash"], body["page"]
+            stored = log().page(digest, page)
+            IdentityLog(log().store).record(
+                digest, page, stored.result.sheet,
+                {f: body.get(f, "") for f in ("client_code", "session", "date")}, body.get("reviewer", ""))
+        except (IdentityError, ReviewError) as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        except BadRequest as exc:
+            return JSONResponse({"error": f"malformed request: {exc}"}, 400)
+        return JSONResponse({"page": page_payload(log(), log().page(digest, page), forms, params)})
+
     async def favicon(_request: Request) -> Response:
         return Response(status_code=204)
 
@@ -319,6 +359,7 @@ def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
         Route("/api/queue", queue_api),
         Route("/sheet/{digest:str}/{page:str}.jpg", sheet),
         Route("/api/decide", decide, methods=["POST"]),
+        Route("/api/identity", identity, methods=["POST"]),
     ]
     return Guard(Starlette(routes=routes, lifespan=lifespan), token, port, web)
 
@@ -327,9 +368,12 @@ def page_payload(log: ReviewLog, stored: StoredPage, forms: FormLibrary, params:
     """One page for the browser: sheet id, every item's line geometry, candidates and decisions."""
     result = stored.result
     spec = forms.get((result.form_id, result.form_version))
+    from srs_scan.review.identity import IdentityLog, identity_of
+
     decisions = log.decisions(stored.content_hash, result.page)
     latest = {d.item_id: d for d in decisions}
-    sheet = result.sheet
+    typed = IdentityLog(log.store).typed().get((stored.content_hash, result.page), {})
+    sheet = identity_of(result.sheet, typed)
     # the kept sheet is the content block warped into the form frame: its extent is the block's
     has_sheet = spec is not None and log.store.has_sheet_jpeg(stored.content_hash, result.page)
     items = []
@@ -357,11 +401,13 @@ def page_payload(log: ReviewLog, stored: StoredPage, forms: FormLibrary, params:
         "read_at": stored.read_at,
         "serial": sheet.serial if sheet else "", "client_code": sheet.client_code if sheet else "",
         "session": sheet.session if sheet else "", "date": sheet.date if sheet else "",
+        "identity_typed": bool(typed),
         "flags": list(result.flags),
         "has_sheet": has_sheet,
         "sheet_mm": [spec.block_w_mm, spec.block_h_mm] if spec else None,
         "items": items,
         "decision": _decision(latest.get(PAGE)),
+        "outcome": page_outcome(latest),  # the page decision that counts (a later mark undoes F)
         "seen": decisions[-1].id if decisions else None,  # sent back with a decision: see `decide`
     }
 
@@ -383,7 +429,7 @@ def queue_payload(log: ReviewLog, forms: FormLibrary, params: Params) -> dict:
 def _decision(decision) -> dict | None:
     if decision is None:
         return None
-    return {"action": decision.action, "new_value": decision.new_value, "old_value": decision.old_value,
+    return {"id": decision.id, "action": decision.action, "new_value": decision.new_value, "old_value": decision.old_value,
             "reviewer": decision.reviewer, "at": decision.at}
 
 

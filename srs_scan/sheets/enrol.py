@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from srs_scan.errors import UsageError
-from srs_scan.fileio import write_atomic
+from srs_scan.fileio import mark_png, write_atomic
 from srs_scan.sheets.spec import PAPER_SIZES_MM, load_form
 
 PX_PER_MM = 8.0          # reference resolution: 0.125 mm a pixel (203 dpi), ~250 kB for A4
@@ -215,15 +215,16 @@ def write_form(enrolment: Enrolment, output: Path, name: str, items: list[str] |
     stem = output.with_suffix("")
     reference = stem.with_name(stem.name + ".reference.png")
     picture = stem.with_name(stem.name + ".found.png")
-    ok, png = cv2.imencode(".png", enrolment.reference)
-    write_atomic(reference, png.tobytes())
+    ok, encoded = cv2.imencode(".png", enrolment.reference)
+    png = mark_png(encoded.tobytes())  # ours, not a scan: `scan` never reads it
+    write_atomic(reference, png)
     ticks = [ln.tick_height_mm for ln in lines if ln.ticks]
     text = [
         f"# Enrolled with `srs-scan enrol` from {source}; check {picture.name}.",
         "# Geometry in mm in the reference image's frame (its top-left pixel corner is 0, 0).",
         "", "[form]", f'id = "{name}"', "version = 1", f'title = "{name}"', "",
         "[enrolled]", f'reference = "{reference.name}"', f"px_per_mm = {PX_PER_MM}",
-        f'sha256 = "{hashlib.sha256(png.tobytes()).hexdigest()}"',
+        f'sha256 = "{hashlib.sha256(png).hexdigest()}"',
         f"width = {enrolment.size_mm[0]:.3f}", f"height = {enrolment.size_mm[1]:.3f}", "",
         "[lines]", f"stop_height = {float(np.median(ticks)) if ticks else 0.0:.2f}",
         f"clear_band = {enrolment.clear_band_mm}",
@@ -234,8 +235,8 @@ def write_form(enrolment: Enrolment, output: Path, name: str, items: list[str] |
                  f"length = {ln.length_mm}", f"stops = {'true' if ln.ticks else 'false'}"]
     write_atomic(output, ("\n".join(text) + "\n").encode("utf-8"))
     load_form(output)  # what we wrote must load
-    ok, jpg = cv2.imencode(".png", _picture(enrolment, ids))
-    write_atomic(picture, jpg.tobytes())
+    ok, encoded = cv2.imencode(".png", _picture(enrolment, ids))
+    write_atomic(picture, mark_png(encoded.tobytes()))
     return reference, picture
 
 

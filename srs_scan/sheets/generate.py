@@ -21,10 +21,13 @@ from reportlab.pdfgen.canvas import Canvas
 from srs_scan.sheets.sheetid import QR_QUIET_MODULES, SheetId, sheet_problem
 from srs_scan.sheets.spec import PAPER_SIZES_MM, FormSpec, block_origin_mm, mm_to_pt
 
-INK = Color(0.13, 0.18, 0.22)       # body text: a calm dark slate
-MUTED = Color(0.40, 0.45, 0.49)     # labels, prompts, footer
-RULE = Color(0.62, 0.66, 0.69)      # field underlines
+INK = Color(0.13, 0.18, 0.22)       # everything a client reads: a dark slate that survives a poor copy
+MUTED = Color(0.40, 0.45, 0.49)     # only what staff read: the serial, the form id, the printer note
+RULE = Color(0.45, 0.49, 0.52)      # field underlines
 SANS, SANS_BOLD = "Helvetica", "Helvetica-Bold"
+
+# Type sizes and positions are the form's [text] table (spec.TextLayout): what a client reads at
+# least 10 pt, the instruction at least 11 pt (tests/test_sheet_legibility.py holds them to it).
 
 
 class _Page:
@@ -82,11 +85,14 @@ def draw_sheet(canvas: Canvas, spec: FormSpec, sheet: SheetId, paper: str) -> No
     t = spec.text
     page.text(t.margin_x, t.title_y, spec.title, SANS_BOLD, t.title_pt)
     if spec.subtitle:
-        page.text(t.margin_x, t.subtitle_y, spec.subtitle, SANS, t.subtitle_pt, MUTED)
+        page.text(t.margin_x, t.subtitle_y, spec.subtitle, SANS, t.subtitle_pt)
     _draw_fields(page, sheet)
     _draw_sheet_id(page, sheet)
 
-    lines = simpleSplit(spec.instructions, SANS, t.instructions_pt, mm_to_pt(w - 2 * t.margin_x))
+    # the instruction stops short of the staff column under the code (the printer note)
+    staff_column_x = spec.qr_x_mm + spec.qr_size_mm - t.footer_width - t.footer_gap
+    lines = simpleSplit(spec.instructions, SANS, t.instructions_pt,
+                        mm_to_pt(min(w - t.margin_x, staff_column_x) - t.margin_x))
     for i, line in enumerate(lines):
         page.text(t.margin_x, t.instructions_y + i * t.instructions_leading, line, SANS,
                   t.instructions_pt)
@@ -94,16 +100,13 @@ def draw_sheet(canvas: Canvas, spec: FormSpec, sheet: SheetId, paper: str) -> No
     for item in spec.items:
         _draw_item(page, item)
 
-    page.text(w / 2, spec.block_h_mm - t.footer_above_bottom, spec.footer, SANS, t.footer_pt,
-              MUTED, "centre")
-
 
 def _draw_fields(page: _Page, sheet: SheetId) -> None:
     values = {"client_code": sheet.client_code, "session": sheet.session, "date": sheet.date}
     c, t = page.c, page.spec.text
     for field in page.spec.fields:
         page.text(field.x_mm, field.y_mm - t.field_label_above, field.label, SANS,
-                  t.field_label_pt, MUTED)
+                  t.field_label_pt)
         c.setStrokeColor(RULE)
         c.setLineWidth(0.5)
         c.line(*page.pt(field.x_mm, field.y_mm), *page.pt(field.x_mm + field.width_mm, field.y_mm))
@@ -123,6 +126,12 @@ def _draw_sheet_id(page: _Page, sheet: SheetId) -> None:
               MUTED, "centre")
     page.text(spec.serial_x_mm, spec.serial_y_mm + t.form_line_below,
               f"{spec.form_id} v{spec.version}", SANS, t.form_line_pt, MUTED, "centre")
+    # the printer instruction is for staff: with the code they look at, not in the client's path
+    right = spec.qr_x_mm + spec.qr_size_mm
+    note = simpleSplit(spec.footer, SANS, t.footer_pt, mm_to_pt(t.footer_width))
+    for i, line in enumerate(note):
+        page.text(right, spec.serial_y_mm + t.footer_below_serial + i * t.footer_leading, line,
+                  SANS, t.footer_pt, MUTED, "right")
 
 
 def _draw_item(page: _Page, item) -> None:
@@ -131,15 +140,15 @@ def _draw_item(page: _Page, item) -> None:
     half_stop = spec.stop_height_mm / 2.0
     page.text(x0, y - t.heading_above, item.heading, SANS_BOLD, t.heading_pt)
     if item.prompt:
-        page.text(x0, y - t.prompt_above, item.prompt, SANS, t.prompt_pt, MUTED)
+        page.text(x0, y - t.prompt_above, item.prompt, SANS, t.prompt_pt)
     c.setStrokeColor(black)
     c.setLineWidth(spec.line_width_pt)
     c.setLineCap(0)  # butt caps: the stroke ends exactly where the form file says
     c.line(*page.pt(x0, y), *page.pt(x1, y))
     for x in (x0, x1):
         c.line(*page.pt(x, y - half_stop), *page.pt(x, y + half_stop))
-    page.text(x0, y + t.anchor_below, item.left, SANS, t.anchor_pt, MUTED)
-    page.text(x1, y + t.anchor_below, item.right, SANS, t.anchor_pt, MUTED, "right")
+    page.text(x0, y + t.anchor_below, item.left, SANS, t.anchor_pt)
+    page.text(x1, y + t.anchor_below, item.right, SANS, t.anchor_pt, align="right")
 
 
 def render_sheets(spec: FormSpec | Sequence[FormSpec], sheets: Sequence[SheetId], paper: str = "a4",

@@ -107,26 +107,29 @@ class TextLayout:
     title_y: float = 14.0
     title_pt: float = 18.0
     subtitle_y: float = 20.5
-    subtitle_pt: float = 10.5
-    instructions_y: float = 52.0    # first line
-    instructions_leading: float = 5.0
-    instructions_pt: float = 10.0
-    footer_above_bottom: float = 5.0
-    footer_pt: float = 8.0
+    subtitle_pt: float = 11.0
+    instructions_y: float = 48.0    # first line
+    instructions_leading: float = 5.2
+    instructions_pt: float = 11.5   # at least 11 pt: many clients are older or have poor sight
+    footer_below_serial: float = 6.4  # the printer note (for staff), below the serial, wrapped to
+    footer_width: float = 40.0        # this width, right-aligned with the code's right edge; the
+    footer_gap: float = 3.0           # instruction stops this far left of it
+    footer_leading: float = 2.6
+    footer_pt: float = 6.5
     field_label_above: float = 6.5  # a field's label, above its underline
-    field_label_pt: float = 7.5
+    field_label_pt: float = 10.0
     field_value_dx: float = 1.0     # a pre-filled value, right of the underline's start ...
     field_value_above: float = 1.3  # ... and above it
     field_value_pt: float = 11.0
-    serial_pt: float = 7.0          # "Sheet <serial>", centred at [sheet_id] serial_x, serial_y
-    form_line_below: float = 3.0    # "<form> v<version>", this far below the serial
-    form_line_pt: float = 6.0
+    serial_pt: float = 8.0          # "Sheet <serial>", centred at [sheet_id] serial_x, serial_y
+    form_line_below: float = 3.2    # "<form> v<version>", this far below the serial
+    form_line_pt: float = 6.5
     heading_above: float = 16.0     # an item's heading, above its line
-    heading_pt: float = 11.5
+    heading_pt: float = 12.0
     prompt_above: float = 10.5
-    prompt_pt: float = 9.0
-    anchor_below: float = 10.0      # the left and right anchor words, below the line's ends
-    anchor_pt: float = 8.5
+    prompt_pt: float = 10.5         # prompts and anchors at least 10 pt
+    anchor_below: float = 10.4      # the left and right anchor words, below the line's ends
+    anchor_pt: float = 10.0
 
 
 def cap_mm(size_pt: float) -> float:

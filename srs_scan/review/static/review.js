@@ -9,10 +9,16 @@ const TOKEN = takeToken();
 let CSRF = "";               // from the first answer: proof that a change comes from this page
 const KEEP_SHEETS = 8;      // sheet pictures kept in memory (never in the browser's disk cache)
 const PRELOAD_AHEAD = 3;    // entries whose sheets are fetched before they are shown
+const ZOOMS = [1, 1.5, 2, 3];  // whole-page view sizes
+const NAME_KEY = "srs-reviewer";  // the reviewer's name, remembered on this computer
+const PAGE_ACTIONS = ["accept", "not_a_form", "drop", "no_answer"];
+const WHOLE_PAGE_OUTCOMES = ["not_a_form", "drop"];
+const LABEL_MM = 3.6;       // a candidate number's distance above the line
+const LABEL_GAP_MM = 3.0;   // centre to centre of two candidate numbers: they never overlap
 
 const state = {
-  pages: {}, entries: [], index: 0, busy: false, pageView: false, noteFor: null,
-  reviewer: sessionStorage.getItem("srs-reviewer") || "",
+  pages: {}, entries: [], index: 0, busy: false, pageView: false, noteFor: null, zoom: 0, identityFor: null,
+  reviewer: localStorage.getItem(NAME_KEY) || "",
   sheets: new Map(),        // page key -> Promise<object URL>
 };
 
@@ -24,6 +30,8 @@ function el(name, attrs = {}, parent = null) {
   if (parent) parent.appendChild(node);
   return node;
 }
+
+function words(code) { return code.replaceAll("_", " "); }
 
 function fmt(value) {
   return value === null || value === undefined ? "no answer" : `${value.toFixed(1)} cm`;
@@ -91,10 +99,10 @@ function settle(page) {
   state.pages[page.key] = page;
   for (const e of state.entries) {
     if (e.page_key !== page.key) continue;
-    const onPage = page.decision;
+    // as the server's is_settled: a later mark undoes "not a form" (page.outcome says what counts)
     const item = page.items.find((i) => i.item_id === e.item_id);
-    e.settled = Boolean((e.item_id === "" ? onPage : item && item.decision)
-      || (onPage && onPage.action === "not_a_form"));
+    e.settled = e.item_id === "" ? Boolean(page.outcome)
+      : Boolean(item && item.decision) || WHOLE_PAGE_OUTCOMES.includes(page.outcome);
   }
 }
 
@@ -114,11 +122,16 @@ function drawItem(svg, item, {numbers, current}) {
   if (item.ends_mm) {
     for (const x of item.ends_mm) el("line", {x1: x, x2: x, y1: y - 3.2, y2: y + 3.2, class: "end"}, svg);
   }
+  const box = svg.viewBox.baseVal;
+  const at = numbers ? labelPlaces(item.candidates, box.x, box.x + box.width) : [];
   item.candidates.forEach((c, n) => {
     const g = el("g", {class: "cand" + (c.crossed_out || c.stray ? " crossed" : "")}, svg);
     el("circle", {cx: c.x_mm, cy: y, r: 2.2}, g);
     if (numbers) {
-      const t = el("text", {x: c.x_mm, y: y - 3.6, "text-anchor": "middle"}, g);
+      if (Math.abs(at[n] - c.x_mm) > 0.3) {  // moved aside: a thin line leads to its mark
+        el("line", {x1: at[n], y1: y - LABEL_MM + 0.4, x2: c.x_mm, y2: y - 2.2, class: "leader"}, g);
+      }
+      const t = el("text", {x: at[n], y: y - LABEL_MM, "text-anchor": "middle"}, g);
       t.textContent = String(n + 1);
     }
   });
@@ -128,6 +141,21 @@ function drawItem(svg, item, {numbers, current}) {
     const x = item.ends_mm[0] + (item.ends_mm[1] - item.ends_mm[0]) * value / item.scale_max;
     el("line", {x1: x, x2: x, y1: y - 5, y2: y + 5, class: d ? "decided" : "read"}, svg);
   }
+}
+
+function labelPlaces(candidates, left, right) {
+  // one row of numbers above the line, in the marks' order, each at least LABEL_GAP_MM from the
+  // next (pushed right, then back left where the picture ends): close marks' numbers never overlap
+  const order = candidates.map((c, n) => n).sort((a, b) => candidates[a].x_mm - candidates[b].x_mm);
+  const xs = order.map((n) => candidates[n].x_mm);
+  for (let i = 1; i < xs.length; i++) xs[i] = Math.max(xs[i], xs[i - 1] + LABEL_GAP_MM);
+  const last = xs.length - 1;
+  if (last >= 0) xs[last] = Math.min(xs[last], right - LABEL_GAP_MM / 2);
+  for (let i = last - 1; i >= 0; i--) xs[i] = Math.min(xs[i], xs[i + 1] - LABEL_GAP_MM);
+  if (xs.length) xs[0] = Math.max(xs[0], left + LABEL_GAP_MM / 2);
+  const places = [];
+  order.forEach((n, i) => { places[n] = xs[i]; });
+  return places;
 }
 
 async function drawSheet(svg, page, box) {
@@ -158,6 +186,8 @@ async function showCrop(e) {
 async function showPage(page, highlight) {
   const svg = $("page-svg");
   const box = [0, 0, ...(page.sheet_mm || [180, 250])];
+  svg.style.setProperty("--zoom", ZOOMS[state.zoom]);
+  $("zoom-level").textContent = `${Math.round(ZOOMS[state.zoom] * 100)} %`;
   await drawSheet(svg, page, box);
   for (const item of page.items) {
     if (item.y_mm === null) continue;
@@ -188,17 +218,19 @@ function render() {
   $("client").textContent = page.client_code ? `Client ${page.client_code}` : "";
   $("session").textContent = page.session ? `Session ${page.session}` : "";
   $("source").textContent = `${page.file}, page ${page.page}`;
+  renderIdentity(page);
   $("heading").textContent = item ? item.heading : "The whole page";
   $("prompt").textContent = item ? item.prompt : "";
   $("reason").textContent = e.reason + (page.flags.length && item ? ` (page: ${page.flags.join(", ")})` : "");
   const d = item ? item.decision : page.decision;
+  const marked = WHOLE_PAGE_OUTCOMES.includes(page.outcome) ? `The page is marked ${words(page.outcome)}. ` : "";
   $("status").textContent = d
-    ? `Decided by ${d.reviewer}: ${d.action.replace("_", " ")}${item ? ", " + fmt(d.new_value) : ""}. `
+    ? `Decided by ${d.reviewer}: ${words(d.action)}${item ? ", " + fmt(d.new_value) : ""}. ${marked}`
       + "Any new decision is added to the audit trail."
-    : "";
+    : marked;
   $("item").hidden = false;
   $("item").classList.toggle("settled", Boolean(d));
-  document.querySelector('[data-action="no_answer"]').disabled = !item;
+  $("drop").hidden = !page.flags.includes("duplicate_sheet");
   const showWhole = state.pageView || !item;
   $("figure").hidden = showWhole;
   $("page-view").hidden = !showWhole;
@@ -207,6 +239,37 @@ function render() {
   for (let k = 1; k <= PRELOAD_AHEAD; k++) {
     const ahead = state.entries[state.index + k];
     if (ahead) sheetUrl(pageOf(ahead));
+  }
+}
+
+function renderIdentity(page) {
+  // a sheet printed blank: a person types its client code, session and date (checked on the server)
+  $("identity").hidden = Boolean(page.client_code) && !page.identity_typed;
+  if (state.identityFor === page.key) return;  // keep what is being typed
+  state.identityFor = page.key;
+  $("id-code").value = page.client_code || "";
+  $("id-session").value = page.session || "";
+  $("id-date").value = page.date || "";
+}
+
+async function saveIdentity(event) {
+  event.preventDefault();
+  if (!state.reviewer) { askName(); return; }
+  const e = entry(); if (!e || state.index < 0) return;
+  const page = pageOf(e);
+  try {
+    const out = await api("/api/identity", {hash: page.hash, page: page.page, reviewer: state.reviewer,
+                                            client_code: $("id-code").value.trim(),
+                                            session: $("id-session").value.trim(),
+                                            date: $("id-date").value});
+    settle(out.page);
+    if (document.activeElement) document.activeElement.blur();  // the shortcuts work again
+    state.identityFor = null;
+    render();
+    flash(`Saved: client ${out.page.client_code}, session ${out.page.session}`
+          + `${out.page.date ? ", " + out.page.date : ""} (sheet ${out.page.serial || "?"}).`);
+  } catch (err) {
+    flash(`Not saved: ${err.message}`, true);
   }
 }
 
@@ -242,7 +305,7 @@ async function decide(what) {
   if (state.busy || state.index < 0) return;
   if (!state.reviewer) { askName(); return; }
   const e = entry(), page = pageOf(e);
-  if (what.action !== "accept" && what.action !== "not_a_form" && !e.item_id) return;
+  if (!PAGE_ACTIONS.includes(what.action) && !e.item_id) return;  // a mark needs an item
   state.busy = true;
   document.body.classList.add("busy");
   try {
@@ -252,7 +315,7 @@ async function decide(what) {
     settle(out.page);
     const item = out.page.items.find((i) => i.item_id === e.item_id);
     const said = item && item.decision ? `${item.heading} = ${fmt(item.decision.new_value)}`
-                                       : what.action.replace("_", " ");
+                                       : words(what.action);
     state.pageView = false;
     state.index = nextOpen(state.index);
     render();
@@ -306,7 +369,8 @@ function click(event) {
 }
 
 function key(event) {
-  if ($("name-dialog").open || event.target.tagName === "INPUT" || event.repeat) return;
+  if ($("name-dialog").open || $("confirm-dialog").open || event.target.tagName === "INPUT"
+      || event.repeat) return;
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   const e = entry(); const item = e && state.index >= 0 ? itemOf(e) : null;
   const k = event.key;
@@ -314,14 +378,34 @@ function key(event) {
   if (/^[1-9]$/.test(k) && item && item.candidates[Number(k) - 1]) decide({action: "candidate", candidate: Number(k) - 1});
   else if (k === "Enter" && item && suggested(item) >= 0) decide({action: "candidate", candidate: suggested(item)});
   else if (k === "n" || k === "N") decide({action: "no_answer"});
-  else if (k === "f" || k === "F") decide({action: "not_a_form"});
+  else if (k === "f" || k === "F") confirmNotAForm();
   else if (k === "a" || k === "A") decide({action: "accept"});
+  else if ((k === "d" || k === "D") && e && pageOf(e).flags.includes("duplicate_sheet")) decide({action: "drop"});
   else if (k === "p" || k === "P") { state.pageView = !state.pageView; render(); }
+  else if ((k === "+" || k === "=") && showsWholePage()) zoom(1);
+  else if ((k === "-" || k === "_") && showsWholePage()) zoom(-1);
   else if (k === "Escape" && state.pageView) { state.pageView = false; render(); }
   else if (k === "ArrowRight") move(1);
   else if (k === "ArrowLeft") move(-1);
   else handled = false;
   if (handled) event.preventDefault();
+}
+
+function showsWholePage() { return !$("page-view").hidden; }
+
+function zoom(step) {
+  state.zoom = Math.min(ZOOMS.length - 1, Math.max(0, state.zoom + step));
+  $("page-svg").style.setProperty("--zoom", ZOOMS[state.zoom]);
+  $("zoom-level").textContent = `${Math.round(ZOOMS[state.zoom] * 100)} %`;
+}
+
+function confirmNotAForm() {
+  // one key must not throw a good sheet away: F asks first (F or Enter again to confirm)
+  if (state.busy || state.index < 0) return;
+  const dialog = $("confirm-dialog");
+  dialog.returnValue = "";  // Esc leaves it so: nothing is decided
+  if (!dialog.open) dialog.showModal();
+  $("confirm-yes").focus();
 }
 
 function askName() {
@@ -337,13 +421,28 @@ async function start() {
     // shortcuts ignore keys typed into an input: a quick next key was lost
     $("name").blur();
     state.reviewer = $("name").value.trim().slice(0, 60);
-    sessionStorage.setItem("srs-reviewer", state.reviewer);
+    localStorage.setItem(NAME_KEY, state.reviewer);  // not asked again on this computer
     render();
   });
   $("name-dialog").addEventListener("close", () => { if (!state.reviewer) setTimeout(askName, 0); });
   $("change-name").addEventListener("click", askName);
+  $("confirm-dialog").addEventListener("close", () => {
+    if ($("confirm-dialog").returnValue === "yes") decide({action: "not_a_form"});
+  });
+  $("confirm-dialog").addEventListener("keydown", (ev) => {
+    if (ev.key === "f" || ev.key === "F") {
+      ev.preventDefault();
+      ev.stopPropagation();  // the page's own F would ask again
+      $("confirm-dialog").close("yes");
+    }
+  });
+  $("zoom-in").addEventListener("click", (ev) => { ev.currentTarget.blur(); zoom(1); });
+  $("zoom-out").addEventListener("click", (ev) => { ev.currentTarget.blur(); zoom(-1); });
   document.querySelectorAll("[data-action]").forEach((b) =>
-    b.addEventListener("click", () => { b.blur(); decide({action: b.dataset.action}); }));
+    b.addEventListener("click", () => {
+      b.blur();
+      if (b.dataset.action === "not_a_form") confirmNotAForm(); else decide({action: b.dataset.action});
+    }));
   $("toggle-page").addEventListener("click", (ev) => { ev.currentTarget.blur(); state.pageView = !state.pageView; render(); });
   $("prev").addEventListener("click", (ev) => { ev.currentTarget.blur(); move(-1); });
   $("next").addEventListener("click", (ev) => { ev.currentTarget.blur(); move(1); });
@@ -355,6 +454,7 @@ async function start() {
     if (hair) { hair.setAttribute("x1", -10); hair.setAttribute("x2", -10); }
   });
   crop.addEventListener("click", click);
+  $("identity").addEventListener("submit", saveIdentity);
   document.addEventListener("keydown", key);
   // Enter or Escape in the note hands the keys back to the shortcuts; the note stays until used
   $("note").addEventListener("keydown", (ev) => {

@@ -1,0 +1,141 @@
+"""The clinical commands of `srs-scan`: client, settings, import, and export's filters and OpenFIT.
+
+Kept apart from cli.py, which parses arguments and registers these; like cli.py, this
+module prints and raises the errors that map to exit codes, and nothing else does.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from srs_scan.cli import _say, _store_path
+from srs_scan.errors import ExitCode, UsageError
+
+
+def clinic_settings(args: argparse.Namespace):
+    """The clinic's alert settings: --settings, else $SRS_SCAN_SETTINGS, else beside the store."""
+    from srs_scan.clinical.settings import load_settings, settings_path
+
+    path, origin = settings_path(args.settings, _store_path(args))
+    return load_settings(path, required=origin != "beside the results store"), origin
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from srs_scan.batch.store import clinic_db
+    from srs_scan.clinical.settings import SETTINGS
+
+    store, store_origin = clinic_db(args.db)
+    settings, origin = clinic_settings(args)
+    present = settings.file is not None and settings.file.is_file()
+    print(f"results store: {store} (from {store_origin}{'' if store.is_file() else '; not created yet'})")
+    print(f"settings file: {settings.file} (from {origin}"
+          f"{'' if present else '; not present, so every value is the default'})")
+    print()
+    for setting in SETTINGS:
+        value = settings[setting.key]
+        shown = f'"{value}"' if isinstance(value, str) else f"{value:g}"
+        print(f"{setting.key} = {shown}   [{settings.origins[setting.key]}]")
+        print(f"    {setting.meaning}")
+        print(f"    default {setting.default!r}; source: {setting.source}")
+    return ExitCode.OK
+
+
+def cmd_client(args: argparse.Namespace) -> int:
+    from srs_scan.batch.store import ResultStore
+    from srs_scan.clinical.alerts import alerts
+    from srs_scan.clinical.history import histories
+    from srs_scan.clinical.records import readings, stored_pages
+    from srs_scan.clinical.table import client_table
+    from srs_scan.sheets.ids import client_code_problem
+
+    problem = client_code_problem(args.code)
+    if problem:
+        raise UsageError(problem)
+    settings, _ = clinic_settings(args)
+    with ResultStore(_store_path(args, must_exist=True)) as store:
+        history = histories(readings(stored_pages(store))).get(args.code)
+    if not history:
+        raise UsageError(f"no sheets for client {args.code} in the results store")
+    print(client_table(args.code, history, alerts(history, settings), settings))
+    return ExitCode.OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from srs_scan.batch.merge import NotAStore, import_store
+    from srs_scan.batch.store import ResultStore
+    from srs_scan.review.decisions import ReviewLog
+
+    if not args.old.is_file():
+        raise UsageError(f"no such file: {args.old}")
+    target = _store_path(args)
+    if target.exists() and args.old.resolve() == target.resolve():
+        raise UsageError(f"{args.old} is the clinic's store itself")
+    with ResultStore(target) as store:
+        ReviewLog(store)  # the audit trail's table exists before decisions are copied into it
+        try:
+            done = import_store(args.old, store)
+        except NotAStore as exc:
+            raise UsageError(str(exc)) from None
+    words = {"pages": "page readings", "sheet_images": "review images", "serials": "sheet serials",
+             "reviews": "review decisions", "identities": "identity entries"}
+    added = ", ".join(f"{n} {words.get(t, t)}" for t, n in done.counts.items())
+    _say(args, f"imported {args.old.name} into {target}: {added}")
+    return ExitCode.OK
+
+
+def wanted(code: object, session_date: object, scanned_at: object, args: argparse.Namespace) -> bool:
+    """--client: that client's rows only; --since: the session's date (else the day it was
+    scanned) on or after the date given."""
+    import datetime as dt
+
+    if args.client and code != args.client:
+        return False
+    if args.since:
+        when = session_date if isinstance(session_date, dt.date) else None
+        if when is None and isinstance(scanned_at, dt.datetime):
+            when = scanned_at.date()
+        if isinstance(when, dt.datetime):
+            when = when.date()
+        return when is not None and when >= args.since
+    return True
+
+
+def export_openfit(args: argparse.Namespace, store, fmt) -> int:
+    import datetime as dt
+
+    from srs_scan.batch.export import write_table
+    from srs_scan.clinical.history import histories
+    from srs_scan.clinical.openfit import openfit_table
+    from srs_scan.clinical.records import readings, stored_pages
+
+    chosen = [h for code, h in histories(readings(stored_pages(store))).items()
+              if not args.client or code == args.client]
+    if args.since:
+        chosen = [[r for r in h if wanted(r.client_code, iso(r.date), dt.datetime.fromisoformat(
+            r.scanned_at).replace(tzinfo=None), args)] for h in chosen]
+    result = openfit_table(chosen)
+    write_table(args.output, result.table, fmt)
+    _say(args, f"wrote {len(result.table.rows)} client sessions in OpenFIT's import layout to {args.output}")
+    if result.incomplete:
+        _say(args, f"left out {result.incomplete} session(s) whose ORS or SRS sheet still has an item "
+                   f"without a value: settle them with 'srs-scan review', then export again")
+    if result.no_session:
+        _say(args, f"left out {result.no_session} sheet(s) without a session number")
+    return ExitCode.OK
+
+
+def iso(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def sheet_alerts(args: argparse.Namespace, store) -> dict:
+    """Every sheet's alerts, from each client's whole history in the store (as reviewed)."""
+    from srs_scan.clinical.records import alerts_by_sheet, stored_pages
+
+    settings, _ = clinic_settings(args)
+    return alerts_by_sheet(stored_pages(store), settings)
