@@ -29,13 +29,6 @@ LINES = {1: (2882, 1400, 3690, (1870, 1900)), 2: (3779, 1395, 3688, (3050, 3130)
          3: (4673, 1391, 3684, (2030, 2145))}
 
 
-def centroid(rows, c0, c1, w):
-    prof = w[rows, c0:c1].sum(axis=0); prof = np.clip(prof - np.percentile(prof, 20), 0, None)
-    return c0 + (prof * np.arange(c1 - c0)).sum() / prof.sum()
-def tick(x, y):  # rows 0.6-1.5 mm above and below the line
-    rows = np.r_[y - 35:y - 15, y + 15:y + 35]
-    return centroid(rows, x - 12, x + 12, dark)
-
 def centroid(w: np.ndarray, rows: np.ndarray, c0: int, c1: int) -> float:
     prof = w[rows, c0:c1].sum(axis=0)
     prof = np.clip(prof - np.percentile(prof, 20), 0, None)

@@ -150,14 +150,14 @@ def test_the_reviewers_name_is_asked_once(browser, tmp_path, spec):
     with RunningServer(db) as server:
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         first = context.new_page()
-        first.goto(f"{server.origin}/?token={server.token}")
+        first.goto(f"{server.origin}/#token={server.token}")
         first.wait_for_selector("body[data-ready=yes]")
         first.fill("#name", REVIEWER)
         first.keyboard.press("Enter")
-        page = context.new_page()  # a new tab: the same cookie and this computer's storage
+        page = context.new_page()  # a new tab on the printed link: this computer's storage
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{server.origin}/")
+        page.goto(f"{server.origin}/#token={server.token}")
         page.wait_for_selector("body[data-ready=yes]")
         page.reload()
         page.wait_for_selector("body[data-ready=yes]")
