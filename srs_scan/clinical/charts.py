@@ -59,7 +59,7 @@ def totals_chart(series: ClientSeries, width: float = 460, height: float = 220) 
     """ORS and SRS totals by session, the ORS cut-off for the age band, the SRS cut-off, and a shaded
     band of +/- the RCI around the intake ORS."""
     d = Drawing(width, height)
-    plot = _plot(34, 28, width - 110, height - 48, series, 40, 5)
+    plot = _plot(34, 28, width - 140, height - 48, series, 40, 5)
     if series.intake_ors is not None:
         low = max(0.0, series.intake_ors - series.rci)
         high = min(40.0, series.intake_ors + series.rci)
