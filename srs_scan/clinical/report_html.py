@@ -25,6 +25,7 @@ code { background: #f2f2f2; padding: 0 .3em; }
 svg { display: block; width: 100%; max-width: 46em; height: auto; }
 """
 
+MISSING_WORDS = "- = no value: an item still flagged (not yet reviewed) or left blank, or no sheet."
 RULE_WORDS = {
     "srs_low_total": "SRS total below the cut-off",
     "srs_low_item": "an SRS item below the low-item line",
@@ -92,7 +93,7 @@ def _client(s: ClientSeries) -> str:
             f"{escape(change)}.</p>"
             f"{svg(totals_chart(s))}{svg(srs_items_chart(s))}"
             "<table><tr><th>session</th><th>date</th><th>ORS</th><th>SRS</th><th>alerts</th></tr>"
-            f"{rows}</table><h4>Alert history</h4>{_alert_table(s.alerts, False)}</div>")
+            f"{rows}</table><p class='how'>{MISSING_WORDS}</p><h4>Alert history</h4>{_alert_table(s.alerts, False)}</div>")
 
 
 def _caseload(figures: Sequence[Figure]) -> str:

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 from srs_scan.clinical.charts import srs_items_chart, totals_chart
 from srs_scan.clinical.report import OUTCOME_WORDS, ClientSeries
-from srs_scan.clinical.report_html import rule_words
+from srs_scan.clinical.report_html import MISSING_WORDS, rule_words
 from srs_scan.fileio import OWN_OUTPUT_MARK
 
 
@@ -43,7 +43,7 @@ def client_pdf(s: ClientSeries) -> bytes:
     table.setStyle(TableStyle([("FONTSIZE", (0, 0), (-1, -1), 8), ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef6")),
                                ("ALIGN", (2, 1), (-1, -1), "RIGHT")]))
-    story += [table, Spacer(1, 6), Paragraph("Alerts", styles["Heading4"])]
+    story += [table, Paragraph(MISSING_WORDS, small), Spacer(1, 6), Paragraph("Alerts", styles["Heading4"])]
     if len(s.rows) > 14:
         story.insert(-3, Paragraph(f"(the last 14 of {len(s.rows)} sessions)", small))
     lines = [f"Session {'?' if a.session is None else a.session} ({a.measure.upper()}): "
