@@ -643,7 +643,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "batch is the last scanning day; every client is shown)")
     report.add_argument("--client", metavar="CODE", help="only this client")
     _add_db_option(report)
-    report.add_argument("-q", "--quiet", action="store_true")
+    report.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     report.set_defaults(run=clinic_cli.cmd_report)
 
     settings = _command(
