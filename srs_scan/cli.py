@@ -684,6 +684,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db_option(client)
     client.set_defaults(run=clinic_cli.cmd_client)
 
+    report = _command(
+        commands, "report", summary="a self-contained HTML report, or one client's one-page PDF",
+        description="Write the batch, per-client charts and the caseload figures as one HTML file that "
+                    "needs no network (-o report.html), or one client's chart, sessions and alerts as a "
+                    "one-page PDF (--client CODE -o C042.pdf). Client codes only; the file is private "
+                    "to you (mode 0600) and written atomically.")
+    report.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+                        help="report.html, or CODE.pdf with --client")
+    report.add_argument("--since", type=_iso_date, metavar="DATE",
+                        help="the batch section shows pages read on or after DATE (YYYY-MM-DD), and "
+                             "the report covers the clients with a sheet read since then (default: the "
+                             "batch is the last scanning day; every client is shown)")
+    report.add_argument("--client", metavar="CODE", help="only this client")
+    _add_db_option(report)
+    report.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    report.set_defaults(run=clinic_cli.cmd_report)
+
     settings = _command(
         commands, "settings", summary="print the alert settings in effect and where each came from",
         description="Print every alert threshold in effect, whether it is the default or comes "

@@ -139,3 +139,50 @@ def sheet_alerts(args: argparse.Namespace, store) -> dict:
 
     settings, _ = clinic_settings(args)
     return alerts_by_sheet(stored_pages(store), settings)
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from srs_scan.batch.store import ResultStore
+    from srs_scan.clinical.alerts import alerts
+    from srs_scan.clinical.history import histories
+    from srs_scan.clinical.records import readings, stored_pages
+    from srs_scan.clinical.report import batch, caseload, client_series, default_since
+    from srs_scan.fileio import check_outputs, write_atomic
+    from srs_scan.sheets.ids import client_code_problem
+
+    pdf = args.output.suffix.lower() == ".pdf"
+    if pdf and not args.client:
+        raise UsageError("a PDF report is for one client: give --client CODE (or write .html)")
+    if args.client and (problem := client_code_problem(args.client)):
+        raise UsageError(problem)
+    check_outputs([args.output], [])
+    settings, _ = clinic_settings(args)
+    with ResultStore(_store_path(args, must_exist=True)) as store:
+        pages = stored_pages(store)
+    every = histories(readings(pages))
+    found = {code: alerts(h, settings) for code, h in every.items()}
+    since = args.since.isoformat() if args.since else default_since(pages)
+    if args.client:
+        if args.client not in every:
+            raise UsageError(f"no sheets for client {args.client} in the results store")
+        chosen = {args.client: every[args.client]}
+        scope = f"Client {args.client} only."
+    elif args.since:
+        recent = {p.key for p in pages if p.scanned_at >= since}
+        chosen = {c: h for c, h in every.items() if any(r.key in recent for r in h)}
+        scope = f"Clients with a sheet read since {since}: {len(chosen)} (their whole history)."
+    else:
+        chosen = every
+        scope = f"All {len(chosen)} clients in the results store."
+    series = [client_series(code, chosen[code], found[code], settings) for code in sorted(chosen)]
+    if pdf:
+        from srs_scan.clinical.report_pdf import client_pdf
+
+        write_atomic(args.output, client_pdf(series[0]))
+    else:
+        from srs_scan.clinical.report_html import html_report
+
+        all_found = [a for code in chosen for a in found[code]]
+        page = html_report(batch(pages, chosen, all_found, since), series, caseload(chosen, settings), scope)
+        write_atomic(args.output, page.encode("utf-8"))
+    _say(args, f"wrote the report ({len(series)} client{'s' if len(series) != 1 else ''}) to {args.output}")
+    return ExitCode.OK
