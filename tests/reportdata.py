@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from srs_scan.batch import ledger
 from srs_scan.batch.store import ResultStore
 from srs_scan.results import ItemResult, PageResult
 from srs_scan.sheets.sheetid import SheetId
@@ -46,6 +47,8 @@ def write_history(db: Path, history=HISTORY, read_at: str = "2026-11-30T09:00:00
                         continue
                     n += 1
                     store.put(f"{n:064x}", page(n, form, client, session, date, band, values))
-                    with store.db:
+                    with store.transaction():  # a change the store's chain seals, as srs-scan's own
                         store.db.execute("UPDATE pages SET read_at=? WHERE content_hash=?",
                                          (last if i == len(rows) - 1 else read_at, f"{n:064x}"))
+                        ledger.record_rowid(store.db, "pages", store.db.execute(
+                            "SELECT rowid FROM pages WHERE content_hash=?", (f"{n:064x}",)).fetchone()[0])

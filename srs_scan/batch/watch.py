@@ -35,6 +35,7 @@ from pathlib import Path
 
 from srs_scan.batch.export import CsvFormat, write_table
 from srs_scan.batch.pipeline import ScanOptions, identify, own_outputs, read_batch
+from srs_scan.batch import ledger
 from srs_scan.batch.store import ResultStore
 from srs_scan.batch.writers import OpenWriters
 from srs_scan.fileio import write_atomic
@@ -222,10 +223,11 @@ class HotFolder:
         results = read_batch([entry], self.forms, self.scan_options, self.store).results
         errors = [r for r in results if r.status is Status.ERROR]
         target = _unique_target(self.inbox / (FAILED if errors else DONE), path.name)
-        with self.store.db:
+        with self.store.transaction():  # sealed in the store's chain like every stored row
             self.store.db.execute("INSERT OR REPLACE INTO watched VALUES (?, ?, ?, ?)",
                                   (self.csv_key, digest, str(target),
                                    json.dumps([asdict(r) for r in errors])))
+            ledger.record(self.store.db, "watched", self.csv_key, digest)
         self._move(path, target, errors)
         return Taken(path, target, self._results(digest, target, errors))
 
