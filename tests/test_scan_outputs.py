@@ -3,16 +3,14 @@ readings follow the forms they were read with, and a re-scan after a review keep
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
 
 from drawmarks import Drawer, blank_page
+from test_cli_scan import _pdf, _rows  # the batch tests' own helpers, as test_batch_faults uses them
 from srs_scan.cli import main
 from srs_scan.errors import ExitCode
 from srs_scan.review.decisions import PAGE, ReviewLog
@@ -30,16 +28,6 @@ def _page(form: str, serial: str, values=(9.0, 8.0, 7.0, 6.0)) -> np.ndarray:
         if value is not None:
             draw.tick(item, value)
     return page
-
-
-def _pdf(path: Path, pages: list[np.ndarray]) -> Path:
-    images = [Image.fromarray(cv2.cvtColor(p, cv2.COLOR_BGR2RGB)) for p in pages]
-    images[0].save(path, save_all=True, append_images=images[1:], resolution=DPI, quality=90)
-    return path
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
 @pytest.fixture
