@@ -19,11 +19,12 @@ $(VENV)/.test-tools: $(BIN)/srs-scan
 venv: $(VENV)/.test-tools
 
 demo: $(BIN)/srs-scan
-	rm -f out/scores.csv out/scores.srs.sqlite*
+	# the demo keeps its own store in out/, never the clinic's (the samples are not anyone's data)
+	rm -rf out/scores.csv out/demo.srs.sqlite* && mkdir -p out
 	$(BIN)/srs-scan scan samples/batch.pdf samples/fax.tif samples/phone_1.jpg samples/phone_2.jpg \
-		-o out/scores.csv --overlays out/overlays
+		-o out/scores.csv --overlays out/overlays --db out/demo.srs.sqlite
 	@echo "Wrote out/scores.csv (compare with samples/truth.csv) and one picture per page in out/overlays/."
-	@echo "Flagged items: $(BIN)/srs-scan review --db out/scores.srs.sqlite"
+	@echo "Flagged items: $(BIN)/srs-scan review --db out/demo.srs.sqlite"
 
 test: $(VENV)/.test-tools
 	$(BIN)/python -m pytest -q
