@@ -13,7 +13,7 @@ value_cm = 10 * (x_mm - left end) / (right end - left end), with the end-stops
 the reader detected on that sheet (the form's when it found none), clamped to
 0-10 and rounded to 0.1 cm.
 
-This module does not serve web pages (`web.py`) or print (`cli.py`).
+This module does not serve web pages (`web.py`) or print (`srs_scan/cli/`).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ Security, in the order a request meets it (`Guard`):
 - every answer says `Cache-Control: no-store` and carries a strict Content-Security-Policy.
 uvicorn's access log is off and nothing here logs: URLs and answers carry client codes.
 
-What it does not do: decide anything (`review.py`), or print (`cli.py` prints the URL).
+What it does not do: decide anything (`review.py`), or print (`cli/review.py` prints the URL).
 """
 
 from __future__ import annotations

@@ -1,14 +1,13 @@
-"""The clinical commands of `srs-scan`: client, settings, import, and export's filters and OpenFIT.
-
-Kept apart from cli.py, which parses arguments and registers these; like cli.py, this
-module prints and raises the errors that map to exit codes, and nothing else does.
-"""
+"""The clinical commands of `srs-scan`: client, report and settings, and what scan and export
+take from the clinic (every sheet's alerts, --client/--since filters, OpenFIT's layout).
+Each `add_NAME` registers a command; `cmd_NAME` runs it."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from srs_scan.cli import _say, _store_path
+from srs_scan.cli.common import add_db_option, add_quiet_option, command, iso_date, say, store_path
 from srs_scan.errors import ExitCode, UsageError
 
 
@@ -16,8 +15,18 @@ def clinic_settings(args: argparse.Namespace):
     """The clinic's alert settings: --settings, else $SRS_SCAN_SETTINGS, else beside the store."""
     from srs_scan.clinical.settings import load_settings, settings_path
 
-    path, origin = settings_path(args.settings, _store_path(args))
+    path, origin = settings_path(args.settings, store_path(args))
     return load_settings(path, required=origin != "beside the results store"), origin
+
+
+def add_settings(commands: argparse._SubParsersAction) -> None:
+    settings = command(
+        commands, "settings", summary="print the alert settings in effect and where each came from",
+        description="Print every alert threshold in effect, whether it is the default or comes "
+                    "from the clinic's settings file, its meaning and its public source; and which "
+                    "results store and settings file are in use.")
+    add_db_option(settings)
+    settings.set_defaults(run=cmd_settings)
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
@@ -40,6 +49,17 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def add_client(commands: argparse._SubParsersAction) -> None:
+    client = command(
+        commands, "client", summary="one client's sessions: ORS and SRS values, totals and alerts",
+        description="Print one client's history from the results store as a table: every session "
+                    "in order (session number, then date) with the ORS items and total, the SRS "
+                    "items and total, and the alerts, whatever order the sheets were scanned in.")
+    client.add_argument("code", metavar="CODE", help="the client code")
+    add_db_option(client)
+    client.set_defaults(run=cmd_client)
+
+
 def cmd_client(args: argparse.Namespace) -> int:
     from srs_scan.batch.store import ResultStore
     from srs_scan.clinical.alerts import alerts
@@ -52,34 +72,11 @@ def cmd_client(args: argparse.Namespace) -> int:
     if problem:
         raise UsageError(problem)
     settings, _ = clinic_settings(args)
-    with ResultStore(_store_path(args, must_exist=True)) as store:
+    with ResultStore(store_path(args, must_exist=True)) as store:
         history = histories(readings(stored_pages(store))).get(args.code)
     if not history:
         raise UsageError(f"no sheets for client {args.code} in the results store")
     print(client_table(args.code, history, alerts(history, settings), settings))
-    return ExitCode.OK
-
-
-def cmd_import(args: argparse.Namespace) -> int:
-    from srs_scan.batch.merge import NotAStore, import_store
-    from srs_scan.batch.store import ResultStore
-    from srs_scan.review.decisions import ReviewLog
-
-    if not args.old.is_file():
-        raise UsageError(f"no such file: {args.old}")
-    target = _store_path(args)
-    if target.exists() and args.old.resolve() == target.resolve():
-        raise UsageError(f"{args.old} is the clinic's store itself")
-    with ResultStore(target) as store:
-        ReviewLog(store)  # the audit trail's table exists before decisions are copied into it
-        try:
-            done = import_store(args.old, store)
-        except NotAStore as exc:
-            raise UsageError(str(exc)) from None
-    words = {"pages": "page readings", "sheet_images": "review images", "serials": "sheet serials",
-             "reviews": "review decisions", "identities": "identity entries"}
-    added = ", ".join(f"{n} {words.get(t, t)}" for t, n in done.counts.items())
-    _say(args, f"imported {args.old.name} into {target}: {added}")
     return ExitCode.OK
 
 
@@ -115,12 +112,12 @@ def export_openfit(args: argparse.Namespace, store, fmt) -> int:
             r.scanned_at).replace(tzinfo=None), args)] for h in chosen]
     result = openfit_table(chosen)
     write_table(args.output, result.table, fmt)
-    _say(args, f"wrote {len(result.table.rows)} client sessions in OpenFIT's import layout to {args.output}")
+    say(args, f"wrote {len(result.table.rows)} client sessions in OpenFIT's import layout to {args.output}")
     if result.incomplete:
-        _say(args, f"left out {result.incomplete} session(s) whose ORS or SRS sheet still has an item "
+        say(args, f"left out {result.incomplete} session(s) whose ORS or SRS sheet still has an item "
                    f"without a value: settle them with 'srs-scan review', then export again")
     if result.no_session:
-        _say(args, f"left out {result.no_session} sheet(s) without a session number")
+        say(args, f"left out {result.no_session} sheet(s) without a session number")
     return ExitCode.OK
 
 
@@ -140,6 +137,26 @@ def sheet_alerts(args: argparse.Namespace, store) -> dict:
     settings, _ = clinic_settings(args)
     return alerts_by_sheet(stored_pages(store), settings)
 
+
+def add_report(commands: argparse._SubParsersAction) -> None:
+    report = command(
+        commands, "report", summary="a self-contained HTML report, or one client's one-page PDF",
+        description="Write the batch, per-client charts and the caseload figures as one HTML file that "
+                    "needs no network (-o report.html), or one client's chart, sessions and alerts as a "
+                    "one-page PDF (--client CODE -o C042.pdf). Client codes only; the file is private "
+                    "to you (mode 0600) and written atomically.")
+    report.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+                        help="report.html, or CODE.pdf with --client")
+    report.add_argument("--since", type=iso_date, metavar="DATE",
+                        help="the batch section shows pages read on or after DATE (YYYY-MM-DD), and "
+                             "the report covers the clients with a sheet read since then (default: the "
+                             "batch is the last scanning day; every client is shown)")
+    report.add_argument("--client", metavar="CODE", help="only this client")
+    add_db_option(report)
+    add_quiet_option(report)
+    report.set_defaults(run=cmd_report)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from srs_scan.batch.store import ResultStore
     from srs_scan.clinical.alerts import alerts
@@ -156,7 +173,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(problem)
     check_outputs([args.output], [])
     settings, _ = clinic_settings(args)
-    with ResultStore(_store_path(args, must_exist=True)) as store:
+    with ResultStore(store_path(args, must_exist=True)) as store:
         pages = stored_pages(store)
     every = histories(readings(pages))
     found = {code: alerts(h, settings) for code, h in every.items()}
@@ -184,5 +201,5 @@ def cmd_report(args: argparse.Namespace) -> int:
         all_found = [a for code in chosen for a in found[code]]
         page = html_report(batch(pages, chosen, all_found, since), series, caseload(chosen, settings), scope)
         write_atomic(args.output, page.encode("utf-8"))
-    _say(args, f"wrote the report ({len(series)} client{'s' if len(series) != 1 else ''}) to {args.output}")
+    say(args, f"wrote the report ({len(series)} client{'s' if len(series) != 1 else ''}) to {args.output}")
     return ExitCode.OK
