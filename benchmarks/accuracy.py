@@ -135,7 +135,13 @@ def print_scores(scores: list[Score]) -> None:
 
 def run_reader(scans: Path, out_csv: Path, jobs: int | None, form: Path | None = None
                ) -> tuple[int, str, float]:
-    cmd = [sys.executable, "-m", "srs_scan", "scan", str(scans), "-o", str(out_csv), "--decimals", "2"]
+    # a store of its own, new each run: never the clinic's (or a colleague's) store, and never a
+    # reading kept from an earlier run of another reader
+    db = out_csv.with_suffix(".srs.sqlite")
+    for old in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        old.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "srs_scan", "scan", str(scans), "-o", str(out_csv), "--decimals", "2",
+           "--db", str(db)]
     if form:
         cmd += ["--form", str(form)]
     if jobs:
