@@ -53,7 +53,7 @@ from srs_scan.batch.store import ResultStore
 
 STATIC = Path(__file__).resolve().parent / "static"
 LOOPBACK = "127.0.0.1"
-PUBLIC = {"/", "/favicon.ico", "/static/review.js", "/static/review.css"}  # no data, no secret
+PUBLIC = {"/", "/favicon.ico", "/static/sheet.js", "/static/review.js", "/static/review.css"}  # no data, no secret
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class WebParams:
     max_page: int = 2**31 - 1        # no scan has more pages; keeps SQLite's 64-bit integers safe
     max_candidate: int = 1000        # a line never has this many candidate marks
     max_text_chars: int = 1000       # any one string field; the log trims names and notes further
+    max_upload_bytes: int = 12 * 1024 * 1024  # a camera frame or a phone photo (session page only)
 
 
 class BadRequest(ValueError):
@@ -196,11 +197,19 @@ def bind_loopback(port: int = 0, host: str = LOOPBACK) -> socket.socket:
     return sock
 
 
-class Guard:
-    """ASGI middleware: host, token, CSRF, method and body-size checks before any route runs."""
+UPLOAD_TYPES = {"image/jpeg", "image/png"}
 
-    def __init__(self, app: Callable, token: str, port: int, params: WebParams) -> None:
+
+class Guard:
+    """ASGI middleware: host, token, CSRF, method and body-size checks before any route runs.
+
+    `public`: the paths served without the token (the page's shell); `uploads`: the paths whose
+    POST body is a JPEG or PNG picture (up to `max_upload_bytes`) rather than JSON."""
+
+    def __init__(self, app: Callable, token: str, port: int, params: WebParams,
+                 public: frozenset[str] = frozenset(PUBLIC), uploads: frozenset[str] = frozenset()) -> None:
         self.app, self.token, self.params = app, token, params
+        self.public, self.uploads = public, uploads
         self.hosts = {f"{LOOPBACK}:{port}", f"localhost:{port}"}
         self.origins = {f"http://{host}" for host in self.hosts}
         self.csrf = csrf_token(token)
@@ -211,7 +220,7 @@ class Guard:
     def problem(self, request: Request) -> tuple[int, str] | None:
         if request.headers.get("host") not in self.hosts:
             return 403, "wrong host"
-        public = request.url.path in PUBLIC and request.method in ("GET", "HEAD")
+        public = request.url.path in self.public and request.method in ("GET", "HEAD")
         if not (public or self._valid(request.headers.get("x-srs-token"), self.token)):
             return 401, "open the link that `srs-scan review` printed (it carries the access token)"
         if request.method in ("GET", "HEAD"):
@@ -222,14 +231,19 @@ class Guard:
             return 403, "cross-site request refused"
         if not self._valid(request.headers.get("x-csrf-token"), self.csrf):
             return 403, "cross-site request refused"
-        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-            return 415, "JSON only"
+        upload = request.url.path in self.uploads
+        if request.headers.get("content-type", "").split(";")[0].strip() not in (
+                UPLOAD_TYPES if upload else {"application/json"}):
+            return 415, "a JPEG or PNG picture only" if upload else "JSON only"
         length = request.headers.get("content-length")
         if length is None or not length.isdigit():
             return 411, "length required"
-        if int(length) > self.params.max_body_bytes:
+        if int(length) > self.limit(request.url.path):
             return 413, "request too large"
         return None
+
+    def limit(self, path: str) -> int:
+        return self.params.max_upload_bytes if path in self.uploads else self.params.max_body_bytes
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -238,7 +252,7 @@ class Guard:
         send = _with_headers(send)
         if problem:
             return await PlainTextResponse(problem[1], problem[0])(scope, receive, send)
-        return await self.app(scope, _bounded(receive, self.params.max_body_bytes), send)
+        return await self.app(scope, _bounded(receive, self.limit(scope["path"])), send)
 
 
 SECURITY_HEADERS = [
@@ -298,12 +312,30 @@ def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
-        if name not in ("review.js", "review.css"):
+        if name not in ("sheet.js", "review.js", "review.css"):
             return PlainTextResponse("not found", 404)
         return FileResponse(STATIC / name)
 
     async def queue_api(_request: Request) -> Response:
         return JSONResponse({**queue_payload(log(), forms, params), "csrf": csrf_token(token)})
+
+    async def favicon(_request: Request) -> Response:
+        return Response(status_code=204)
+
+    routes = [
+        Route("/", index),
+        Route("/favicon.ico", favicon),
+        Route("/static/{name}", static),
+        Route("/api/queue", queue_api),
+        *decision_routes(log, forms, params, web),
+    ]
+    return Guard(Starlette(routes=routes, lifespan=lifespan), token, port, web)
+
+
+def decision_routes(log: Callable[[], ReviewLog], forms: FormLibrary, params: Params,
+                    web: WebParams) -> list[Route]:
+    """A stored page's sheet picture, and a person's decisions on it (an item's mark, the page's
+    identity): the review page's, and the session page's for a flagged item."""
 
     async def sheet(request: Request) -> Response:
         page = request.path_params["page"]
@@ -349,19 +381,11 @@ def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
             return JSONResponse({"error": f"malformed request: {exc}"}, 400)
         return JSONResponse({"page": page_payload(log(), log().page(digest, page), forms, params)})
 
-    async def favicon(_request: Request) -> Response:
-        return Response(status_code=204)
-
-    routes = [
-        Route("/", index),
-        Route("/favicon.ico", favicon),
-        Route("/static/{name}", static),
-        Route("/api/queue", queue_api),
+    return [
         Route("/sheet/{digest:str}/{page:str}.jpg", sheet),
         Route("/api/decide", decide, methods=["POST"]),
         Route("/api/identity", identity, methods=["POST"]),
     ]
-    return Guard(Starlette(routes=routes, lifespan=lifespan), token, port, web)
 
 
 def page_payload(log: ReviewLog, stored: StoredPage, forms: FormLibrary, params: Params) -> dict:
