@@ -90,9 +90,10 @@ def fill_store(db: Path, spec: FormSpec, pages: int, seed: int = 7) -> list[Trut
 
 
 class RunningServer:
-    """The review app on a real uvicorn server in a thread, on a free loopback port."""
+    """The review app (or the app `make_app(token, port)` builds) on a real uvicorn server in a
+    thread, on a free loopback port."""
 
-    def __init__(self, db: Path, connections=None) -> None:
+    def __init__(self, db: Path, connections=None, make_app=None) -> None:
         import threading
 
         import uvicorn
@@ -105,7 +106,8 @@ class RunningServer:
         self.port = self.sock.getsockname()[1]
         self.token = new_token()
         self.origin = f"http://127.0.0.1:{self.port}"
-        app = create_app(db, load_form_library(), self.token, self.port)
+        app = (make_app or (lambda token, port: create_app(db, load_form_library(), token, port)))(
+            self.token, self.port)
         self.server = uvicorn.Server(server_config(app, connections or ConnectionParams()))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 

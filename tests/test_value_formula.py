@@ -15,7 +15,7 @@ import pytest
 from srs_scan.review.decisions import value_from_x
 from srs_scan.sheets.spec import value_cm
 
-REVIEW_JS = Path(__file__).resolve().parents[1] / "srs_scan" / "review" / "static" / "sheet.js"  # review.js and session.js load it
+REVIEW_JS = Path(__file__).resolve().parents[1] / "srs_scan" / "review" / "static" / "shared.js"  # review.js and session.js load it
 
 
 def _cases() -> list[tuple[float, tuple[float, float], float, float]]:
@@ -44,7 +44,7 @@ def test_the_review_page_computes_what_python_does(tmp_path):
         pytest.skip("node is not installed")
     js = REVIEW_JS.read_text()
     value_at = re.search(r"^function valueAt\(.*?^}", js, re.S | re.M)
-    assert value_at, "valueAt not found in sheet.js"
+    assert value_at, "valueAt not found in shared.js"
     cases = _cases()
     script = tmp_path / "value.js"
     script.write_text(value_at.group(0) + "\nconst cases = " + json.dumps(cases) + ";\n"

@@ -53,7 +53,7 @@ from srs_scan.batch.store import ResultStore
 
 STATIC = Path(__file__).resolve().parent / "static"
 LOOPBACK = "127.0.0.1"
-PUBLIC = {"/", "/favicon.ico", "/static/sheet.js", "/static/review.js", "/static/review.css"}  # no data, no secret
+PUBLIC = {"/", "/favicon.ico", "/static/shared.js", "/static/review.js", "/static/review.css"}  # no data, no secret
 
 
 @dataclass(frozen=True)
@@ -312,7 +312,7 @@ def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
-        if name not in ("sheet.js", "review.js", "review.css"):
+        if name not in ("shared.js", "review.js", "review.css"):
             return PlainTextResponse("not found", 404)
         return FileResponse(STATIC / name)
 

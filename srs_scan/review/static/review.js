@@ -1,9 +1,7 @@
 // srs-scan review page. Plain JavaScript, no build step. Drawing a sheet's line and turning a click
-// into millimetres is sheet.js's (loaded first; the session page uses it too).
+// into millimetres is shared.js's (loaded first; the session page uses it too).
 "use strict";
 
-const TOKEN = takeToken();
-let CSRF = "";               // from the first answer: proof that a change comes from this page
 const KEEP_SHEETS = 8;      // sheet pictures kept in memory (never in the browser's disk cache)
 const PRELOAD_AHEAD = 3;    // entries whose sheets are fetched before they are shown
 const ZOOMS = [1, 1.5, 2, 3];  // whole-page view sizes
@@ -26,34 +24,6 @@ function fmt(value) {
 }
 
 // ------------------------------------------------------------------ data
-
-function takeToken() {
-  // The printed link carries the token in its fragment (#token=...), which the browser never
-  // sends anywhere. Keep it in this tab's sessionStorage (this port only), then take it out of
-  // the address bar and the history entry.
-  const found = location.hash.match(/token=([A-Za-z0-9_-]+)/);
-  if (found) {
-    sessionStorage.setItem("srs-token", found[1]);
-    history.replaceState(null, "", location.pathname);
-  }
-  return sessionStorage.getItem("srs-token") || "";
-}
-
-function authorised(headers = {}) {
-  return {"X-SRS-Token": TOKEN, ...headers};
-}
-
-async function api(path, body) {
-  const options = body === undefined ? {headers: authorised()} : {
-    method: "POST",
-    headers: authorised({"Content-Type": "application/json", "X-CSRF-Token": CSRF}),
-    body: JSON.stringify(body),
-  };
-  const response = await fetch(path, {credentials: "omit", cache: "no-store", ...options});
-  const data = await response.json().catch(() => ({error: response.statusText}));
-  if (!response.ok) throw Object.assign(new Error(data.error || response.statusText), {data});
-  return data;
-}
 
 function sheetUrl(page) {
   if (!page.has_sheet) return Promise.resolve(null);

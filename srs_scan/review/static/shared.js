@@ -1,13 +1,44 @@
-// A stored sheet's picture and one line on it, in the form frame: shared by the review page
-// (review.js) and the session page (session.js). Plain JavaScript, loaded before either.
+// What the review page (review.js) and the session page (session.js) share: the access token and
+// the API call, a stored sheet's picture and one line on it in the form frame. Plain JavaScript,
+// loaded before either.
 // Geometry: every SVG here uses the form frame in millimetres as its viewBox, so a click is turned
 // into x_mm by the browser's own transform; the server recomputes the value from x_mm (it is the
 // authority), the number shown while hovering is only a preview.
 "use strict";
 
 const SVG = "http://www.w3.org/2000/svg";
+const TOKEN = takeToken();
+let CSRF = "";              // from the first answer: proof that a change comes from this page
 const LABEL_MM = 3.6;       // a candidate number's distance above the line
 const LABEL_GAP_MM = 3.0;   // centre to centre of two candidate numbers: they never overlap
+
+function takeToken() {
+  // The printed link carries the token in its fragment (#token=...), which the browser never
+  // sends anywhere. Keep it in this tab's sessionStorage (this port only), then take it out of
+  // the address bar and the history entry.
+  const found = location.hash.match(/token=([A-Za-z0-9_-]+)/);
+  if (found) {
+    sessionStorage.setItem("srs-token", found[1]);
+    history.replaceState(null, "", location.pathname);
+  }
+  return sessionStorage.getItem("srs-token") || "";
+}
+
+function authorised(headers = {}) {
+  return {"X-SRS-Token": TOKEN, ...headers};
+}
+
+async function api(path, body) {
+  const options = body === undefined ? {headers: authorised()} : {
+    method: "POST",
+    headers: authorised({"Content-Type": "application/json", "X-CSRF-Token": CSRF}),
+    body: JSON.stringify(body),
+  };
+  const response = await fetch(path, {credentials: "omit", cache: "no-store", ...options});
+  const data = await response.json().catch(() => ({error: response.statusText}));
+  if (!response.ok) throw Object.assign(new Error(data.error || response.statusText), {data});
+  return data;
+}
 
 function el(name, attrs = {}, parent = null) {
   const node = document.createElementNS(SVG, name);
