@@ -6,7 +6,7 @@ typed error from `errors.py`, and `main` below turns it into a message and an ex
 Where a command lives (one module per stage, like the package's folders):
   sheets.py    forms, enrol, labels, simulate        paper out
   batch.py     scan, watch, export, import           many pages in, kept and written
-  review.py    review, audit                         a person's decisions
+  review.py    review, session, audit                a person's decisions
   clinical.py  client, report, settings              readings -> what a clinician acts on
   common.py    exit-code words, shared options and option types, say/count/store_path
 To add a command: write `add_NAME(commands)` (its options, `set_defaults(run=cmd_NAME)`) and
@@ -32,7 +32,7 @@ from srs_scan.text import visible
 COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     sheets.add_forms, sheets.add_enrol, sheets.add_labels,
     batch.add_scan, batch.add_watch,
-    review.add_review, batch.add_export, review.add_audit,
+    review.add_review, review.add_session, batch.add_export, review.add_audit,
     clinical.add_client, clinical.add_report, clinical.add_settings,
     batch.add_import, sheets.add_simulate,
 )

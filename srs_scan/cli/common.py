@@ -34,7 +34,7 @@ _ALWAYS = (ExitCode.OK, ExitCode.INTERNAL, ExitCode.BAD_ARGUMENTS, ExitCode.ENVI
 # The exit codes each command can return (its --help lists them).
 COMMAND_EXIT_CODES: dict[str, tuple[ExitCode, ...]] = {
     "forms": _ALWAYS, "scan": (*_ALWAYS, ExitCode.SOME_INPUTS_FAILED), "watch": _ALWAYS,
-    "review": _ALWAYS, "export": _ALWAYS, "audit": _ALWAYS, "simulate": _ALWAYS, "enrol": _ALWAYS,
+    "review": _ALWAYS, "session": _ALWAYS, "export": _ALWAYS, "audit": _ALWAYS, "simulate": _ALWAYS, "enrol": _ALWAYS,
 }  # a command not named here can return the codes in _ALWAYS
 
 

@@ -1,6 +1,7 @@
 """The review commands of `srs-scan`: review (the local web page where a person settles flagged
-items) and audit (every decision made there, and the store's hash chain). Each `add_NAME`
-registers a command; `cmd_NAME` runs it."""
+items), session (the local camera page that scores a sheet in the session) and audit (every
+decision made there, and the store's hash chain). Each `add_NAME` registers a command; `cmd_NAME`
+runs it."""
 
 from __future__ import annotations
 
@@ -29,11 +30,8 @@ def add_review(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    import tempfile
-    import webbrowser
-
     from srs_scan.batch.store import ResultStore
-    from srs_scan.review.web import bind_loopback, create_app, launcher_page, new_token, serve
+    from srs_scan.review.web import bind_loopback, create_app, new_token
     from srs_scan.sheets.spec import load_form_library
 
     db = store_path(args, must_exist=True)
@@ -42,20 +40,62 @@ def cmd_review(args: argparse.Namespace) -> int:
     sock = bind_loopback(args.port)
     port = sock.getsockname()[1]
     token = new_token()
-    url = f"http://127.0.0.1:{port}/#token={token}"  # a fragment: never sent to any server
-    app = create_app(db, forms, token, port)
-    print(f"review page for {db.name}: {url}")
-    print("Only this computer can open it. Press Ctrl-C to stop.")
+    serve_page(create_app(db, forms, token, port), sock, token, "review", db, args.no_browser)
+    return ExitCode.OK
+
+
+def add_session(commands: argparse._SubParsersAction) -> None:
+    session = command(
+        commands, "session", summary="score a sheet in the session with the computer's camera",
+        description="Open a web page, on this computer only, that reads a filled sheet held up to "
+                    "the camera (or a photo dropped on it): plain hints until three frames agree "
+                    "within 0.5 mm, then the values, total, alerts and the client's chart. A "
+                    "reading is stored only when you confirm it, with the picture that was read.")
+    add_db_option(session)
+    session.add_argument("--port", type=int, default=0, metavar="N",
+                         help="port on 127.0.0.1 (default: any free port)")
+    session.add_argument("--no-browser", action="store_true", help="only print the link")
+    add_forms_options(session)
+    session.set_defaults(run=cmd_session)
+
+
+def cmd_session(args: argparse.Namespace) -> int:
+    from srs_scan.batch.store import ResultStore
+    from srs_scan.cli.clinical import clinic_settings
+    from srs_scan.review.session import create_session_app
+    from srs_scan.review.web import bind_loopback, new_token
+    from srs_scan.sheets.spec import load_form_library
+
+    db = store_path(args)  # a first session may make the clinic's store
+    ResultStore(db).close()  # checked here, so a bad store is a message, not a server's traceback
+    settings, _ = clinic_settings(args)
+    forms = load_form_library(args.form, args.only_given_forms)
+    sock = bind_loopback(args.port)
+    port = sock.getsockname()[1]
+    token = new_token()
+    serve_page(create_session_app(db, forms, settings, token, port), sock, token, "session", db, args.no_browser)
+    return ExitCode.OK
+
+
+def serve_page(app, sock, token: str, name: str, db: Path, no_browser: bool) -> None:
+    """Print the page's address (the first line), open it in the browser, serve until Ctrl-C."""
+    import tempfile
+    import webbrowser
+
+    from srs_scan.review.web import launcher_page, serve
+
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/#token={token}"  # a fragment: never sent to any server
+    print(f"{name} page for {db.name}: {url}", flush=True)
+    print("Only this computer can open it. Press Ctrl-C to stop.", flush=True)
     # the launcher's folder goes on every way of stopping but kill -9: Ctrl-C, SIGTERM, SIGHUP
-    with signals_interrupt(), tempfile.TemporaryDirectory(prefix="srs-review-") as private:  # mode 0700
-        if not args.no_browser:
+    with signals_interrupt(), tempfile.TemporaryDirectory(prefix=f"srs-{name}-") as private:  # mode 0700
+        if not no_browser:
             # the browser gets a private file that redirects, never the token on its command line
-            webbrowser.open(launcher_page(url, Path(private)).as_uri())
+            webbrowser.open(launcher_page(url, Path(private), name).as_uri())
         try:
             serve(app, sock)
         except KeyboardInterrupt:
             pass
-    return ExitCode.OK
 
 
 @contextlib.contextmanager

@@ -79,8 +79,8 @@ def stored_owner(store: ResultStore, serial: str) -> tuple[str, int, str] | None
 
 def store_reading(store: ResultStore, forms: FormLibrary, candidate: Candidate, therapist: str,
                   typed: dict[str, str]) -> tuple[str, int]:
-    """Keep a confirmed reading as a page of the store; (content hash, page). The picture's hash is
-    its key, so confirming the same reading twice stores it once."""
+    """Keep a confirmed reading as a page of the store; (content hash, page). Its key is the
+    picture's hash. A sheet whose serial (or a picture that) is already stored is refused."""
     therapist = " ".join(therapist.split())[:60]
     if not therapist:
         raise NotStored("type your name first: it is kept with the reading")
@@ -88,9 +88,11 @@ def store_reading(store: ResultStore, forms: FormLibrary, candidate: Candidate, 
     digest = hashlib.sha256(candidate.frame).hexdigest()
     serial = result.sheet.serial if result.sheet else ""
     owner = stored_owner(store, serial) if serial else None
-    if owner is not None and owner[:2] != (digest, 1):
+    if owner is not None:
         raise NotStored(f"this sheet (serial {serial}) is already in the results store, read "
                         f"{owner[2].replace('T', ' ')[:16] or 'earlier'} UTC: nothing was added")
+    if store.get(digest, 1) is not None:
+        raise NotStored("this very picture is already in the results store: nothing was added")
     needs_identity = not (result.sheet and result.sheet.client_code)
     if needs_identity:
         problem = identity_problem(*(typed.get(f, "").strip() for f in ("client_code", "session", "date")))

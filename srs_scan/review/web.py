@@ -168,17 +168,17 @@ def csrf_token(token: str) -> str:
     return hmac.new(token.encode(), b"srs-scan csrf", hashlib.sha256).hexdigest()
 
 
-def launcher_page(url: str, folder: Path) -> Path:
+def launcher_page(url: str, folder: Path, page_name: str = "review") -> Path:
     """A page in `folder` that sends the browser on to `url`, readable by this user only.
 
     The browser is started with this file's path, not with `url`: a program's command line is
     visible to every user of the computer, and `url` carries the access token.
     """
-    page = folder / "open-review.html"
+    page = folder / f"open-{page_name}.html"
     target = html.escape(url, quote=True)
-    write_atomic(page, (f'<!doctype html><meta charset="utf-8"><title>srs-scan review</title>'
+    write_atomic(page, (f'<!doctype html><meta charset="utf-8"><title>srs-scan {page_name}</title>'
                         f'<meta http-equiv="refresh" content="0;url={target}">'
-                        f'<p><a href="{target}">Open the review page</a></p>\n').encode())
+                        f'<p><a href="{target}">Open the {page_name} page</a></p>\n').encode())
     return page
 
 
@@ -222,7 +222,7 @@ class Guard:
             return 403, "wrong host"
         public = request.url.path in self.public and request.method in ("GET", "HEAD")
         if not (public or self._valid(request.headers.get("x-srs-token"), self.token)):
-            return 401, "open the link that `srs-scan review` printed (it carries the access token)"
+            return 401, "open the link that srs-scan printed when it started this page (it carries the access token)"
         if request.method in ("GET", "HEAD"):
             return None
         if request.method != "POST":

@@ -138,7 +138,8 @@ function showClinical(view) {
   list.replaceChildren();
   for (const a of view.alerts) {
     const li = document.createElement("li");
-    li.textContent = `${a.code.replaceAll("_", " ")}: ${a.because}`;
+    li.textContent = `Alert: ${a.because}`;
+    li.title = a.code;
     list.appendChild(li);
   }
   if (state.chartUrl) URL.revokeObjectURL(state.chartUrl);
