@@ -41,33 +41,37 @@ def sequence():
     return camera_sequence(load_form(), 3, SHOT)  # client C8572, session 13, every item marked once
 
 
-def _chromium(args: list[str]):
-    chromium = shutil.which("chromium")
-    if chromium is None:
+@pytest.fixture(scope="module")
+def playwright():
+    if shutil.which("chromium") is None:
         _unavailable("Debian's chromium is not installed (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _unavailable("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=[*CHROMIUM_ARGS, *args])
-        yield browser
-        browser.close()
+    with sync_playwright() as playwright:  # one per module: Playwright's sync API allows no second
+        yield playwright
+
+
+def _chromium(playwright, args: list[str]):
+    browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=[*CHROMIUM_ARGS, *args])
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="module")
-def browser(sequence, tmp_path_factory):
+def browser(playwright, sequence, tmp_path_factory):
     """Chromium whose camera plays the sequence, looping; camera use allowed without asking."""
     video = tmp_path_factory.mktemp("camera") / "sheet.y4m"
     write_y4m(video, sequence.frames, FPS)
-    yield from _chromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                          f"--use-file-for-fake-video-capture={video}"])
+    yield from _chromium(playwright, ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                                      f"--use-file-for-fake-video-capture={video}"])
 
 
 @pytest.fixture(scope="module")
-def cameraless():
+def cameraless(playwright):
     """Chromium on a computer without a camera: the page offers the drop."""
-    yield from _chromium([])
+    yield from _chromium(playwright, [])
 
 
 @pytest.fixture
