@@ -154,3 +154,39 @@ def test_client_pdf_is_one_page_and_renders(clinic, tmp_path):
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-png", "-r", "40", "-singlefile", str(out), str(tmp_path / "p")], check=True)
         assert (tmp_path / "p.png").stat().st_size > 1000
+
+
+def _one_session_series():
+    from srs_scan.clinical.report import ClientSeries, SessionRow
+
+    row = SessionRow(1, "2026-11-05", 20.0, 34.5, (9.0, 8.0, 8.5, 9.0), ())
+    return ClientSeries("S1", "adult", 25.0, 5.0, 36.0, 9.0, (row,), (), "", 20.0, None)
+
+
+def test_a_client_with_one_session_shows_its_points():
+    """LinePlot draws no line through a single point: every point has a marker, inside the plot
+    (half a session from either edge), at its value's height."""
+    from srs_scan.clinical.charts import srs_items_chart, svg, totals_chart
+
+    totals = svg(totals_chart(_one_session_series(), width=460, height=220))
+    circles = [(float(x), float(y)) for x, y in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)"', totals)]
+    assert len(circles) == 2                                      # the ORS and the SRS total
+    left, width, bottom, height = 34, 460 - 140, 28, 220 - 48     # totals_chart's plot
+    assert all(abs(x - (left + width / 2)) < 0.5 for x, _ in circles)  # session 1 of 0.5-1.5: the middle
+    # in the drawing's own coordinates (renderSVG flips the whole group, not each shape)
+    assert sorted(y for _, y in circles) == pytest.approx(
+        sorted(bottom + height * v / 40 for v in (20.0, 34.5)))
+    items = svg(srs_items_chart(_one_session_series()))
+    assert items.count("<circle") == 4                            # one per SRS item
+
+
+def test_cut_off_and_intake_band_labels_never_overlap():
+    """Intake ORS 20 +/- 5 ends exactly at the adult cut-off 25: the two labels are moved apart."""
+    from reportlab.graphics.shapes import String
+
+    from srs_scan.clinical.charts import LABEL_GAP, totals_chart
+
+    drawing = totals_chart(_one_session_series())
+    side = sorted(s.y for s in drawing.contents if isinstance(s, String) and s.x > 34 + 460 - 140)
+    assert len(side) == 3
+    assert all(b - a >= LABEL_GAP - 1e-9 for a, b in zip(side, side[1:]))

@@ -18,7 +18,7 @@ body { font-family: sans-serif; margin: 2em auto; max-width: 60em; color: #222; 
 h1 { font-size: 1.5em; } h2 { border-bottom: 2px solid #1f5fa8; padding-bottom: .2em; margin-top: 2em; }
 table { border-collapse: collapse; margin: .5em 0; }
 td, th { border: 1px solid #ccc; padding: .2em .6em; text-align: left; vertical-align: top; }
-td.n { text-align: right; }
+td.n { text-align: right; } td.d { white-space: nowrap; }
 .alert { background: #fdecea; } .how { color: #555; font-size: .9em; }
 .client { page-break-inside: avoid; border-top: 1px solid #ccc; margin-top: 1.5em; }
 code { background: #f2f2f2; padding: 0 .3em; }
@@ -81,9 +81,9 @@ def _batch(b: Batch) -> str:
 
 def _client(s: ClientSeries) -> str:
     rows = "".join(
-        f"<tr><td class='n'>{'?' if r.session is None else r.session}</td><td>{escape(r.date or '-')}</td>"
+        f"<tr><td class='n'>{'?' if r.session is None else r.session}</td><td class='d'>{escape(r.date or '-')}</td>"
         f"<td class='n'>{_num(r.ors)}</td><td class='n'>{_num(r.srs)}</td>"
-        f"<td>{escape(' '.join(r.alerts))}</td></tr>" for r in s.rows)
+        f"<td>{escape(', '.join(r.alerts))}</td></tr>" for r in s.rows)
     if s.outcome:
         change = f"intake ORS {s.intake_ors:.1f}, latest {s.latest_ors:.1f}: {OUTCOME_WORDS[s.outcome]}"
     else:
