@@ -316,7 +316,7 @@ def test_typing_the_client_code_of_a_blank_sheet(browser, tmp_path, spec, capsys
         expect(page.locator("#identity")).to_be_hidden()  # the first sheet came with its code
         for _ in range(4):
             page.keyboard.press("ArrowRight")
-        expect(page.locator("#progress")).to_contain_text("5 of 5")
+        expect(page.locator("#progress")).to_contain_text("5 of 6")  # 6th: the sheet's identity entry
         expect(page.locator("#identity")).to_be_visible()
         assert "Client code (no names)" in page.locator("#identity").inner_text()
         page.fill("#id-code", "Jane Smith")
@@ -344,3 +344,64 @@ def test_typing_the_client_code_of_a_blank_sheet(browser, tmp_path, spec, capsys
     capsys.readouterr()
     assert main(["client", "C777", "--db", str(db)]) == 0
     assert "2026-11-26" in capsys.readouterr().out
+
+
+def _unflagged(stored, digest: str, serial: str, client_code: str = ""):
+    """A sheet read without any flag (every item has a value), with or without a client code."""
+    from dataclasses import replace
+
+    from srs_scan.sheets.sheetid import SheetId
+
+    items = tuple(replace(i, value_cm=8.0 + n / 2, flags=(), candidates=())
+                  for n, i in enumerate(stored.result.items))
+    sheet = SheetId(stored.result.form_id, stored.result.form_version, serial, client_code,
+                    "2" if client_code else "", "")
+    return digest, replace(stored.result, file=f"batch/{digest}.pdf", items=items, sheet=sheet)
+
+
+def test_a_sheet_read_without_flags_gets_its_client_code_in_review(browser, tmp_path, spec, shots):
+    """A sheet with no client code that the reader read cleanly still comes up in review: after the
+    flagged items, as an identity entry showing where the code is written; `review` counts them."""
+    from playwright.sync_api import expect
+
+    from srs_scan.review.identity import IdentityLog
+
+    db = tmp_path / "results.srs.sqlite"
+    fill_store(db, spec, pages=1)                      # 4 flagged items, on a sheet with its code
+    with ResultStore(db) as store:
+        (stored,) = ReviewLog(store).pages()
+        picture = store.sheet_jpeg(stored.content_hash, 1)
+        store.put(*_unflagged(stored, "hashnocode", "NOCODE01"), picture)
+        store.put(*_unflagged(stored, "hashcoded", "CODED001", "C900"), picture)  # needs nothing
+    with RunningServer(db) as server:
+        page, errors = _open(browser, server)
+        expect(page.locator("#progress")).to_contain_text("1 of 5 · 5 left · 1 sheet without a client code")
+        for _ in range(4):
+            page.keyboard.press("ArrowRight")
+        expect(page.locator("#progress")).to_contain_text("5 of 5")
+        expect(page.locator("#heading")).to_have_text("Whose sheet is this?")
+        expect(page.locator("#identity")).to_be_visible()
+        expect(page.locator("#reason")).to_contain_text("no client code")
+        expect(page.locator("#crop image")).to_have_count(1)   # the sheet's fields, to read the code off
+        expect(page.locator("[data-action=accept]")).to_be_hidden()  # nothing else to decide here
+        expect(page.locator("#id-code")).to_be_focused()
+        page.screenshot(path=str(shots / "identify-entry.png"))
+        page.keyboard.type("K-12")
+        page.keyboard.press("Tab")
+        page.keyboard.type("7")
+        page.fill("#id-date", "2026-11-30")
+        page.keyboard.press("Enter")                          # in the date field: saves the box
+        expect(page.locator("#status")).to_contain_text("Saved: client K-12, session 7, 2026-11-30")
+        expect(page.locator("#progress")).not_to_contain_text("without a client code")
+        _expect_left(page, 4)
+        expect(page.locator("#progress")).to_contain_text("1 of 5")  # on to the first open entry
+        assert not errors
+        page.close()
+    with ResultStore(db) as store:
+        rows = IdentityLog(store).entries()
+    assert [(r.content_hash, r.field, r.new_value) for r in rows] == [
+        ("hashnocode", "client_code", "K-12"), ("hashnocode", "session", "7"), ("hashnocode", "date", "2026-11-30")]
+    out = tmp_path / "export.csv"
+    assert main(["export", "-o", str(out), "--db", str(db), "-q"]) == 0
+    row = next(r for r in csv.DictReader(out.open(encoding="utf-8")) if r["sheet_id"] == "NOCODE01")
+    assert (row["client_code"], row["session"], row["date"], row["status"]) == ("K-12", "7", "2026-11-30", "ok")

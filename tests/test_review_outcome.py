@@ -16,6 +16,7 @@ from srs_scan.results import (
 )
 from srs_scan.review.decisions import PAGE, ReviewLog, is_settled, queue, reviewed_table
 from srs_scan.sheets.sheetid import SheetId
+from srs_scan.clinical.settings import defaults
 from srs_scan.sheets.spec import load_form_library
 from tests.reviewdata import LINE_ENDS
 
@@ -37,7 +38,7 @@ def _page(file: str, page: int, serial: str, values=(5.0, 6.0, 7.0, 8.0), flags=
 
 
 def _rows(log: ReviewLog) -> list[dict]:
-    return reviewed_table(log, FORMS).rows
+    return reviewed_table(log, FORMS, settings=defaults()).rows
 
 
 @pytest.fixture

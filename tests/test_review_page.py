@@ -82,12 +82,18 @@ def test_n_on_a_whole_page_entry_and_d_drops_a_copy(browser, tmp_path, spec):
         page, errors = _open(browser, server)
         assert page.locator("#heading").inner_text() == "The whole page"
         assert page.locator("#drop").is_hidden()
-        _expect_left(page, 6)  # the blank page, its 4 items; then the copy
+        _expect_left(page, 7)  # the blank page, its 4 items; the copy; the blank sheet's client code
         page.keyboard.press("n")  # the client answered nothing
-        _expect_left(page, 1)
+        _expect_left(page, 2)
         assert "stack.pdf, page 3" in page.locator("#source").inner_text()
         assert page.locator("#drop").is_visible()
         page.keyboard.press("d")
+        _expect_left(page, 1)     # who the blank sheet is for: asked after the flagged items
+        assert page.locator("#heading").inner_text() == "Whose sheet is this?"
+        page.keyboard.type("C8")
+        page.keyboard.press("Tab")
+        page.keyboard.type("2")
+        page.keyboard.press("Enter")
         page.wait_for_selector("#done:not([hidden])")
         assert errors == []
     rows = _export(db, tmp_path)

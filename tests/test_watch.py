@@ -109,3 +109,28 @@ def test_watch_writes_csv_only(tmp_path, capsys):
 
     assert main(["watch", str(tmp_path), "-o", str(tmp_path / "r.xlsx")]) == 2
     assert "export -o results.xlsx" in capsys.readouterr().err
+
+
+def test_watch_csv_has_the_columns_and_alerts_of_export(tmp_path):
+    """watch, scan and export write one table (review/decisions.reviewed_table): the same columns,
+    and each page's alerts from its client's history (a total of 30 is below the SRS cut-off 36)."""
+    from srs_scan.cli import main
+
+    inbox, db = tmp_path / "inbox", tmp_path / "r.sqlite"
+    inbox.mkdir()
+    (inbox / "scan.pdf").write_bytes(_pdf_bytes(["ALERT001"]))
+    with ResultStore(db) as store:
+        clock = iter(np.arange(0, 100, 5.0)).__next__
+        folder = HotFolder(inbox, tmp_path / "watch.csv", load_form_library(), store, ScanOptions(jobs=1),
+                           WatchOptions(settle_s=1.0), clock=clock)
+        folder.settled()
+        folder.take(folder.settled()[0])
+        (run,) = store.runs()           # each file taken is a run, its pages tagged with it
+        assert run.command == "watch" and run.finished and set(store.page_runs().values()) == {run.id}
+    assert main(["export", "-o", str(tmp_path / "export.csv"), "--db", str(db), "-q"]) == 0
+    watched = list(csv.DictReader(io.StringIO((tmp_path / "watch.csv").read_text(encoding="utf-8"))))
+    exported = list(csv.DictReader(io.StringIO((tmp_path / "export.csv").read_text(encoding="utf-8"))))
+    assert list(watched[0]) == list(exported[0])
+    assert "srs_low_total" in watched[0]["alerts"].split(" | ")
+    assert watched[0]["alerts"] == exported[0]["alerts"]
+    assert watched[0]["scanned_at"] == exported[0]["scanned_at"] != ""

@@ -47,11 +47,11 @@ def import_store(old: Path, store: ResultStore) -> Imported:
     if "pages" not in tables:
         raise NotAStore(f"{old.name} is not an srs-scan results database (it has no pages table)")
     counts: dict[str, int] = {}
-    try:
-        with store.transaction():  # every copied row is sealed in the store's chain (ledger.py)
+    try:  # one run: the readings it adds are "the last run's" pages in the report
+        with store.run("import"), store.transaction():  # every copied row is sealed (ledger.py)
             for table in (*KEYED, *APPENDED):
                 if table in tables and _has_table(store.db, table):
-                    counts[table] = _copy(source, store.db, table)
+                    counts[table] = _copy(source, store, table)
     finally:
         source.close()
     return Imported(counts)
@@ -65,7 +65,8 @@ def _columns(db: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
 
 
-def _copy(source: sqlite3.Connection, target: sqlite3.Connection, table: str) -> int:
+def _copy(source: sqlite3.Connection, store: ResultStore, table: str) -> int:
+    target = store.db
     shared = [c for c in _columns(source, table) if c in _columns(target, table) and c != "id"]
     key = KEYED.get(table, tuple(shared))
     names = ", ".join(shared)
@@ -78,5 +79,7 @@ def _copy(source: sqlite3.Connection, target: sqlite3.Connection, table: str) ->
             continue
         cursor = target.execute(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(shared))})", row)
         ledger.record_rowid(target, table, cursor.lastrowid)
+        if table == "pages":
+            store.tag_page(values["content_hash"], values["page"])
         added += 1
     return added

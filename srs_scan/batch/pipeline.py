@@ -184,7 +184,9 @@ def read_task(task: Task, forms: FormLibrary, options: ScanOptions) -> Done:
         if options.overlays is not None:
             _write_overlay(task, loaded.image, result, forms, options.overlays)
         sheet = forms.get((result.form_id, result.form_version))
-        keep = result.status is Status.REVIEW and sheet is not None
+        # kept for review: a flagged page, or a sheet whose client code a person must read off it
+        no_code = result.status is Status.OK and not (result.sheet and result.sheet.client_code)
+        keep = (result.status is Status.REVIEW or no_code) and sheet is not None
         return Done(task.digest, result, True, registered_sheet_jpeg(loaded.image, result, sheet) if keep else None)
     except Exception as exc:  # last resort: one bad page must never stop a batch
         return failed(page_reason(exc, "page"))

@@ -14,6 +14,11 @@ sheet is recognised in this batch or any later one. Review and export build on t
 
 Error results are not stored: a page that failed (a wrong password, a worker
 that ran out of memory) is tried again next time.
+
+Each command that stores readings does it inside a run (`ResultStore.run`: a row of
+`runs` with the command and its start and end), and each reading is tagged with the run
+that stored it (`page_runs`), so "the pages the last scan run read" is a question the
+store can answer. A run that only finds its files already read stores nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,7 +38,7 @@ from srs_scan.batch import ledger
 from srs_scan.errors import NotAStore, StoreDamaged, StoreError, StoreTampered, failing_file
 from srs_scan.results import DUPLICATE_SHEET, PageResult, Status, result_from_dict
 
-SCHEMA_VERSION = 2  # 2: the ledger (a hash chain over every row)
+SCHEMA_VERSION = 3  # 2: the ledger (a hash chain over every row); 3: runs (which run read each page)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (
@@ -47,8 +52,8 @@ CREATE TABLE IF NOT EXISTS pages (
     PRIMARY KEY (content_hash, page)
 );
 CREATE TABLE IF NOT EXISTS sheet_images (
-    content_hash TEXT NOT NULL,     -- flagged pages only: the sheet warped into the form frame,
-    page INTEGER NOT NULL,          -- JPEG at pipeline.REVIEW_PX_PER_MM, for the review page
+    content_hash TEXT NOT NULL,     -- flagged pages and sheets without a client code: the sheet
+    page INTEGER NOT NULL,          -- in the form frame, JPEG at pipeline.REVIEW_PX_PER_MM, for review
     jpeg BLOB NOT NULL,
     PRIMARY KEY (content_hash, page)
 );
@@ -57,7 +62,27 @@ CREATE TABLE IF NOT EXISTS serials (
     content_hash TEXT NOT NULL,
     page INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS runs (   -- one run of a command that stores readings (scan, a file
+    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- taken by watch, import, ...)
+    command TEXT NOT NULL,
+    started TEXT NOT NULL,          -- ISO time, UTC
+    finished TEXT NOT NULL DEFAULT ''  -- '' while it runs, or when it was stopped before the end
+);
+CREATE TABLE IF NOT EXISTS page_runs (  -- the run that stored each page's reading; none for
+    content_hash TEXT NOT NULL,     -- readings stored before runs were recorded (store version 2)
+    page INTEGER NOT NULL,
+    run INTEGER NOT NULL,
+    PRIMARY KEY (content_hash, page)
+);
 """
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    command: str
+    started: str    # ISO time, UTC
+    finished: str   # '' when it has not finished (still running, or stopped)
 
 
 def content_hash(path: Path, chunk: int = 1 << 20) -> str:
@@ -99,6 +124,10 @@ def clinic_db(given: Path | None = None) -> tuple[Path, str]:
     if os.environ.get(DB_ENV):
         return Path(os.environ[DB_ENV]).expanduser(), f"${DB_ENV}"
     return data_dir() / DB_NAME, "the per-user data folder"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 RECOVER = ("Restore it from a backup, or move it aside and scan again to start a new store "
@@ -160,6 +189,7 @@ class ResultStore:
                 _create(path)
             _check_file(path)
             self.db = sqlite3.connect(path, timeout=30)
+            self.run_id: int | None = None  # readings stored now are tagged with this run (`run`)
             try:
                 self._open(check_chain)
             except sqlite3.DatabaseError as exc:
@@ -224,6 +254,39 @@ class ResultStore:
             raise
         self.db.commit()
 
+    @contextmanager
+    def run(self, command: str) -> Iterator[int]:
+        """A run of `command`: every reading `put` stores inside is tagged with it, so the report's
+        "today's batch" can be the pages the last run read. Its start and end are sealed rows of
+        `runs`; a run stopped by an error or Ctrl-C is finished too, one killed keeps '' as its end.
+        Any writer of readings (scan, watch, import, the camera page) wraps its work in one."""
+        with failing_file(self.path, "write to the results database"), self.transaction():
+            self.run_id = self.db.execute("INSERT INTO runs (command, started) VALUES (?, ?)",
+                                          (command, _now())).lastrowid
+            ledger.record(self.db, "runs", self.run_id)
+        try:
+            yield self.run_id
+        finally:
+            run_id, self.run_id = self.run_id, None
+            with failing_file(self.path, "write to the results database"), self.transaction():
+                self.db.execute("UPDATE runs SET finished=? WHERE id=?", (_now(), run_id))
+                ledger.record(self.db, "runs", run_id)
+
+    def runs(self) -> list[Run]:
+        return [Run(*row) for row in self.db.execute("SELECT id, command, started, finished FROM runs ORDER BY id")]
+
+    def page_runs(self) -> dict[tuple[str, int], int]:
+        """(content hash, page) -> the run that stored its reading (absent: stored before runs)."""
+        return {(d, p): r for d, p, r in self.db.execute("SELECT content_hash, page, run FROM page_runs")}
+
+    def tag_page(self, digest: str, page: int) -> None:
+        """The reading just stored belongs to the current run; with none, an older tag is removed."""
+        if self.run_id is not None:
+            self.db.execute("INSERT OR REPLACE INTO page_runs VALUES (?, ?, ?)", (digest, page, self.run_id))
+        elif not self.db.execute("DELETE FROM page_runs WHERE content_hash=? AND page=?", (digest, page)).rowcount:
+            return
+        ledger.record(self.db, "page_runs", digest, page)
+
     def get(self, digest: str, page: int, forms: str | None = None) -> PageResult | None:
         """The stored reading; None when there is none, or when `forms` is given and the
         reading was made with another set of forms (it must be read again)."""
@@ -243,9 +306,9 @@ class ResultStore:
             # every row written is sealed in the chain (ledger.py)
             self.db.execute(
                 "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (digest, result.page, result.file, datetime.now(UTC).isoformat(timespec="seconds"),
-                 stored.status.value, json.dumps(asdict(stored)), forms))
+                (digest, result.page, result.file, _now(), stored.status.value, json.dumps(asdict(stored)), forms))
             ledger.record(self.db, "pages", digest, result.page)
+            self.tag_page(digest, result.page)
             removed = self.db.execute("DELETE FROM sheet_images WHERE content_hash=? AND page=?",
                                       (digest, result.page)).rowcount  # an earlier reading's picture
             if sheet_jpeg is not None:

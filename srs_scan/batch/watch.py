@@ -30,7 +30,7 @@ import shutil
 import struct
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from srs_scan.batch.export import CsvFormat, write_table
@@ -38,6 +38,7 @@ from srs_scan.batch.pipeline import ScanOptions, identify, own_outputs, read_bat
 from srs_scan.batch import ledger
 from srs_scan.batch.store import ResultStore
 from srs_scan.batch.writers import OpenWriters
+from srs_scan.clinical.settings import Settings, defaults
 from srs_scan.fileio import write_atomic
 from srs_scan.read.pages import find_inputs
 from srs_scan.results import PageResult, Status, result_from_dict
@@ -65,6 +66,7 @@ class WatchOptions:
     poll_s: float = 1.0      # how often the folder is looked at
     csv: CsvFormat = CsvFormat()
     incomplete_wait_s: float = 300.0  # an unchanged but incomplete file is taken after this long
+    settings: Settings = field(default_factory=defaults)  # the clinic's alert settings, for `alerts`
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,8 @@ class HotFolder:
                 return Taken(path, moved, [], same_as=target)
             self._move(path, target, [])  # recorded, then stopped before the move
             return Taken(path, target, self._results(digest, target, []))
-        results = read_batch([entry], self.forms, self.scan_options, self.store).results
+        with self.store.run("watch"):  # each file taken is a run: the report's "today's batch"
+            results = read_batch([entry], self.forms, self.scan_options, self.store).results
         errors = [r for r in results if r.status is Status.ERROR]
         target = _unique_target(self.inbox / (FAILED if errors else DONE), path.name)
         with self.store.transaction():  # sealed in the store's chain like every stored row
@@ -259,7 +262,8 @@ class HotFolder:
         for digest, target, errors in self._taken():
             failed = [result_from_dict(e) for e in json.loads(errors)]
             pages.extend((digest, r) for r in self._results(digest, Path(target), failed))
-        table = reviewed_table(ReviewLog(self.store), self.forms, self.options.csv.decimals, pages)
+        table = reviewed_table(ReviewLog(self.store), self.forms, self.options.csv.decimals, pages,
+                               settings=self.options.settings)
         write_table(self.output, table, self.options.csv)
 
     def close(self) -> None:

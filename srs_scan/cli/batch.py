@@ -38,7 +38,7 @@ def add_scan(commands: argparse._SubParsersAction) -> None:
 def cmd_scan(args: argparse.Namespace) -> int:
     import time
 
-    from srs_scan.batch.export import write_json, write_table
+    from srs_scan.batch.export import split_list, write_json, write_table
     from srs_scan.batch.pipeline import ScanOptions, identify, own_outputs, read_batch
     from srs_scan.batch.store import ResultStore
     from srs_scan.fileio import check_outputs
@@ -73,17 +73,17 @@ def cmd_scan(args: argparse.Namespace) -> int:
     started = time.monotonic()
     progress = Progress(enabled=not args.quiet and sys.stderr.isatty())
     with failing_file(db, "use the results database"), ResultStore(db) as store:
-        batch = read_batch(inputs, forms, options, store, progress.show, waiting=lambda: say(
-            args, "another scan is reading some of these files: waiting for it, then using its readings"))
+        with store.run("scan"):  # the readings stored now are this run's (the report's default batch)
+            batch = read_batch(inputs, forms, options, store, progress.show, waiting=lambda: say(
+                args, "another scan is reading some of these files: waiting for it, then using its readings"))
         # the store is the truth: the CSV carries every review decision made so far
-        alerts = clinical.sheet_alerts(args, store)
         table = reviewed_table(ReviewLog(store), forms, fmt.decimals, zip(batch.digests, batch.results),
-                               alerts)
+                               settings=clinical.clinic_settings(args)[0])
     progress.close()
     results = batch.results
     write_table(args.output, table, fmt)
     if args.json:
-        write_json(args.json, results, [alerts.get((d, r.page), ()) for d, r in zip(batch.digests, results)])
+        write_json(args.json, results, [split_list(str(row["alerts"])) for row in table.rows])
     counts = {status: sum(r.status is status for r in results) for status in Status}
     refed = sum(DUPLICATE_SHEET in r.flags for r in results)
     # "read" is the work done on a page; a page with nothing flagged is "ok"
@@ -145,8 +145,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     with ResultStore(store_path(args)) as store:
         folder = HotFolder(args.inbox, args.output, forms, store, options,
-                           WatchOptions(settle_s=args.settle, csv=fmt,
-                                        incomplete_wait_s=args.incomplete_wait))
+                           WatchOptions(settle_s=args.settle, csv=fmt, incomplete_wait_s=args.incomplete_wait,
+                                        settings=clinical.clinic_settings(args)[0]))
         say(args, f"watching {args.inbox} (Ctrl-C to stop); rows go to {args.output}")
         try:
             folder.run(lambda: False, report)  # Ctrl-C ends it: main() says so and exits 130
@@ -188,7 +188,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with ResultStore(db) as store:
         if args.format == "openfit":
             return clinical.export_openfit(args, store, fmt)
-        table = reviewed_table(ReviewLog(store), forms, fmt.decimals, alerts=clinical.sheet_alerts(args, store))
+        table = reviewed_table(ReviewLog(store), forms, fmt.decimals, settings=clinical.clinic_settings(args)[0])
     rows = [row for row in table.rows if clinical.wanted(row.get("client_code"), row.get("date"),
                                                          row.get("scanned_at"), args)]
     write_table(args.output, Table(table.columns, rows), fmt)

@@ -130,14 +130,6 @@ def iso(text: str):
         return None
 
 
-def sheet_alerts(args: argparse.Namespace, store) -> dict:
-    """Every sheet's alerts, from each client's whole history in the store (as reviewed)."""
-    from srs_scan.clinical.records import alerts_by_sheet, stored_pages
-
-    settings, _ = clinic_settings(args)
-    return alerts_by_sheet(stored_pages(store), settings)
-
-
 def add_report(commands: argparse._SubParsersAction) -> None:
     report = command(
         commands, "report", summary="a self-contained HTML report, or one client's one-page PDF",
@@ -162,7 +154,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from srs_scan.clinical.alerts import alerts
     from srs_scan.clinical.history import histories
     from srs_scan.clinical.records import readings, stored_pages
-    from srs_scan.clinical.report import batch, caseload, client_series, default_since
+    from srs_scan.clinical.report import batch, batch_pages, caseload, client_series
     from srs_scan.fileio import check_outputs, write_atomic
     from srs_scan.sheets.ids import client_code_problem
 
@@ -174,10 +166,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     check_outputs([args.output], [])
     settings, _ = clinic_settings(args)
     with ResultStore(store_path(args, must_exist=True)) as store:
-        pages = stored_pages(store)
+        pages, runs = stored_pages(store), store.runs()
     every = histories(readings(pages))
     found = {code: alerts(h, settings) for code, h in every.items()}
-    since = args.since.isoformat() if args.since else default_since(pages)
+    since = args.since.isoformat() if args.since else ""
     if args.client:
         if args.client not in every:
             raise UsageError(f"no sheets for client {args.client} in the results store")
@@ -199,7 +191,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         from srs_scan.clinical.report_html import html_report
 
         all_found = [a for code in chosen for a in found[code]]
-        page = html_report(batch(pages, chosen, all_found, since), series, caseload(chosen, settings), scope)
+        words, in_batch = batch_pages(pages, runs, since)  # the last run that read pages, or --since
+        page = html_report(batch(in_batch, chosen, all_found, words), series, caseload(chosen, settings), scope)
         write_atomic(args.output, page.encode("utf-8"))
     say(args, f"wrote the report ({len(series)} client{'s' if len(series) != 1 else ''}) to {args.output}")
     return ExitCode.OK

@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from srs_scan.cli.common import add_db_option, add_forms_options, command, store_path
+from srs_scan.cli.common import add_db_option, add_forms_options, command, count, store_path
 from srs_scan.errors import ExitCode
 from srs_scan.text import visible
 
@@ -31,16 +31,20 @@ def add_review(commands: argparse._SubParsersAction) -> None:
 
 def cmd_review(args: argparse.Namespace) -> int:
     from srs_scan.batch.store import ResultStore
+    from srs_scan.review.audit import sheets_without_client_code
     from srs_scan.review.web import bind_loopback, create_app, new_token
     from srs_scan.sheets.spec import load_form_library
 
     db = store_path(args, must_exist=True)
-    ResultStore(db).close()  # checked here, so a bad store is a message, not a server's traceback
+    with ResultStore(db) as store:  # checked here, so a bad store is a message, not a server's traceback
+        no_code = sheets_without_client_code(store)
     forms = load_form_library(args.form, args.only_given_forms)
     sock = bind_loopback(args.port)
     port = sock.getsockname()[1]
     token = new_token()
-    serve_page(create_app(db, forms, token, port), sock, token, "review", db, args.no_browser)
+    note = (f"{count(no_code, 'sheet')} still need{'s' if no_code == 1 else ''} a client code: they come "
+            "after the flagged items." if no_code else "")
+    serve_page(create_app(db, forms, token, port), sock, token, "review", db, args.no_browser, note)
     return ExitCode.OK
 
 
@@ -77,7 +81,7 @@ def cmd_session(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def serve_page(app, sock, token: str, name: str, db: Path, no_browser: bool) -> None:
+def serve_page(app, sock, token: str, name: str, db: Path, no_browser: bool, note: str = "") -> None:
     """Print the page's address (the first line), open it in the browser, serve until Ctrl-C."""
     import tempfile
     import webbrowser
@@ -86,6 +90,8 @@ def serve_page(app, sock, token: str, name: str, db: Path, no_browser: bool) -> 
 
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/#token={token}"  # a fragment: never sent to any server
     print(f"{name} page for {db.name}: {url}", flush=True)
+    if note:
+        print(note, flush=True)
     print("Only this computer can open it. Press Ctrl-C to stop.", flush=True)
     # the launcher's folder goes on every way of stopping but kill -9: Ctrl-C, SIGTERM, SIGHUP
     with signals_interrupt(), tempfile.TemporaryDirectory(prefix=f"srs-{name}-") as private:  # mode 0700
@@ -124,8 +130,9 @@ def signals_interrupt() -> Iterator[None]:
 def add_audit(commands: argparse._SubParsersAction) -> None:
     audit = command(
         commands, "audit", summary="list every change made in review",
-        description="List every review decision, oldest first: when, who, which page and item, "
-                    "old value -> new value, the action and the reason.")
+        description="List every review decision and every client code, session and date typed for a "
+                    "sheet, oldest first: when, who, which page and item, old value -> new value, "
+                    "the action and the reason.")
     add_db_option(audit, settings=False)
     audit.add_argument("--verify", action="store_true",
                        help="check the store's hash chain instead: every stored reading and decision "
@@ -138,31 +145,18 @@ def add_audit(commands: argparse._SubParsersAction) -> None:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from srs_scan.batch.store import ResultStore
-    from srs_scan.review.decisions import ReviewLog
+    from srs_scan.review.audit import audit_lines
 
     if args.verify:
         return _verify_store(store_path(args, must_exist=True), args.head or "")
     with ResultStore(store_path(args, must_exist=True)) as store:
-        log = ReviewLog(store)
-        serials = {}
-        for stored in log.pages():
-            sheet = stored.result.sheet
-            serials[(stored.content_hash, stored.result.page)] = (
-                f"{stored.result.file} p{stored.result.page}",
-                f"sheet {sheet.serial}" if sheet and sheet.serial else "no sheet code")
-        decisions = log.decisions()
-    if not decisions:
+        lines = audit_lines(store)  # review decisions and typed client codes, sessions, dates
+    if not lines:
         print("no changes recorded yet")
-
-    def cm(value: float | None) -> str:
-        return "-" if value is None else f"{value:.1f}"
-
-    for d in decisions:
-        where, sheet = serials.get((d.content_hash, d.page), ("(page no longer stored)", ""))
+    for line in lines:
         # names, notes, file names and codes may hold anything a forged sheet or store put there:
         # shown, never run by the terminal
-        print(visible(f"{d.at}  {d.reviewer}  {where}  {sheet}  {d.item_id or '(page)'}  "
-              f"{cm(d.old_value)} -> {cm(d.new_value)}  {d.action}  {d.reason}"))
+        print(visible(line))
     return ExitCode.OK
 
 

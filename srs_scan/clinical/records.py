@@ -14,7 +14,7 @@ from srs_scan.clinical.alerts import Alert, alerts, by_sheet
 from srs_scan.clinical.history import Key, Reading, histories, reading
 from srs_scan.clinical.settings import Settings
 from srs_scan.results import PageResult
-from srs_scan.review.decisions import ReviewLog, reviewed_result
+from srs_scan.review.decisions import ReviewLog, reviewed_result, reviewed_status
 from srs_scan.review.identity import IdentityLog, with_identity
 
 
@@ -24,19 +24,24 @@ class StoredReading:
     scanned_at: str
     result: PageResult        # as reviewed, with any typed identity
     reviewers: tuple[str, ...]
+    run: int | None = None    # the run that stored the reading (None: stored before runs were kept)
+    status: str = ""          # as reviewed (decisions.reviewed_status): ok, review, incomplete, ...
 
 
 def stored_pages(store: ResultStore) -> list[StoredReading]:
     """Every page in the store (oldest batch first), with review decisions and typed identities."""
     log = ReviewLog(store)
     typed = IdentityLog(store).typed()
+    runs = store.page_runs()
     out = []
     for stored in log.pages():
         key = (stored.content_hash, stored.result.page)
         decisions = log.decisions(*key)
-        result = reviewed_result(stored.result, {d.item_id: d for d in decisions})
+        latest = {d.item_id: d for d in decisions}
+        result = reviewed_result(stored.result, latest)
         out.append(StoredReading(key, stored.read_at, with_identity(result, typed.get(key, {})),
-                                 tuple(dict.fromkeys(d.reviewer for d in decisions))))
+                                 tuple(dict.fromkeys(d.reviewer for d in decisions)), runs.get(key),
+                                 reviewed_status(result, latest)))
     return out
 
 

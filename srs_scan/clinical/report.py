@@ -1,8 +1,9 @@
 """The numbers behind `srs-scan report`: pure functions over the clients' histories.
 
 Three sections, each a plain data structure the HTML and PDF writers only lay out:
-- the batch: pages read since a date (default: the UTC day of the newest reading in
-  the store, i.e. the last scanning day), the alerts on them, what still needs review;
+- the batch: the pages the last run read (the last run that stored any reading: a re-scan of
+  files already read stores none), or those read since a date; the alerts on them, what still
+  needs review (flagged items, sheets without a client code);
 - per client: ORS and SRS totals by session, the four SRS items, the alert history,
   and the outcome from intake to latest ORS by the reliable change index (RCI);
 - the caseload: `Figure`s, each with a sentence saying how it is computed.
@@ -20,11 +21,13 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from srs_scan.batch.store import Run
 from srs_scan.clinical.alerts import Alert
 from srs_scan.clinical.history import Key, Reading, age_band, sessions
 from srs_scan.clinical.records import StoredReading
 from srs_scan.clinical.settings import Settings
 from srs_scan.results import DUPLICATE_SHEET, Status
+from srs_scan.review.decisions import INCOMPLETE, NO_ANSWER
 
 SRS_ITEMS = ("relationship", "goals", "approach", "overall")
 OUTCOMES = ("recovered", "improved", "unchanged", "worse")
@@ -79,7 +82,7 @@ class ClientSeries:
 
 @dataclass(frozen=True)
 class Batch:
-    since: str
+    scope: str                        # which pages, in words: the last run (what, when, how many) or a date
     pages: int
     ok: int
     review: int
@@ -87,6 +90,7 @@ class Batch:
     duplicates: int
     alerts: tuple[AlertLine, ...]
     to_review: tuple[str, ...]        # "client C042 session 3 SRS: goals" (no file names: they may hold names)
+    no_client_code: int = 0           # sheets still waiting for a client code typed in review
 
 
 def alert_lines(history: Sequence[Reading], found: Sequence[Alert]) -> list[AlertLine]:
@@ -221,24 +225,67 @@ def default_since(pages: Sequence[StoredReading]) -> str:
     return max((p.scanned_at for p in pages), default="")[:10]
 
 
-def batch(pages: Sequence[StoredReading], by_client: Mapping[str, Sequence[Reading]],
-          found: Sequence[Alert], since: str) -> Batch:
-    """Pages read on or after `since` (ISO date or time), their alerts and what still needs review."""
-    recent = [p for p in pages if p.scanned_at >= since]
+def _when(iso: str, day: str = "") -> str:
+    """An ISO time as `2026-12-02 09:14 UTC`; only `09:14` when it is on `day`."""
+    text = iso[:16].replace("T", " ")
+    return text[11:] if day and text.startswith(day) else f"{text} UTC" if not day else text
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def batch_pages(pages: Sequence[StoredReading], runs: Sequence[Run],
+                since: str = "") -> tuple[str, list[StoredReading]]:
+    """The pages of "today's batch" and what they are, in words. With `since` (an ISO date): the
+    pages read on or after it. Else the last run that stored any reading (a run whose files were
+    all read before stores none: it is named, not shown empty). A store whose readings predate
+    runs: the UTC day of the newest reading."""
+    if since:
+        return f"Pages read since {since}.", [p for p in pages if p.scanned_at >= since]
+    stored = {p.run for p in pages if p.run is not None}
+    last = max((r for r in runs if r.id in stored), key=lambda r: r.id, default=None)
+    if last is None:
+        day = default_since(pages)
+        return (f"Pages read since {day or '(no pages yet)'} (UTC), the last day pages were read; "
+                "no scan run is recorded for them (read before srs-scan recorded runs).",
+                [p for p in pages if p.scanned_at >= day])
+    chosen = [p for p in pages if p.run == last.id]
+    end = f"to {_when(last.finished, last.started[:10])}" if last.finished else "(stopped before it finished)"
+    words = (f"Pages read in the last scan run: srs-scan {last.command}, {_when(last.started)} {end}, "
+             f"{_plural(len(chosen), 'page')} read.")
+    later = [r for r in runs if r.id > last.id]
+    if later:
+        words += (f" {_plural(len(later), 'later run')} (the last {_when(later[-1].started)}) read no new "
+                  "pages: their files had been read before.")
+    return words, chosen
+
+
+def batch(recent: Sequence[StoredReading], by_client: Mapping[str, Sequence[Reading]],
+          found: Sequence[Alert], scope: str) -> Batch:
+    """The pages of `recent` (`batch_pages`): their alerts, what still needs review, the counts."""
     keys = {p.key for p in recent}
     readings = {r.key: r for h in by_client.values() for r in h}
     lines = [line for h in by_client.values()
              for line in alert_lines(h, [a for a in found if a.key in keys and a.key in {r.key for r in h}])]
     to_review = []
+    no_code = 0
     for p in recent:
-        if p.result.status is not Status.REVIEW:
+        r, sheet = readings.get(p.key), p.result.sheet
+        kind = (r.measure.upper() if r else "") or (p.result.form_id or "page").upper()
+        flagged = [i.item_id for i in p.result.items if i.flags and NO_ANSWER not in i.flags] + \
+            list(p.result.flags) if p.status == Status.REVIEW.value else []
+        missing = p.status in (Status.OK.value, Status.REVIEW.value, INCOMPLETE) and not (sheet and sheet.client_code)
+        if not flagged and not missing:
             continue
-        r = readings.get(p.key)
-        flagged = [i.item_id for i in p.result.items if i.flags] + list(p.result.flags)
-        where = (f"client {r.client_code} session {r.session if r.session is not None else '?'} "
-                 f"{r.measure.upper() or p.result.form_id}") if r else f"a {p.result.form_id or 'page'} without a client code"
-        to_review.append(f"{where}: {', '.join(flagged)}")
-    statuses = [p.result.status for p in recent]
-    return Batch(since, len(recent), statuses.count(Status.OK), statuses.count(Status.REVIEW),
-                 statuses.count(Status.NOT_A_FORM),
-                 sum(1 for p in recent if DUPLICATE_SHEET in p.result.flags), tuple(lines), tuple(to_review))
+        no_code += missing
+        serial = f" (sheet {sheet.serial})" if sheet and sheet.serial else ""
+        where = (f"client {r.client_code} session {r.session if r.session is not None else '?'} {kind}"
+                 if r else f"{kind} sheet without a client code{serial}")
+        to_review.append(f"{where}: " + "; ".join([", ".join(flagged)] * bool(flagged)
+                                                  + ["type its client code in"] * missing))
+    statuses = [p.status for p in recent]
+    return Batch(scope, len(recent), statuses.count(Status.OK.value), statuses.count(Status.REVIEW.value),
+                 statuses.count(Status.NOT_A_FORM.value),
+                 sum(1 for p in recent if DUPLICATE_SHEET in p.result.flags), tuple(lines), tuple(to_review),
+                 no_code)

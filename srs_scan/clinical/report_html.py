@@ -64,15 +64,17 @@ def _alert_table(lines: Sequence[AlertLine], with_client: bool) -> str:
 
 
 def _batch(b: Batch) -> str:
-    parts = [f"<h2>Today's batch</h2><p>Pages read since {escape(b.since or '(no pages yet)')}.</p>",
+    parts = [f"<h2>Today's batch</h2><p>{escape(b.scope)}</p>",
              "<h3>Alerts</h3>", _alert_table(b.alerts, True), "<h3>Still needs review</h3>"]
     if b.to_review:
         parts.append("<p>Open the review page with the command <code>srs-scan review</code> and settle "
-                     "these; until then their values are left out of totals and alerts.</p><ul>"
+                     "these (flagged items; the client code of a sheet without one); until then their "
+                     "values are left out of totals and alerts.</p><ul>"
                      + "".join(f"<li>{escape(t)}</li>" for t in b.to_review) + "</ul>")
     else:
         parts.append("<p>Nothing waits for review.</p>")
-    counts = (("pages read", b.pages), ("read without flags", b.ok), ("need review", b.review),
+    counts = (("pages read", b.pages), ("ok (read without flags, or settled in review)", b.ok),
+              ("need review", b.review), ("without a client code", b.no_client_code),
               ("not a form", b.not_a_form), ("sheets fed twice", b.duplicates))
     parts.append("<h3>Counts</h3><table>" + "".join(f"<tr><td>{k}</td><td class='n'>{v}</td></tr>"
                                                      for k, v in counts) + "</table>")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -34,6 +34,7 @@ from srs_scan.sheets.spec import FormLibrary, FormSpec, value_cm
 from srs_scan.text import plain
 from srs_scan.batch import ledger
 from srs_scan.batch.store import ResultStore
+from srs_scan.clinical.settings import Settings
 
 PAGE = ""  # the item_id of a decision about the whole page
 ITEM_ACTIONS = ("value", "candidate", "no_answer")
@@ -395,13 +396,14 @@ def reviewed_status(reviewed: PageResult, latest: dict[str, Decision]) -> str:
 
 
 def reviewed_table(log: ReviewLog, forms: FormLibrary, decimals: int = 1,
-                   pages: Iterable[tuple[str, PageResult]] | None = None,
-                   alerts: Mapping[tuple[str, int], Iterable[str]] | None = None) -> Table:
+                   pages: Iterable[tuple[str, PageResult]] | None = None, *,
+                   settings: Settings) -> Table:
     """The table with the decisions made so far: `status` and `flags` of the row as reviewed
     (`reviewed_result`, `reviewed_status`), `reviewed` yes/no, the `reviewer` names (in the order
     they acted) and `resolved_flags`, what the reader flagged that a person has settled; the client
-    code, session and date a person typed in review in place of the sheet's; the `alerts` given
-    per (content hash, page) (see clinical/alerts.py) and `scanned_at`, when the page was read.
+    code, session and date a person typed in review in place of the sheet's; the `alerts` of each
+    page from its client's whole history in the store, by the clinic's `settings` (clinical/alerts.py;
+    computed here, so no writer can leave them out) and `scanned_at`, when the page was read.
 
     `pages` are (content hash, result) pairs in the order wanted, e.g. one scan's batch;
     by default every stored page, oldest batch first. Every table srs-scan writes comes
@@ -409,8 +411,10 @@ def reviewed_table(log: ReviewLog, forms: FormLibrary, decimals: int = 1,
     """
     if pages is None:
         pages = ((stored.content_hash, stored.result) for stored in log.pages())
+    from srs_scan.clinical.records import alerts_by_sheet, stored_pages
     from srs_scan.review.identity import IdentityLog, with_identity
 
+    alerts = alerts_by_sheet(stored_pages(log.store), settings)
     items = item_columns(forms)
     typed = IdentityLog(log.store).typed()
     read_at = dict(((d, p), t) for d, p, t in log.db.execute("SELECT content_hash, page, read_at FROM pages"))
@@ -426,7 +430,7 @@ def reviewed_table(log: ReviewLog, forms: FormLibrary, decimals: int = 1,
         row["resolved_flags"] = joined(f for f in as_read.all_flags() if f not in now)
         row["reviewed"] = "yes" if decisions else "no"
         row["reviewer"] = joined(dict.fromkeys(d.reviewer for d in decisions))
-        row["alerts"] = joined((alerts or {}).get(key, ()))
+        row["alerts"] = joined(alerts.get(key, ()))
         row["scanned_at"] = _utc(read_at.get(key))
         rows.append(row)
     return Table((*result_columns(forms), *REVIEW_COLUMNS, *CLINICAL_COLUMNS), rows)

@@ -6,17 +6,22 @@ the `identities` table of the results store (append-only, like the review audit
 trail), with who, when, the old and the new value. The latest row per field
 counts; the reading itself is never changed. Values are checked by the same
 rule as a roster row (`sheetid.identity_problem`).
+
+Every read sheet without a client code is reachable in review, flagged or not:
+`identity_queue` lists them for the queue's identity part, after the flagged items.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from srs_scan.batch import ledger
 from srs_scan.batch.store import ResultStore
-from srs_scan.results import PageResult
+from srs_scan.results import PageResult, Status
+from srs_scan.review.decisions import WHOLE_PAGE_OUTCOMES, ReviewLog, StoredPage, page_outcome
 from srs_scan.sheets.sheetid import SheetId, identity_problem
 
 FIELDS = ("client_code", "session", "date")
@@ -38,6 +43,38 @@ CREATE TRIGGER IF NOT EXISTS identities_no_update BEFORE UPDATE ON identities
 CREATE TRIGGER IF NOT EXISTS identities_no_delete BEFORE DELETE ON identities
     BEGIN SELECT RAISE(ABORT, 'identity entries are append-only'); END;
 """
+
+
+IDENTIFY_REASON = ("This sheet has no client code: type the client code, session and date written on it "
+                   "(never a name)")
+
+
+def lacks_client_code(result: PageResult) -> bool:
+    """A read sheet (ok or flagged; not an error or a page that is no form) whose QR code or
+    label carried no client code: a blank-printed sheet, or an enrolled form without a label."""
+    return result.status in (Status.OK, Status.REVIEW) and not (result.sheet and result.sheet.client_code)
+
+
+@dataclass(frozen=True)
+class Unidentified:
+    """A sheet in the review queue's identity part: `settled` once a client code was typed for it,
+    or the page was left out in review (not a form, a dropped copy)."""
+    page: StoredPage
+    settled: bool
+
+
+def identity_queue(log: ReviewLog, pages: Iterable[StoredPage]) -> list[Unidentified]:
+    """Every read sheet without a client code from its QR code, in stack order: in review they
+    come after the flagged items, whether or not anything on them was flagged."""
+    typed = IdentityLog(log.store).typed()
+    out = []
+    for stored in pages:
+        if not lacks_client_code(stored.result):
+            continue
+        key = (stored.content_hash, stored.result.page)
+        left_out = page_outcome(log.latest(*key)) in WHOLE_PAGE_OUTCOMES
+        out.append(Unidentified(stored, bool(typed.get(key, {}).get("client_code")) or left_out))
+    return out
 
 
 class IdentityError(ValueError):
@@ -81,6 +118,8 @@ class IdentityLog:
         reviewer = re.sub(r"[\x00-\x1f\x7f]+", " ", reviewer or "").strip()[:60]
         if not reviewer:
             raise IdentityError("a reviewer name is needed")
+        if current is not None and current.client_code:  # only what the review page offers is taken
+            raise IdentityError("this sheet's client code comes from its QR code: nothing to type in")
         typed = {f: (values.get(f) or "").strip() for f in FIELDS}
         problem = identity_problem(typed["client_code"], typed["session"], typed["date"])
         if problem:

@@ -429,6 +429,7 @@ def page_payload(log: ReviewLog, stored: StoredPage, forms: FormLibrary, params:
         "flags": list(result.flags),
         "has_sheet": has_sheet,
         "sheet_mm": [spec.block_w_mm, spec.block_h_mm] if spec else None,
+        "fields_mm": list(fields_box_mm(spec)) if spec and spec.fields else None,  # where it is written
         "items": items,
         "decision": _decision(latest.get(PAGE)),
         "outcome": page_outcome(latest),  # the page decision that counts (a later mark undoes F)
@@ -436,18 +437,34 @@ def page_payload(log: ReviewLog, stored: StoredPage, forms: FormLibrary, params:
     }
 
 
+def fields_box_mm(spec, margin_mm: float = 6.0) -> tuple[float, float, float, float]:
+    """(x0, y0, width, height) in the form frame around the sheet's written fields (client code,
+    session, date) and their labels, to show beside the identity entry."""
+    label = spec.text.field_label_above + 4.0  # the label above each field's underline
+    x0 = max(0.0, min(f.x_mm for f in spec.fields) - margin_mm)
+    x1 = min(spec.block_w_mm, max(f.x_mm + f.width_mm for f in spec.fields) + margin_mm)
+    y0 = max(0.0, min(f.y_mm for f in spec.fields) - label - margin_mm / 3)  # not the title above
+    y1 = min(spec.block_h_mm, max(f.y_mm for f in spec.fields) + margin_mm)
+    return x0, y0, x1 - x0, y1 - y0
+
+
 def queue_payload(log: ReviewLog, forms: FormLibrary, params: Params) -> dict:
+    """The flagged items (kind "flag"), then every sheet without a client code (kind "identify")."""
+    from srs_scan.review.identity import IDENTIFY_REASON, identity_queue
+
     pages = list(log.pages())
     entries: list[QueueEntry] = queue(pages)
+    unidentified = identity_queue(log, pages)
     by_key = {(p.content_hash, p.result.page): p for p in pages}
-    wanted = dict.fromkeys((e.content_hash, e.page) for e in entries)
+    wanted = dict.fromkeys([*((e.content_hash, e.page) for e in entries),
+                            *((u.page.content_hash, u.page.result.page) for u in unidentified)])
     payloads = {f"{d}/{p}": page_payload(log, by_key[(d, p)], forms, params) for d, p in wanted}
     latest = {key: log.latest(*key) for key in wanted}
-    return {
-        "pages": payloads,
-        "entries": [{"page_key": f"{e.content_hash}/{e.page}", "item_id": e.item_id, "reason": e.reason,
-                     "settled": is_settled(e, latest[(e.content_hash, e.page)])} for e in entries],
-    }
+    flagged = [{"page_key": f"{e.content_hash}/{e.page}", "item_id": e.item_id, "reason": e.reason,
+                "kind": "flag", "settled": is_settled(e, latest[(e.content_hash, e.page)])} for e in entries]
+    identify = [{"page_key": f"{u.page.content_hash}/{u.page.result.page}", "item_id": PAGE,
+                 "reason": IDENTIFY_REASON, "kind": "identify", "settled": u.settled} for u in unidentified]
+    return {"pages": payloads, "entries": [*flagged, *identify]}
 
 
 def _decision(decision) -> dict | None:

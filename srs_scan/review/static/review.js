@@ -43,13 +43,21 @@ function sheetUrl(page) {
 
 function entry() { return state.entries[state.index]; }
 function pageOf(e) { return state.pages[e.page_key]; }
-function itemOf(e) { return pageOf(e).items.find((i) => i.item_id === e.item_id) || null; }
+function itemOf(e) {
+  return identifying(e) ? null : pageOf(e).items.find((i) => i.item_id === e.item_id) || null;
+}
+// a sheet without a client code (after the flagged items): only its identity is typed here
+function identifying(e) { return Boolean(e) && e.kind === "identify"; }
 
 function settle(page) {
   // after a decision: the server's view of the page replaces ours, entries follow it
   state.pages[page.key] = page;
   for (const e of state.entries) {
     if (e.page_key !== page.key) continue;
+    if (identifying(e)) {  // as the server's identity_queue: a client code typed, or the page left out
+      e.settled = Boolean(page.client_code) || WHOLE_PAGE_OUTCOMES.includes(page.outcome);
+      continue;
+    }
     // as the server's is_settled: a later mark undoes "not a form" (page.outcome says what counts)
     const item = page.items.find((i) => i.item_id === e.item_id);
     e.settled = e.item_id === "" ? Boolean(page.outcome)
@@ -70,6 +78,12 @@ function nextOpen(from) {
 
 async function drawSheet(svg, page, box) {
   drawSheetPicture(svg, page, box, await sheetUrl(page));
+}
+
+async function showFields(e) {
+  // where the client code, session and date are written on the sheet (the whole page without fields)
+  const page = pageOf(e);
+  await drawSheet($("crop"), page, page.fields_mm || [0, 0, ...(page.sheet_mm || [180, 250])]);
 }
 
 async function showCrop(e) {
@@ -102,6 +116,7 @@ async function showPage(page, highlight) {
 function render() {
   const open = state.entries.filter((e) => !e.settled).length;
   const total = state.entries.length;
+  const noCode = state.entries.filter((e) => identifying(e) && !e.settled).length;
   $("who").textContent = state.reviewer ? `Reviewer: ${state.reviewer}` : "";
   if (!total || state.index < 0) {
     $("progress").textContent = total ? `all ${total} done` : "nothing was flagged";
@@ -109,45 +124,50 @@ function render() {
     return;
   }
   $("done").hidden = true;
-  $("progress").textContent = `${state.index + 1} of ${total} · ${open} left`;
-  const e = entry(), page = pageOf(e), item = itemOf(e);
+  $("progress").textContent = `${state.index + 1} of ${total} · ${open} left`
+    + (noCode ? ` · ${noCode} sheet${noCode === 1 ? "" : "s"} without a client code` : "");
+  const e = entry(), page = pageOf(e), item = itemOf(e), ident = identifying(e);
   if (state.noteFor !== state.index) { $("note").value = ""; state.noteFor = state.index; }  // a note is for one item
   $("sheet-id").textContent = `Sheet ${page.serial || "(no code)"}`;
   $("client").textContent = page.client_code ? `Client ${page.client_code}` : "";
   $("session").textContent = page.session ? `Session ${page.session}` : "";
   $("source").textContent = `${page.file}, page ${page.page}`;
-  renderIdentity(page);
-  $("heading").textContent = item ? item.heading : "The whole page";
+  renderIdentity(page, ident);
+  $("heading").textContent = ident ? "Whose sheet is this?" : item ? item.heading : "The whole page";
   $("prompt").textContent = item ? item.prompt : "";
   $("reason").textContent = e.reason + (page.flags.length && item ? ` (page: ${page.flags.join(", ")})` : "");
-  const d = item ? item.decision : page.decision;
+  const d = ident ? null : item ? item.decision : page.decision;
   const marked = WHOLE_PAGE_OUTCOMES.includes(page.outcome) ? `The page is marked ${words(page.outcome)}. ` : "";
   $("status").textContent = d
     ? `Decided by ${d.reviewer}: ${words(d.action)}${item ? ", " + fmt(d.new_value) : ""}. ${marked}`
       + "Any new decision is added to the audit trail."
     : marked;
   $("item").hidden = false;
-  $("item").classList.toggle("settled", Boolean(d));
+  $("item").classList.toggle("settled", ident ? e.settled : Boolean(d));
   $("drop").hidden = !page.flags.includes("duplicate_sheet");
-  const showWhole = state.pageView || !item;
+  for (const b of document.querySelectorAll("[data-action]")) b.classList.toggle("off", ident);
+  $("note-line").hidden = ident;  // the decisions on a page are made at its flagged entries
+  const showWhole = state.pageView || (!item && !ident);
   $("figure").hidden = showWhole;
   $("page-view").hidden = !showWhole;
   renderCandidates(item);
-  if (showWhole) showPage(page, e.item_id); else showCrop(e);
+  if (showWhole) showPage(page, e.item_id); else if (ident) showFields(e); else showCrop(e);
   for (let k = 1; k <= PRELOAD_AHEAD; k++) {
     const ahead = state.entries[state.index + k];
     if (ahead) sheetUrl(pageOf(ahead));
   }
 }
 
-function renderIdentity(page) {
+function renderIdentity(page, ident) {
   // a sheet printed blank: a person types its client code, session and date (checked on the server)
-  $("identity").hidden = Boolean(page.client_code) && !page.identity_typed;
-  if (state.identityFor === page.key) return;  // keep what is being typed
-  state.identityFor = page.key;
+  $("identity").hidden = !ident && Boolean(page.client_code) && !page.identity_typed;
+  const key = `${page.key}/${ident}`;
+  if (state.identityFor === key) return;  // keep what is being typed
+  state.identityFor = key;
   $("id-code").value = page.client_code || "";
   $("id-session").value = page.session || "";
   $("id-date").value = page.date || "";
+  if (ident && !page.client_code) $("id-code").focus();  // Tab to the next field, Enter saves
 }
 
 async function saveIdentity(event) {
@@ -163,6 +183,7 @@ async function saveIdentity(event) {
     settle(out.page);
     if (document.activeElement) document.activeElement.blur();  // the shortcuts work again
     state.identityFor = null;
+    if (identifying(e)) { state.index = nextOpen(state.index); state.pageView = false; }
     render();
     flash(`Saved: client ${out.page.client_code}, session ${out.page.session}`
           + `${out.page.date ? ", " + out.page.date : ""} (sheet ${out.page.serial || "?"}).`);
@@ -203,6 +224,7 @@ async function decide(what) {
   if (state.busy || state.index < 0) return;
   if (!state.reviewer) { askName(); return; }
   const e = entry(), page = pageOf(e);
+  if (identifying(e)) return;  // its page's decisions are made at its flagged entries
   if (!PAGE_ACTIONS.includes(what.action) && !e.item_id) return;  // a mark needs an item
   state.busy = true;
   document.body.classList.add("busy");
@@ -293,7 +315,7 @@ function zoom(step) {
 
 function confirmNotAForm() {
   // one key must not throw a good sheet away: F asks first (F or Enter again to confirm)
-  if (state.busy || state.index < 0) return;
+  if (state.busy || state.index < 0 || identifying(entry())) return;
   const dialog = $("confirm-dialog");
   dialog.returnValue = "";  // Esc leaves it so: nothing is decided
   if (!dialog.open) dialog.showModal();
@@ -347,6 +369,10 @@ async function start() {
   });
   crop.addEventListener("click", click);
   $("identity").addEventListener("submit", saveIdentity);
+  // Escape in a field of the identity box hands the keys back to the shortcuts (arrows to move on)
+  $("identity").addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") { ev.preventDefault(); ev.target.blur(); }
+  });
   document.addEventListener("keydown", key);
   // Enter or Escape in the note hands the keys back to the shortcuts; the note stays until used
   $("note").addEventListener("keydown", (ev) => {
