@@ -21,7 +21,9 @@ import numpy as np
 from srs_scan.read.ink import (Blob, blob_kind, comes_from_afar, find_blobs, group_x_mm,
                                ink_along_line, merge_blobs, within_reach)
 from srs_scan.read.params import Params
-from srs_scan.read.strip import find_end, find_line, find_stop, line_image, warp_strip
+from srs_scan.read.endtick import bilevel, mark_on_tick
+from srs_scan.read.strip import (LineFit, Strip, find_end, find_line, find_stop, line_image,
+                                 warp_strip)
 from srs_scan.results import (CROSSED_OUT, FAINT, MULTIPLE_MARKS, NO_MARK, OFF_LINE, STRAY_INK,
                               Candidate, ItemResult)
 from srs_scan.sheets.spec import FormSpec, Item
@@ -90,6 +92,9 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
             found.append((_candidate(b, b.x_mm, id(b) in touching, stops, ref, spec, params, True),
                           b.darkness))
 
+    if spec.enrolled is not None and item.stops and not bilevel(
+            image, mm_to_px, xr, item.y_mm, spec.stop_height_mm / 2):
+        stops, found = _marks_on_ticks(strip, line, stops, (xl, xr), found, spec, params)
     along = ink_along_line(line_only, stops, strip, on_line, params)
     flags = _item_flags(found, line.darkness if line.found else 1.0, params, along)
     if not found:
@@ -104,7 +109,36 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     candidates = tuple(c for c, _ in found)
     value = candidates[0].value_cm if not flags else None
     return ItemResult(item_id=item.id, value_cm=value, flags=flags, candidates=candidates,
-                      line_ends_x_mm=(round(left, 3), round(right, 3)))
+                      line_ends_x_mm=(round(stops[0], 3), round(stops[1], 3)))
+
+
+def _marks_on_ticks(strip: Strip, line: LineFit, stops: tuple[float, float],
+                    expected: tuple[float, float], found: list[tuple[Candidate, float]],
+                    spec: FormSpec, params: Params
+                    ) -> tuple[tuple[float, float], list[tuple[Candidate, float]]]:
+    """A mark hidden in a tall end tick (`endtick.py`), added to what was `found` when no mark
+    on the line was read at that tick already. Pieces of it seen off the line (a tip reaching
+    past the tick's cleared box) are dropped: they are that mark. Returns the stops (a tick's
+    centre from its rows without pen ink, where a mark was found on it) and the marks."""
+    new = list(stops)
+    reach = params.tick_window_mm + params.merge_gap_mm
+    for end in (0, 1):
+        near = [f for f in found if abs(f[0].x_mm - stops[end]) <= reach]
+        if any(c.touches_line or c.stray for c, _ in near):
+            continue  # read (or flagged) by ink.py already
+        tick = mark_on_tick(strip, line, stops, end, expected[end], spec.stop_height_mm / 2,
+                            params)
+        if tick is None:
+            continue
+        found = [f for f in found if not any(f is n for n in near)]
+        new[end] = tick.stop_x_mm
+        found.append((Candidate(x_mm=round(tick.x_mm, 3),
+                                value_cm=round(spec.value_cm(tick.x_mm, (new[0], new[1])), 3),
+                                kind="on end tick", touches_line=True, crossed_out=False,
+                                contrast=round(min(1.0, tick.darkness / max(line.darkness, 1e-3)),
+                                               3),
+                                stray=False, offset_mm=0.0), tick.darkness))
+    return (new[0], new[1]), found
 
 
 STRAY_KINDS = ("stray", "stain", "writing")

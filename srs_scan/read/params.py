@@ -143,6 +143,25 @@ class Params:
     faxes (fax seeds 11-12). A 1.1 mm dot over the stop keeps ~0.7 mm2 beside the cleared
     columns; a smaller dot stays dropped, and the item is then flagged no_mark (safe)."""
 
+    tick_window_mm: float = 1.4
+    """A mark hidden in a tall end tick of an enrolled form (`endtick.py`) is looked for in the
+    columns this far either side of the tick: a pen stroke (0.3-0.8 mm) overlapping the printed
+    tick lies within them; one further aside keeps ink of its own and `ink.py` reads it..."""
+    tick_pen_mass_mm: float = 0.12
+    """... in the tick's rows that carry this much more ink (darkness x mm, summed across the
+    columns) than the tick alone: a 0.3 mm pen stroke at 0.5 darkness beside it adds 0.15; a
+    blank tick's rows differ from the other end's by < 0.07 on the simulated phone photos..."""
+    tick_pen_rows_mm: float = 1.0
+    """... over at least this much of the tick's height (a 0.9 mm dot on the line shows ~0.5 mm
+    beside the line's rows on each side)..."""
+    tick_edge_px: int = 2
+    """... and whose surplus stays inside those columns: ink reaching the window's outer columns
+    (this many strip px) runs on beyond the tick (a stain's band, a stroke from elsewhere) and
+    is `ink.py`'s to judge..."""
+    tick_clean_rows_mm: float = 1.0
+    """... and the tick's own centre is taken from its rows without surplus when they add up to
+    this much, else from where the registration puts it."""
+
     x_arms_min_rows: int = 6
     """An X over an end-stop is fitted arm by arm only with at least this many complete rows per
     arm (0.5 mm of arm at 12 px/mm), else the centroid fit stands..."""

@@ -59,11 +59,16 @@ def _plan_item(spec: FormSpec, item, paper: str, print_m: np.ndarray, case: str,
     (xl, y), (xr, _) = printed_line_mm(spec, item, paper, print_m)
     span = xr - xl
 
-    def x_at(v: float) -> float:  # v beyond 0-10 lands past the end-stop, by past_end_mm
+    # past an end-stop, but inside the form's clear margin: an enrolled form may print its
+    # end labels nearer than our own sheets' 12 mm (the shared VAS blank: 4.9 mm), and a mark
+    # over those words is not one a reader can be asked to read
+    past = min(p.past_end_mm[1], spec.clear_margin_x_mm - 1.0) / 6.0
+
+    def x_at(v: float) -> float:  # v beyond 0-10 lands past the end-stop, by up to past_end_mm
         if v > 10.0:
-            return xr + (v - 10.0) * 10.0 * (p.past_end_mm[1] / 6.0)
+            return xr + (v - 10.0) * 10.0 * past
         if v < 0.0:
-            return xl + v * 10.0 * (p.past_end_mm[1] / 6.0)
+            return xl + v * 10.0 * past
         return xl + v / 10.0 * span
 
     if case == "clean":

@@ -1,0 +1,125 @@
+"""A pen mark drawn on a tall end tick: the ink the printed tick alone does not explain.
+
+An enrolled form's end ticks may reach far above and below its line (the shared VAS form's
+reach 3.75 mm), and a short tick or a dot drawn on one lies wholly inside it. `ink.find_blobs`
+clears the printed tick's columns, so such a mark vanished with the tick and the item read
+no_mark. The blank says what the tick alone looks like: one even stroke along its whole height,
+printed as at the line's other end. So each row of the tick is weighed (its darkness summed
+across the tick's columns): rows clearly heavier than the other end's tick, and than this
+tick's own lightest rows, carry pen ink, and where that surplus lies beside the tick's centre
+is where the mark meets the line.
+
+Our own sheets' stops are short (4 mm): a mark reaches past them and `ink.py` reads it, so
+this is used for enrolled forms only (`marks.read_item`). It does not decide flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from srs_scan.read.params import Params
+from srs_scan.read.strip import LineFit, Strip
+
+
+BILEVEL_GREYS = 8
+
+
+@dataclass(frozen=True)
+class TickMark:
+    """Pen ink found on an end tick."""
+
+    x_mm: float          # where the mark meets the line
+    stop_x_mm: float     # the printed tick's own centre, from its rows without pen ink
+    darkness: float      # the surplus ink's darkness (90th percentile)
+    rows_mm: float       # how much of the tick's height carries the surplus
+
+
+def bilevel(image: np.ndarray, mm_to_px: np.ndarray, x_mm: float, y_mm: float,
+            half_mm: float) -> bool:
+    """Whether the scan around the tick at (x_mm, y_mm) is 1-bit (a fax, a black-and-white
+    scan; `image` grey or colour): there a printed tick is a pixel wider on some rows than on others, a surplus as large
+    as a thin pen stroke's, so a mark hidden in the tick cannot be told from the tick."""
+    corners = np.array([[[x_mm - half_mm, y_mm - half_mm], [x_mm + half_mm, y_mm + half_mm],
+                         [x_mm - half_mm, y_mm + half_mm], [x_mm + half_mm, y_mm - half_mm]]])
+    pts = cv2.perspectiveTransform(corners, mm_to_px)[0]
+    h, w = image.shape[:2]
+    x0, y0 = np.clip(np.floor(pts.min(axis=0)).astype(int), 0, (w, h))
+    x1, y1 = np.clip(np.ceil(pts.max(axis=0)).astype(int) + 1, 0, (w, h))
+    patch = image[y0:y1, x0:x1]
+    # 1-bit, or 1-bit resampled (a fine fax stretched to square pixels): a handful of greys;
+    # a grey scan of a tick and its blurred edges has dozens
+    return bool(patch.size) and len(np.unique(patch)) <= BILEVEL_GREYS
+
+
+def _centroid(profile: np.ndarray) -> float:
+    return float((profile * np.arange(len(profile))).sum() / max(float(profile.sum()), 1e-6))
+
+
+def _tick_rows(strip: Strip, line: LineFit, x_mm: float, half_mm: float, params: Params
+               ) -> tuple[np.ndarray, np.ndarray, int]:
+    """The tick's rows beside the line (darkness, rows x columns), their distance from the
+    line in mm, and the first column of the window around the tick."""
+    d, s = strip.darkness, strip.px_per_mm
+    h, w = d.shape
+    c = strip.col(x_mm)
+    reach = int(round(params.tick_window_mm * s))
+    a, b = int(max(0, round(c) - reach)), int(min(w, round(c) + reach + 1))
+    out = np.arange(params.line_rows_mm, half_mm - params.stop_tip_gap_mm, 1 / s)
+    dy = np.concatenate([-out[::-1], out])
+    rows = np.round(line.row_at(c) + dy * s).astype(int)
+    inside = (rows >= 0) & (rows < h)
+    return d[rows[inside], a:b], dy[inside], a
+
+
+def mark_on_tick(strip: Strip, line: LineFit, stops_mm: tuple[float, float], end: int,
+                 expected_mm: float, half_mm: float, params: Params) -> TickMark | None:
+    """Pen ink on the end tick `end` (0 left, 1 right) at `stops_mm[end]`, or None.
+
+    `expected_mm` is where the registration puts the tick: its centre when pen ink covers so
+    much of it that too few clean rows are left to find the centre from."""
+    s = strip.px_per_mm
+    here, dy, a = _tick_rows(strip, line, stops_mm[end], half_mm, params)
+    there, _, _ = _tick_rows(strip, line, stops_mm[1 - end], half_mm, params)
+    if here.shape[0] < 2 or there.shape[0] < 2 or here.shape[1] < 3:
+        return None
+    mass = here.sum(axis=1) / s                      # darkness x mm, per row
+    # The tick alone: as heavy as the other end's tick, or as this one's lightest rows (when the
+    # other end carries a mark too), whichever is lighter.
+    tick = min(float(np.median(there.sum(axis=1) / s)), float(np.percentile(mass, 25)))
+    pen = mass - tick > params.tick_pen_mass_mm
+    if pen.sum() / s < params.tick_pen_rows_mm:
+        return None
+    clean = ~pen
+    cols = np.arange(here.shape[1], dtype=np.float64)
+    if clean.sum() / s >= params.tick_clean_rows_mm:
+        shape = np.median(here[clean], axis=0)       # the tick's own profile across its columns
+        centre = _centroid(shape)
+    else:  # the other end's tick, moved to where the registration puts this one
+        other = np.median(there, axis=0)
+        centre = strip.col(expected_mm) - a
+        shape = np.interp(cols + _centroid(other) - centre, cols, other)
+    surplus = np.clip(here[pen] - shape[None, :], 0.0, None)
+    weight = mass[pen] - tick
+    xs = (surplus * cols).sum(axis=1) / np.maximum(surplus.sum(axis=1), 1e-6)
+    ys = dy[pen]
+    edge = params.tick_edge_px
+    if (here[pen][:, :edge] > params.ink_threshold).any() or \
+            (here[pen][:, -edge:] > params.ink_threshold).any():
+        return None  # ink running on past the window (a stain's band, a stroke): ink.py's
+    inked = surplus > params.ink_threshold
+    if not inked.any() or np.percentile(surplus[inked], params.darkness_percentile) \
+            < params.stain_darkness:
+        return None  # the surplus is too light for a pen: a stain or a crease on the tick
+    # as dark as the pen's pixels look (where it overlaps the tick, the tick adds to it)
+    darkness = float(np.percentile(here[pen][inked], params.darkness_percentile))
+    if (ys < 0).any() and (ys > 0).any() and np.ptp(ys) > 2 / s:
+        slope, col = np.polyfit(ys, xs, 1, w=np.sqrt(weight))
+        if abs(slope) > params.fit_max_slope:
+            col = float((xs * weight).sum() / weight.sum())
+    else:
+        col = float((xs * weight).sum() / weight.sum())
+    return TickMark(strip.x_mm(a + float(col)), strip.x_mm(a + centre), darkness,
+                    float(pen.sum() / s))

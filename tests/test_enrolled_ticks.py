@@ -1,0 +1,110 @@
+"""Enrolled forms with tall end ticks: a mark drawn on a tick is read, never taken for the tick.
+
+The shared VAS blank's ticks reach 3.75 mm above and below its lines, so a short tick or dot
+drawn on one lies wholly inside it (issue #13: such items read no_mark, 94-98 % clean reads).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from srs_scan.read.reader import read_page
+from srs_scan.results import BLANK_PAGE, NO_MARK, Status
+from srs_scan.sheets.enrol import enrol, write_form
+from srs_scan.sheets.spec import load_form_library
+from test_enrol import S, _blank
+
+LINES = [(40.0, 110.0, 100.0), (50.0, 154.0, 100.0)]
+TICK_HALF_MM = 3.75
+
+
+def _ticked_blank() -> np.ndarray:
+    page = _blank(1, LINES)
+    for x, y, length in LINES:
+        for end in (x, x + length):
+            cv2.line(page, (int(round(end * S)), int((y - TICK_HALF_MM) * S)),
+                     (int(round(end * S)), int((y + TICK_HALF_MM) * S)), (30, 30, 30), 2,
+                     cv2.LINE_AA)
+    return page
+
+
+def _pen(page: np.ndarray, x_mm: float, y_mm: float, half_mm: float, width_px: int = 4,
+         colour=(170, 60, 20)) -> None:
+    """A short upright pen stroke centred at (x_mm, y_mm)."""
+    cv2.line(page, (int(round(x_mm * S)), int((y_mm - half_mm) * S)),
+             (int(round(x_mm * S)), int((y_mm + half_mm) * S)), colour, width_px, cv2.LINE_AA)
+
+
+@pytest.fixture(scope="module")
+def ticked(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("ticked")
+    cv2.imwrite(str(folder / "blank.png"), _ticked_blank())
+    found = enrol(folder / "blank.png")
+    assert [ln.ticks for ln in found.lines] == [True, True]
+    write_form(found, folder / "vas.toml", "vas", ["first", "second"], "blank.png")
+    return folder / "vas.toml"
+
+
+def test_a_mark_drawn_on_a_tall_end_tick_is_read_at_that_end(ticked):
+    forms = load_form_library([ticked])
+    page = _ticked_blank()
+    (x1, y1, n1), (x2, y2, _) = LINES
+    _pen(page, x1 + n1 + 0.15, y1, 2.2)       # on the right tick, a hair past its centre
+    _pen(page, x2 - 0.1, y2, 1.8)              # on the left tick
+    for scan in (page, cv2.rotate(page, cv2.ROTATE_180)):
+        result = read_page(scan, forms)
+        assert result.status is Status.OK, result
+        first, second = result.items
+        assert first.value_cm == pytest.approx(10.0, abs=0.05), first
+        assert second.value_cm == pytest.approx(0.0, abs=0.05), second
+        assert first.candidates[0].touches_line and not first.flags
+
+
+def test_a_mark_just_inside_a_tall_tick_keeps_its_own_place(ticked):
+    forms = load_form_library([ticked])
+    page = _ticked_blank()
+    (x1, y1, n1), _ = LINES
+    _pen(page, x1 + n1 - 0.45, y1, 2.0)       # overlapping the tick's inner edge: 9.96
+    first = read_page(page, forms).items[0]
+    assert first.value_cm == pytest.approx(9.955, abs=0.03), first
+
+
+def test_a_blank_copy_with_tall_ticks_stays_blank(ticked):
+    forms = load_form_library([ticked])
+    result = read_page(_ticked_blank(), forms)
+    assert BLANK_PAGE in result.flags and all(it.value_cm is None for it in result.items)
+
+
+def test_a_soft_smudge_or_band_on_a_tall_tick_is_no_mark(ticked):
+    """A soft smudge on the tick, or a band (a wet fold, a coffee ring's edge) along it, weighs
+    on the tick's rows as a pen would; it is too soft and light to be a pen."""
+    forms = load_form_library([ticked])
+    (x1, y1, n1), _ = LINES
+    for length, sigma, dark in ((3.0, 1.0, 0.3), (6.0, 0.6, 0.25), (30.0, 2.0, 0.15)):
+        page = _ticked_blank()
+        soft = np.zeros(page.shape[:2], np.float32)
+        x = int((x1 + n1) * S)
+        cv2.line(soft, (x, int((y1 - length / 2) * S)), (x + int(length / 10 * S),
+                                                         int((y1 + length / 2) * S)), 1.0, 1)
+        soft = cv2.GaussianBlur(soft, (0, 0), sigma * S)
+        page = (page * (1 - dark * soft / soft.max())[..., None]).astype(np.uint8)
+        first = read_page(page, forms).items[0]
+        assert first.value_cm is None, (length, sigma, dark, first)
+
+
+def test_a_1_bit_copy_never_reads_its_jagged_ticks_as_marks(ticked):
+    """A 1-bit scan's tick is a pixel wider on some rows than on others: as much surplus as a
+    thin pen stroke's, so a 1-bit copy is not searched for marks hidden in its ticks."""
+    forms = load_form_library([ticked])
+    page = cv2.cvtColor(_ticked_blank(), cv2.COLOR_BGR2GRAY)
+    h, w = page.shape
+    for angle, threshold in ((0.3, 165), (1.2, 128), (1.5, 165), (-0.4, 165)):
+        skewed = cv2.warpAffine(page, cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0),
+                                (w, h), borderValue=255)
+        bits = np.where(skewed < threshold, 0, 255).astype(np.uint8)
+        result = read_page(bits, forms)
+        assert all(it.value_cm is None for it in result.items), (angle, threshold, result)
