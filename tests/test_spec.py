@@ -78,3 +78,13 @@ def test_block_fits_every_paper(spec):
     for w, h in PAPER_SIZES_MM.values():
         assert (w - spec.block_w_mm) / 2 >= spec.edge_clearance_mm
         assert (h - spec.block_h_mm) / 2 >= spec.edge_clearance_mm
+
+
+def test_built_in_forms_come_from_the_top_level_forms_folder_and_nothing_is_a_link():
+    """Run from a checkout, the built-in forms are the top-level forms/ folder itself, their one
+    source (pyproject.toml ships it as srs_scan/forms; tests/test_installed_wheel.py checks that).
+    No link in the package: a Windows checkout without symlinks writes one as a text file."""
+    root = Path(__file__).resolve().parents[1]
+    assert DEFAULT_FORM == root / "forms" / "srs.toml"
+    assert {spec.form_id for spec in load_form_library().values()} == {"srs", "ors"}
+    assert [p for p in (root / "srs_scan").rglob("*") if p.is_symlink()] == []

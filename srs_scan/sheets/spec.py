@@ -29,9 +29,15 @@ PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
 }
 
 def _forms_folder() -> Path:
-    """The built-in forms, package data of srs_scan wherever it is installed (a wheel, a venv,
-    `pip install --user`, an editable checkout, where srs_scan/forms links to forms/)."""
-    return Path(str(resources.files("srs_scan") / "forms"))
+    """The built-in forms. Their one source is the checkout's top-level forms/ folder, which
+    pyproject.toml ships as srs_scan's package data (srs_scan/forms): installed from a wheel (a
+    venv, `pip install --user` or --target) they are found there with importlib.resources; run
+    from a checkout, or an editable install of one, srs_scan/forms does not exist and forms/ is
+    read where it is."""
+    installed = Path(str(resources.files("srs_scan") / "forms"))
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "forms"
 
 
 DEFAULT_FORM = _forms_folder() / "srs.toml"
