@@ -164,6 +164,8 @@ def test_confirm_stores_the_reading_once_and_a_later_scan_is_the_same_sheet(tmp_
         (row,) = store.db.execute("SELECT content_hash, picture, source, therapist FROM camera_frames").fetchall()
         assert hashlib.sha256(row[1]).hexdigest() == row[0] and row[2:] == ("camera", "T. Therapist")
         assert len(stored_pages(store)) == 1
+        (run,) = store.runs()                              # the confirmed reading is a run's
+        assert run.command == "session" and list(store.page_runs().values()) == [run.id]
     # the front desk scans the same sheet later: recognised as that sheet, not a second session
     photo = tmp_path / "desk" / "scan.jpg"
     photo.parent.mkdir()

@@ -103,7 +103,8 @@ def store_reading(store: ResultStore, forms: FormLibrary, candidate: Candidate, 
     kind = "png" if candidate.frame.startswith(b"\x89PNG") else "jpg"
     result = replace(result, file=f"session-{candidate.source}-{when}.{kind}", page=1)
     spec = forms.get((result.form_id, result.form_version))
-    store.put(digest, result, registered_sheet_jpeg(candidate.image, result, spec), library_fingerprint(forms))
+    with store.run("session"):  # a run of its own: the report's "today's batch" (batch/store.py)
+        store.put(digest, result, registered_sheet_jpeg(candidate.image, result, spec), library_fingerprint(forms))
     with store.transaction():
         if store.db.execute("INSERT OR IGNORE INTO camera_frames VALUES (?, 1, ?, ?, ?)",
                             (digest, candidate.source, therapist, candidate.frame)).rowcount:
