@@ -33,16 +33,21 @@ def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     return proc.stdout
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("wheel")
-    src = tmp / "src"  # a clean copy: building in the checkout would leave build/ behind
+def _source_copy(src: Path) -> Path:
+    """A clean copy of what a build reads: the package, the forms, pyproject.toml and README."""
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, src / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "srs_scan", src / "srs_scan", ignore=ignore)
     shutil.copytree(ROOT / "forms", src / "forms", ignore=ignore)
+    return src
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("wheel")
+    src = _source_copy(tmp / "src")  # building in the checkout would leave build/ behind
     _run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--no-index",
           "-q", "-w", str(tmp / "dist"), str(src)], cwd=tmp)
     (built,) = (tmp / "dist").glob("srs_scan-*.whl")
@@ -128,13 +133,7 @@ def test_a_wheel_without_the_forms_is_caught(wheel, tmp_path):
 
 def test_an_editable_install_finds_the_forms_folder(tmp_path):
     """`make venv` installs the checkout editable: the forms are the checkout's forms/ folder."""
-    src = tmp_path / "src"
-    src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, src / name)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(ROOT / "srs_scan", src / "srs_scan", ignore=ignore)
-    shutil.copytree(ROOT / "forms", src / "forms", ignore=ignore)
+    src = _source_copy(tmp_path / "src")
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
     python = venv / "bin" / "python"
