@@ -11,6 +11,7 @@ so a change to the simulator itself does not count as a difference).
     .venv/bin/python benchmarks/same_readings.py --baseline main  # against main's code
     .venv/bin/python benchmarks/same_readings.py --save benchmarks/readings_seed77.json
 
+`--profiles stray mixed --baseline main` compares the two profiles the saved reading lacks.
 Prints each difference and exits 1 if there is any. Takes about a minute on two cores.
 """
 
@@ -37,16 +38,17 @@ def run(code: Path, *args: str) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def simulate(code: Path, out: Path, seed: int, pages: int) -> None:
-    for p in PROFILES:
+def simulate(code: Path, out: Path, seed: int, pages: int, profiles: tuple[str, ...]) -> None:
+    for p in profiles:
         run(code, "simulate", str(out / p), "--profile", p, "--pages", str(pages),
             "--seed", str(seed))
 
 
-def read(code: Path, pages_dir: Path, work: Path, jobs: int) -> dict[str, list[dict]]:
+def read(code: Path, pages_dir: Path, work: Path, jobs: int,
+         profiles: tuple[str, ...]) -> dict[str, list[dict]]:
     """Every page's reading per profile, with paths relative to the profile's folder."""
     readings = {}
-    for p in PROFILES:
+    for p in profiles:
         js = work / f"{p}.json"
         run(code, "scan", str(pages_dir / p), "-o", str(work / f"{p}.csv"), "--json", str(js),
             "--db", str(work / f"{p}.db"), "--quiet", "--decimals", "3", "--jobs", str(jobs))
@@ -73,7 +75,7 @@ def pruned(value):
 
 def differences(old: dict[str, list[dict]], new: dict[str, list[dict]]) -> list[str]:
     out = []
-    for p in PROFILES:
+    for p in dict.fromkeys([*new, *old]):
         a, b = pruned(old.get(p, [])), pruned(new.get(p, []))
         if len(a) != len(b):
             out.append(f"{p}: {len(a)} pages before, {len(b)} now")
@@ -101,13 +103,17 @@ def main() -> int:
     ap.add_argument("--saved", type=Path, default=SAVED)
     ap.add_argument("--baseline", metavar="REV", help="compare with this git revision's reading")
     ap.add_argument("--save", type=Path, help="write this checkout's reading here and stop")
+    ap.add_argument("--profiles", nargs="+", default=PROFILES, metavar="NAME",
+                    help=f"scan profiles to simulate (default: {' '.join(PROFILES)}; the saved "
+                         "reading holds these; stray and mixed only with --baseline)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         sim_code = checkout(args.baseline, tmp_path / "base") if args.baseline else ROOT
-        simulate(sim_code, tmp_path / "pages", args.seed, args.pages)
+        profiles = tuple(args.profiles)
+        simulate(sim_code, tmp_path / "pages", args.seed, args.pages, profiles)
         (tmp_path / "new").mkdir()
-        new = read(ROOT, tmp_path / "pages", tmp_path / "new", args.jobs)
+        new = read(ROOT, tmp_path / "pages", tmp_path / "new", args.jobs, profiles)
         if args.save:
             args.save.write_text(json.dumps({"seed": args.seed, "pages": args.pages,
                                              "readings": new}, separators=(",", ":")) + "\n")
@@ -115,12 +121,12 @@ def main() -> int:
             return 0
         if args.baseline:
             (tmp_path / "old").mkdir()
-            old = read(sim_code, tmp_path / "pages", tmp_path / "old", args.jobs)
+            old = read(sim_code, tmp_path / "pages", tmp_path / "old", args.jobs, profiles)
         else:
             saved = json.loads(args.saved.read_text())
             if (saved["seed"], saved["pages"]) != (args.seed, args.pages):
                 sys.exit(f"{args.saved} holds seed {saved['seed']}, {saved['pages']} pages a profile")
-            old = saved["readings"]
+            old = {p: saved["readings"].get(p, []) for p in profiles}
     diffs = differences(old, new)
     n = sum(map(len, new.values()))
     for d in diffs:
