@@ -68,6 +68,10 @@ def aruco_bits(spec: FormSpec, marker_id: int) -> np.ndarray:
 
 
 def qr_modules(payload: str) -> np.ndarray:
+    """The QR code's modules (True = dark), level M, from ReportLab's encoder. segno was compared
+    (benchmarks/qr_readers.py): the same sizes (29, 33, 37 modules for blank, pre-filled and the
+    longest payloads) and both decoders read either's codes back; ReportLab is already a
+    dependency, so it stays."""
     code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
     code.addData(payload)
     code.make()

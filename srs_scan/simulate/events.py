@@ -29,7 +29,7 @@ import numpy as np
 
 from srs_scan.sheets.spec import value_cm
 from srs_scan.simulate.model import INKS, ItemTruth, Params, PenMark, Stroke
-from srs_scan.simulate.pen import _as_stroke, _wobbly_stroke, draw_mark, scribble, writing
+from srs_scan.simulate.pen import as_stroke, draw_mark, scribble, wobbly_stroke, writing
 
 EVENTS = ("clean", "stroke_along", "stroke_across", "stroke_ending", "arrow", "comment_above",
           "comment_below", "ring", "ring_empty", "crossed_out", "endstop_x", "endstop_circle",
@@ -68,7 +68,7 @@ class EventParams:
 
 def _stroke(points: np.ndarray, width: float, ink: str, rng: random.Random, kind: str,
             opacity: float | None = None) -> PenMark:
-    return PenMark(kind, (_as_stroke(points, width),), ink,
+    return PenMark(kind, (as_stroke(points, width),), ink,
                    opacity if opacity is not None else rng.uniform(*INKS[ink].opacity), None)
 
 
@@ -279,7 +279,7 @@ def _cross_out(style: str, x: float, y: float, ink: str, rng: random.Random, p: 
         ang = rng.uniform(35.0, 65.0) * rng.choice((-1, 1))
         out = []
         for k in range(1 if style == "slash" else 2):
-            pts = _wobbly_stroke(rng, p, ang, rng.uniform(7.0, 12.0))
+            pts = wobbly_stroke(rng, p, ang, rng.uniform(7.0, 12.0))
             shift = (k - 0.5) * 1.2 * rng.uniform(0.8, 1.2) if style == "double_slash" else 0.0
             pts += np.array([x + shift, y + rng.uniform(-0.8, 0.8)])
             out.append(_stroke(pts, width, ink, rng, "scribble", opacity))

@@ -22,7 +22,7 @@ import numpy as np
 from srs_scan.simulate.model import INKS, Params, PenMark, Stroke
 
 
-def _wobbly_stroke(rng: random.Random, p: Params, angle_deg: float, length: float, n: int = 24
+def wobbly_stroke(rng: random.Random, p: Params, angle_deg: float, length: float, n: int = 24
                    ) -> np.ndarray:
     """A hand-drawn straight-ish stroke through the origin, at angle from vertical, y down."""
     a = math.radians(angle_deg)
@@ -67,7 +67,7 @@ def _segments_intersection(a: np.ndarray, b: np.ndarray) -> tuple[float, float] 
     return None
 
 
-def _as_stroke(points: np.ndarray, width: float) -> Stroke:
+def as_stroke(points: np.ndarray, width: float) -> Stroke:
     return Stroke(tuple((round(float(x), 4), round(float(y), 4)) for x, y in points), width)
 
 
@@ -84,19 +84,19 @@ def draw_mark(kind: str, x_mm: float, line_y_mm: float, ink: str, rng: random.Ra
             length = rng.uniform(*p.slant_len_mm)
         else:
             angle, length = rng.uniform(-12.0, 12.0), rng.uniform(*p.long_len_mm)
-        pts = _wobbly_stroke(rng, p, angle, length) + np.array([x_mm, line_y_mm])
+        pts = wobbly_stroke(rng, p, angle, length) + np.array([x_mm, line_y_mm])
         cross = _crossing_x(pts, line_y_mm)
         assert cross is not None  # the stroke runs through its own origin
         pts[:, 0] += x_mm - cross
-        return PenMark(kind, (_as_stroke(pts, width),), ink, opacity, x_mm)
+        return PenMark(kind, (as_stroke(pts, width),), ink, opacity, x_mm)
     if kind == "cross":
         angle = rng.uniform(*p.x_angle_deg)
-        a = _wobbly_stroke(rng, p, angle, rng.uniform(*p.x_arm_mm))
-        b = _wobbly_stroke(rng, p, -angle * rng.uniform(0.8, 1.2), rng.uniform(*p.x_arm_mm))
+        a = wobbly_stroke(rng, p, angle, rng.uniform(*p.x_arm_mm))
+        b = wobbly_stroke(rng, p, -angle * rng.uniform(0.8, 1.2), rng.uniform(*p.x_arm_mm))
         meet = _segments_intersection(a, b)
         assert meet is not None  # both strokes pass through the origin
         shift = np.array([x_mm - meet[0], line_y_mm + rng.uniform(-1, 1) * p.x_centre_dy_mm - meet[1]])
-        return PenMark(kind, (_as_stroke(a + shift, width), _as_stroke(b + shift, width)),
+        return PenMark(kind, (as_stroke(a + shift, width), as_stroke(b + shift, width)),
                        ink, opacity, x_mm)
     if kind == "circle":
         r = rng.uniform(*p.circle_r_mm)
@@ -110,12 +110,12 @@ def draw_mark(kind: str, x_mm: float, line_y_mm: float, ink: str, rng: random.Ra
         pts = np.stack([ex * math.cos(tilt) - ey * math.sin(tilt),
                         ex * math.sin(tilt) + ey * math.cos(tilt)], axis=1)
         pts += np.array([x_mm, line_y_mm + rng.uniform(-1, 1) * p.circle_dy_mm])
-        return PenMark(kind, (_as_stroke(pts, width),), ink, opacity, x_mm)
+        return PenMark(kind, (as_stroke(pts, width),), ink, opacity, x_mm)
     if kind == "dot":
         d = rng.uniform(*p.dot_d_mm)
         y = line_y_mm + rng.uniform(-0.2, 0.2)
         pts = np.array([[x_mm - 0.1, y], [x_mm + 0.1, y]])
-        return PenMark(kind, (_as_stroke(pts, d),), ink, max(opacity, 0.85), x_mm)
+        return PenMark(kind, (as_stroke(pts, d),), ink, max(opacity, 0.85), x_mm)
     raise ValueError(f"unknown mark kind {kind!r}")
 
 
@@ -129,7 +129,7 @@ def off_line_mark(x_mm: float, line_y_mm: float, ink: str, rng: random.Random,
         pts[:, 1] += (line_y_mm - gap) - pts[:, 1].max()
     else:
         pts[:, 1] += (line_y_mm + gap) - pts[:, 1].min()
-    return replace(mark, kind="off_line", strokes=(_as_stroke(pts, mark.strokes[0].width_mm),),
+    return replace(mark, kind="off_line", strokes=(as_stroke(pts, mark.strokes[0].width_mm),),
                    true_x_mm=None)
 
 
@@ -143,7 +143,7 @@ def scribble(x_mm: float, line_y_mm: float, ink: str, rng: random.Random, p: Par
         [rng.uniform(-0.3, 0.3) for _ in range(passes)])
     ys = np.array([line_y_mm + (half_h if i % 2 else -half_h) * rng.uniform(0.7, 1.0)
                    for i in range(passes)])
-    return PenMark("scribble", (_as_stroke(np.stack([xs, ys], axis=1), width),), ink,
+    return PenMark("scribble", (as_stroke(np.stack([xs, ys], axis=1), width),), ink,
                    rng.uniform(*INKS[ink].opacity), None)
 
 
