@@ -38,6 +38,7 @@ class Blob:
     lean: float = 0.0    # how far its ink >= `stray_far_mm` from the line leans (x per y)
     one_sided: bool = False  # ink beyond the line's rows on one side of the line only
     below: bool = False  # most of its ink lies below the line (y grows downwards)
+    crosses: bool = False  # ink beyond the line's rows on both sides: a whole crossing of its own
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             thickness_mm=_thickness(sub, s),
             lean=_lean(ink, sub_dy, cross_col, s, params),
             one_sided=bool((ink & (sub_dy < -beyond)).any()) != bool((ink & (sub_dy > beyond)).any()),
+            crosses=bool((ink & (sub_dy < -beyond)).any()) and bool((ink & (sub_dy > beyond)).any()),
             below=bool(sub_dy[ink].mean() > 0),
         ))
     pen[mask == 0] = 0.0  # what the blobs were measured on is kept: their ink only
@@ -287,13 +289,29 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
             | cleared, s, params):
         skip = cleared.any(axis=1)
         if (~skip & (pen.sum(axis=1) > 0)).sum() >= params.fit_min_rows:
-            return strip.x_mm(x0 + _crossing_col(pen, dy, s, params, skip_rows=skip))
+            ring = _crossing_col(pen, dy, s, params, skip_rows=skip)
+            if _ring_centre_plausible(ring, pen, cleared, x0 - max(0, x0 - pad), s, params):
+                return strip.x_mm(x0 + ring)
     col = _crossing_col(pen, dy, s, params)
     if ink.cleared[y0:y1, x0:x1].any():
         arms = _x_arms_col(pen, dy, ink.cleared[y0:y1, x0:x1], s, params)
         if arms is not None and abs(arms - col) <= params.x_arms_max_shift_mm * s:
             col = arms
     return strip.x_mm(x0 + col)
+
+
+def _ring_centre_plausible(col: float, pen: np.ndarray, cleared: np.ndarray, shift: int,
+                           s: float, params: Params) -> bool:
+    """Whether a ring fitted at `col` fits the stop it was closed with: drawn round the stop
+    (ink on both sides of it), or with one side on it, its centre a radius away. An X whose
+    arms reach the stop also closes a hole with the cleared box, and its ring fit lands next to
+    the stop (stray seed 305: an X at 0.29 read 0.05)."""
+    stop_cols = np.nonzero(cleared.any(axis=0))[0] - shift   # in `pen`'s columns
+    ink_cols = np.nonzero(pen.any(axis=0))[0]
+    if ink_cols.min() < stop_cols.min() and ink_cols.max() > stop_cols.max():
+        return True
+    return bool(min(abs(col - stop_cols.min()), abs(col - stop_cols.max()))
+                >= params.ring_side_min_mm * s)
 
 
 def _x_arms_col(pen: np.ndarray, dy: np.ndarray, cleared: np.ndarray, s: float,
@@ -487,21 +505,35 @@ def blob_kind(b: Blob, params: Params) -> str:
     return "stroke"
 
 
-def merge_blobs(blobs: list[Blob], gap_px: float, cleared_cols: np.ndarray) -> list[list[Blob]]:
+def merge_blobs(blobs: list[Blob], gap_px: float, cleared_cols: np.ndarray,
+                apart_mm: float = np.inf) -> list[list[Blob]]:
     """Group blobs whose column ranges overlap or nearly touch: pieces of one mark.
 
     Columns where a printed end-stop was cleared away do not count towards the gap: a mark
-    drawn over the stop loses its middle there, and its halves are still one mark.
+    drawn over the stop loses its middle there, and its halves are still one mark. Two blobs
+    that each cross the line on their own, with no stop cleared between them, are two marks
+    when they cross it more than `apart_mm` apart (two slanted ticks' boxes nearly touch).
     """
     groups: list[list[Blob]] = []
     for b in sorted(blobs, key=lambda b: b.cols[0]):
         end = max(g.cols[1] for g in groups[-1]) if groups else 0
         gap = int((~cleared_cols[end:b.cols[0]]).sum()) if b.cols[0] > end else b.cols[0] - end
-        if groups and gap <= gap_px:
+        if groups and gap <= gap_px and not _two_crossings(groups[-1], b, cleared_cols, apart_mm):
             groups[-1].append(b)
         else:
             groups.append([b])
     return groups
+
+
+def _two_crossings(group: list[Blob], b: Blob, cleared_cols: np.ndarray, apart_mm: float) -> bool:
+    if not b.crosses:
+        return False
+    for a in group:
+        lo, hi = min(a.cols[0], b.cols[0]), max(a.cols[1], b.cols[1])
+        if (a.crosses and not cleared_cols[lo:hi].any()
+                and abs(a.x_mm - b.x_mm) > apart_mm):
+            return True
+    return False
 
 
 def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: Strip,
@@ -518,7 +550,12 @@ def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: 
     # where most of it is gone the dashes left are not thick
     shown = core[core > 0]
     thick = core >= (np.median(shown) if shown.size else 0.0) + params.along_rows_mm * s
+    # or darker than the line's own darkness: a pen line drawn right over the printed one
+    peak = line_only[:, a:b].max(axis=0)
+    thick |= peak >= np.median(peak[core > 0] if shown.size else peak) + params.along_darker
     for m in marks:  # a mark crossing the line thickens it where it crosses
+        if m.gap_mm > params.line_rows_mm:  # ink beside the line's rows leaves its core alone
+            continue  # (a comment's letters resting on an underline drawn along the line)
         thick[max(0, m.cols[0] - a - int(s)):max(0, m.cols[1] - a + int(s))] = False
     edges = np.diff(thick.astype(np.int8), prepend=0, append=0)
     runs = np.nonzero(edges == -1)[0] - np.nonzero(edges == 1)[0]

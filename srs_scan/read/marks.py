@@ -51,8 +51,10 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     # Light ink, and a stain's band no darker than a stain (a coffee ring's arc, thick and soft),
     # is no mark: set aside, and shown only when nothing else is at the line. Off the line a
     # stain is nothing at all.
+    stains = [b for b in blobs if _stain_like(b, params)]
     light = [b for b in blobs if b.darkness < params.stain_darkness or (
-        _stain_like(b, params) and b.darkness < params.stain_max_darkness)]
+        _stain_like(b, params) and b.darkness < params.stain_max_darkness)
+        or _stain_speck(b, stains, s, params)]
     blobs = [b for b in blobs if not any(b is a for a in light)
              and not (_stain_like(b, params) and b.gap_mm > params.touch_mm)]
     on_line = [b for b in blobs if b.gap_mm <= params.touch_mm]
@@ -73,7 +75,8 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     # an end-stop loses its middle where the stop is cleared): merged with it, fitted with it.
     touching = {id(b) for b in on_line}
     pen_marks = [b for b in on_line + off_line if not b.stain]
-    for group in merge_blobs(pen_marks, params.merge_gap_mm * s, ink.cleared.any(axis=0)):
+    for group in merge_blobs(pen_marks, params.merge_gap_mm * s, ink.cleared.any(axis=0),
+                             params.two_marks_apart_mm):
         on = [b for b in group if id(b) in touching]
         if not on:
             for b in group:
@@ -146,6 +149,16 @@ STRAY_KINDS = ("stray", "stain", "writing")
 
 def _stain_like(b: Blob, params: Params) -> bool:
     return b.stain or blob_kind(b, params) == "stain"
+
+
+def _stain_speck(b: Blob, stains: list[Blob], s: float, params: Params) -> bool:
+    """A speck no bigger than a pen dot, within a stain's columns and no darker than the stain
+    by much: a piece of the stain's band come apart from it (stray seed 302: a dark ring's
+    speck read as the only mark on an empty line)."""
+    pad = params.stain_speck_pad_mm * s
+    return b.area_mm2 < params.stain_speck_area_mm2 and any(
+        st is not b and st.cols[0] - pad <= b.cols[0] and b.cols[1] <= st.cols[1] + pad
+        and b.darkness < st.darkness + params.stain_speck_darker for st in stains)
 
 
 def _candidate(b: Blob, x_mm: float, touches: bool, stops: tuple[float, float], ref: float,

@@ -219,11 +219,20 @@ class Params:
     ring_pad_px: int = 2
     """A ring with a side on an end-stop is checked for closure with this many px more on each
     side: a stop cleared right up to the ring's side leaves no cleared pixel inside the box."""
+    ring_side_min_mm: float = 1.2
+    """A ring closed by a cleared end-stop on one side has its centre a radius from the stop; a
+    fit nearer than this is an X whose arms reach the stop (circles are drawn 1.8-3.5 mm in
+    radius; a smaller one is a dot's size)."""
     hole_min_area_mm2: float = 1.0
     """A hole in a blob smaller than this is a gap in a scribble or an X's crossing, not the
     inside of a circle drawn round a value (~3 mm across and more)."""
     merge_gap_mm: float = 1.2
     """Marks on the line closer than this are pieces of one mark (a broken stroke)."""
+    two_marks_apart_mm: float = 1.2
+    """... but two pieces that each cross the line on their own are two marks when their
+    crossings lie farther apart than this: a stroke drawn twice over lies within a pen width
+    or two (0.3-0.8 mm each) of itself, while two slanted ticks 2 mm apart have boxes that
+    nearly touch (stray seeds 301-304: four such pairs, 2.1-2.6 mm apart, read as one value)."""
     stain_darkness: float = 0.25
     """Ink whose darkest part (90th percentile, where it meets the line) is lighter than this is
     as likely the paper's handling as a pen: a fold crease, a coffee ring, or the two
@@ -236,6 +245,14 @@ class Params:
     Pen and pencil strokes are thinner (0.3-0.8 mm) or darker (a felt tip's 1 mm stroke), and a
     dark stroke's light blurred edge is thinner still; a light dot this big touches no darker
     ink, so it is unchanged."""
+    stain_speck_area_mm2: float = 0.6
+    """Ink smaller than this (a pen dot, 0.9 mm across, is 0.64 mm2) lying in a stain's
+    columns (give or take `stain_speck_pad_mm`) and no more than `stain_speck_darker` darker
+    than the stain is a piece of the stain's band: a ring's band breaks up where it thins."""
+    stain_speck_pad_mm: float = 1.0
+    """(a ring's band wobbles ~0.5 mm sideways as it crosses the strip)"""
+    stain_speck_darker: float = 0.1
+    """(darkness: a ring's band varies by ~0.05 along it; a pen dot is >= 0.3 darker)"""
     stain_max_darkness: float = 0.35
     """Ink lighter than this may be a stain's (simulated ones reach 0.21, a darker ring ~0.3);
     a pen stroke's core is darker (the lightest pencil ~0.40), only its blurred edge is this
@@ -321,9 +338,15 @@ class Params:
     """... a dot (0.9-1.6 mm) is as thick but short."""
     stain_ink_darkness: float = 0.6
     """... pens are darker (0.7-0.99); a coffee ring as dark as a pencil line reaches ~0.5."""
-    along_rows_mm: float = 0.3
+    along_rows_mm: float = 0.2
     """Pen ink running along the printed line, on it, is removed with the line; it shows as the
-    line's dark core being this much taller than the line's own (median) over ..."""
+    line's dark core being this much taller than the line's own (median) over ... (0.3 until
+    stray seeds 301 and 303: pencil strokes half over the line stood 0.25 mm taller; a clean
+    line's core varies by one row, 0.08 mm)"""
+    along_darker: float = 0.2
+    """... or its darkest row this much darker than the line's own (median) darkness: a pen
+    stroke drawn right over the line (stray seed 301: an underline at 0.81 on a 0.47 line);
+    a clean line's darkness varies by ~0.05 along it."""
     along_min_mm: float = 3.0
     """... at least this long a stretch away from the marks found (a mark crossing the line
     thickens it over < 2.5 mm: an X's arms meet there)."""
