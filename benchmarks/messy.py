@@ -66,7 +66,7 @@ def tally(events: list[dict[str, str]], read: list[dict[str, str]], silent_out: 
         ok_flags = set(_codes(e["flags_ok"]))
         tallies = [per_event[e["event"]]]
         if e["event"] == "crossed_out":
-            tallies.append(per_style[e["detail"]])
+            tallies.append(per_style[e["detail"].split(",")[0]])  # "slash, new mark at ..."
         silent = False
         err = None
         if got and not got_flags:

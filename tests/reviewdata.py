@@ -59,8 +59,10 @@ class Truth:
 def fill_store(db: Path, spec: FormSpec, pages: int, seed: int = 7) -> list[Truth]:
     """`pages` flagged pages of `spec` (every item flagged), each with a kept sheet picture.
 
-    Item flags alternate: two marks (one crossed out) or a faint single mark with no candidate
-    (flagged no_mark), so every decision kind has something to act on.
+    Item flags alternate: two marks (one crossed out, or stray ink) or a faint single mark with
+    no candidate (flagged no_mark), so every decision kind has something to act on. On odd pages
+    and page 0 the real mark is candidate 1; on the other even pages the decoy is listed first
+    (stray ink on pages 2, 6, 10, ...), so a page suggesting the first candidate fails.
     """
     rng = np.random.default_rng(seed)
     blank = blank_sheet(spec)
@@ -75,8 +77,16 @@ def fill_store(db: Path, spec: FormSpec, pages: int, seed: int = 7) -> list[Trut
                 if (n + k) % 2 == 0:
                     decoy = round(min(9.8, mark + 2.5) if mark < 5 else mark - 2.5, 1)
                     pen_stroke(image, x_for_value(decoy), item.y_mm, tilt_mm=-0.8)
-                    candidates = (Candidate(x_for_value(mark), mark, "stroke", True),
-                                  Candidate(x_for_value(decoy), decoy, "scribble", True, crossed_out=True))
+                    real = Candidate(x_for_value(mark), mark, "stroke", True)
+                    if n % 4 == 2:  # the decoy stray ink, listed first: never the suggestion
+                        candidates = (Candidate(x_for_value(decoy), decoy, "stray", True, stray=True),
+                                      real)
+                    elif n and n % 2 == 0:  # crossed out, listed first: never the suggestion
+                        candidates = (Candidate(x_for_value(decoy), decoy, "scribble", True,
+                                                crossed_out=True), real)
+                    else:
+                        candidates = (real, Candidate(x_for_value(decoy), decoy, "scribble", True,
+                                                      crossed_out=True))
                     items.append(ItemResult(item.id, None, (MULTIPLE_MARKS,), candidates, LINE_ENDS))
                 else:
                     items.append(ItemResult(item.id, None, (NO_MARK,), (), LINE_ENDS))

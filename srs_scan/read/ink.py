@@ -308,10 +308,12 @@ def _ring_centre_plausible(col: float, pen: np.ndarray, cleared: np.ndarray, shi
     the stop (stray seed 305: an X at 0.29 read 0.05)."""
     stop_cols = np.nonzero(cleared.any(axis=0))[0] - shift   # in `pen`'s columns
     ink_cols = np.nonzero(pen.any(axis=0))[0]
+    r_min = params.ring_side_min_mm * s
+    if not ink_cols.min() + r_min <= col <= ink_cols.max() - r_min:
+        return False  # a ring's centre lies inside it (seed 305: an X over a stop fitted 4 mm out)
     if ink_cols.min() < stop_cols.min() and ink_cols.max() > stop_cols.max():
         return True
-    return bool(min(abs(col - stop_cols.min()), abs(col - stop_cols.max()))
-                >= params.ring_side_min_mm * s)
+    return bool(min(abs(col - stop_cols.min()), abs(col - stop_cols.max())) >= r_min)
 
 
 def _x_arms_col(pen: np.ndarray, dy: np.ndarray, cleared: np.ndarray, s: float,

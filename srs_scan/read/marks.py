@@ -16,6 +16,8 @@ the strip is `strip.py`, the ink analysis `ink.py`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from srs_scan.read.ink import (Blob, blob_kind, comes_from_afar, find_blobs, group_x_mm,
@@ -74,6 +76,7 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     # Off-line ink beside a mark on the line is a piece of that mark (an X or circle drawn over
     # an end-stop loses its middle where the stop is cleared): merged with it, fitted with it.
     touching = {id(b) for b in on_line}
+    struck: dict[int, float] = {}  # marks whose strokes cross (an X, a struck-out mark): ink mm2
     pen_marks = [b for b in on_line + off_line if not b.stain]
     for group in merge_blobs(pen_marks, params.merge_gap_mm * s, ink.cleared.any(axis=0),
                              params.two_marks_apart_mm):
@@ -86,8 +89,15 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         # one stray piece makes the whole group stray: a mark joined to a stroke from elsewhere
         # is not read, whichever piece is larger
         stray = any(blob_kind(b, params) in STRAY_KINDS for b in group) or comes_from_afar(on)
+        # letters resting on the line from one side are writing, not a mark taken back: a
+        # scribble over a mark crosses the line (stray seeds 301-305: 30 comments crossed_out)
+        stray |= _one_side(on) and any(blob_kind(b, params) == "scribble" for b in on)
         found.append((_candidate(max(on, key=lambda b: b.area_mm2), x_mm, True, stops, ref,
                                  spec, params, stray), max(b.darkness for b in on)))
+        if (any(b.passes >= 2 or _inked_over(b, params) for b in on) and not _one_side(on)
+                and not any(b.touches_edge for b in group)):
+            struck[id(found[-1][0])] = sum(b.area_mm2 for b in group)
+    found = _struck_through(found, struck, params)
     # A stain as dark as ink is stray ink of its own, never a piece of the pen mark it touched:
     # merged, it would pull that mark's fit aside; alone, it flags the item (never a value).
     for b in on_line + off_line:
@@ -151,6 +161,37 @@ def _stain_like(b: Blob, params: Params) -> bool:
     return b.stain or blob_kind(b, params) == "stain"
 
 
+def _one_side(blobs: list[Blob]) -> bool:
+    """All of this ink lies on one side of the line (it touches it, but does not cross it)."""
+    return all(b.one_sided for b in blobs) and len({b.below for b in blobs}) == 1
+
+
+def _inked_over(b: Blob, params: Params) -> bool:
+    """Pen-dark ink far thicker than one stroke: strokes laid over each other (a dense scribble
+    that fills in solid, crossed by a row only once)."""
+    return b.thickness_mm > params.scribble_thickness_mm and b.darkness >= params.stain_ink_darkness
+
+
+def _struck_through(found: list[tuple[Candidate, float]], struck: dict[int, float],
+                    params: Params) -> list[tuple[Candidate, float]]:
+    """Two or more marks on the line, all single strokes but one whose strokes cross: that one
+    was struck through, taken back (a tick with a slash over it beside a new tick; the slash
+    may make it too wide or slanted for a mark, stray, but it stays within the strip). Of
+    several with crossing strokes, the one with by far the most ink (`struck_ink_ratio`) was
+    struck out (an X with a slash over it beside a new X); when none stands out, which one was
+    taken back is not seen: left to `multiple_marks`. Either way the item gets no value."""
+    live = [c for c, _ in found if c.touches_line and not c.crossed_out and not c.stray]
+    crossed = sorted((c for c, _ in found if id(c) in struck and c.touches_line
+                      and not c.crossed_out and (not c.stray or c.kind == "stray")),
+                     key=lambda c: struck[id(c)], reverse=True)
+    if not crossed or not [c for c in live if c is not crossed[0]]:
+        return found
+    if len(crossed) > 1 and struck[id(crossed[0])] < params.struck_ink_ratio * struck[id(crossed[1])]:
+        return found
+    return [(replace(c, crossed_out=True, stray=False, kind="scribble") if c is crossed[0] else c,
+             dark) for c, dark in found]
+
+
 def _stain_speck(b: Blob, stains: list[Blob], s: float, params: Params) -> bool:
     """A speck no bigger than a pen dot, within a stain's columns and no darker than the stain
     by much: a piece of the stain's band come apart from it (stray seed 302: a dark ring's
@@ -164,11 +205,11 @@ def _stain_speck(b: Blob, stains: list[Blob], s: float, params: Params) -> bool:
 def _candidate(b: Blob, x_mm: float, touches: bool, stops: tuple[float, float], ref: float,
                spec: FormSpec, params: Params, stray: bool = False) -> Candidate:
     kind = "stain" if b.stain else blob_kind(b, params)
-    if stray and kind not in STRAY_KINDS:
-        kind = "stray"
-    if kind == "scribble" and not touches:  # words written beside the line, not a mark taken back
+    if kind == "scribble" and (stray or not touches):  # words beside the line, not a mark taken back
         kind = "writing"
         stray = True
+    if stray and kind not in STRAY_KINDS:
+        kind = "stray"
     return Candidate(x_mm=round(x_mm, 3), value_cm=round(spec.value_cm(x_mm, stops), 3), kind=kind,
                      touches_line=touches, crossed_out=kind == "scribble",
                      contrast=round(min(1.0, b.darkness / ref), 3),

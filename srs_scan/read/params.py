@@ -279,6 +279,10 @@ class Params:
     """Ink fraction of a mark's bounding box above which it is a scribble (crossed out)..."""
     scribble_min_mm: float = 3.0
     """... provided the box is at least this big both ways (a dot is dense but small)."""
+    scribble_thickness_mm: float = 1.3
+    """A pen-dark blob thicker than this (twice area over outline) is strokes laid over strokes:
+    pen strokes are 0.3-0.8 mm (a felt tip ~1 mm), a dense scribble that fills in 1.5-2.5 mm.
+    Beside another mark on the line it is the one taken back (`struck_ink_ratio`)."""
     scribble_passes: int = 4
     """A blob crossed this many times by a row of pixels (away from the line) is a zigzag
     scribble; an X, a circle or a tick is crossed at most twice."""
@@ -316,6 +320,11 @@ class Params:
     cross_aspect: tuple[float, float] = (0.5, 2.0)
     """A blob whose width/height lies in this range (and is neither of the above) is a cross;
     anything flatter or taller is a stroke."""
+
+    struck_ink_ratio: float = 1.5
+    """Of two marks on a line whose strokes cross (X-like), the one with this many times the
+    other's ink was struck out: an X is two strokes of 4.5-9 mm, one struck through has one or
+    two more of 7-12 mm (>= 1.5x); two X's a person drew alike differ by ~1.3x at most."""
 
     # --- stray ink: ink at the line that is no mark (a person would not read it as one) ---
     stray_width_mm: float = 9.5

@@ -232,7 +232,8 @@ def plan_event(event: str, item_id: str, xl: float, xr: float, y: float, ink: st
         # that a person reads (real VAS sample 01, line 3) as one taken back.
         rng.random()   # (was: a new mark in 85 % of cases; drawn to keep the seeds' other choices)
         marks.append(draw_mark(rng.choice(("tick", "slant", "cross")), x_at(second), y, ink, rng, p))
-        return marks, (), must(style, ("crossed_out",))
+        new_v = value_cm(marks[-1].true_x_mm, xl, xr, scale_max)
+        return marks, (), must(f"{style}, new mark at {new_v:.2f} cm", ("crossed_out",))
     if event in ("endstop_x", "endstop_circle"):
         at = rng.choice((0.0, 10.0)) + rng.uniform(-e.endstop_v, e.endstop_v)
         mark = draw_mark("cross" if event == "endstop_x" else "circle", x_at(at), y, ink, rng, p)
