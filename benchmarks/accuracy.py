@@ -14,8 +14,9 @@ and prints, per profile:
   with a value and no flag;
 - silent errors: a value more than 2 mm off with no flag on that item, or any
   value given where the truth says the item or page must be flagged;
-- must-flag items flagged (any flag on the item counts) and must-flag pages
-  flagged (the page's status is not ok);
+- must-flag items flagged (any flag on the item counts), the share of them whose flags
+  include the one the truth names (right kind: crossed_out, not multiple_marks), and
+  must-flag pages flagged (the page's status is not ok);
 - pages per second of the scan's wall time.
 """
 
@@ -55,6 +56,7 @@ class Score:
     seconds: float
     sheet_ids: int = 0        # pages whose truth has a sheet id
     sheet_ids_read: int = 0   # of those, pages where the reader read that same id
+    must_flag_items_named: int = 0  # must-flag items whose flags include the one the truth names
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -74,7 +76,7 @@ def score(profile: str, truth: list[dict[str, str]], read: list[dict[str, str]],
           seconds: float) -> Score:
     """Compare the reader's rows with the truth rows, page by page and item by item."""
     by_key = {(Path(r.get("file", "")).name, str(r.get("page", ""))): r for r in read}
-    errors, silent, missing, sheet_ids, sheet_ids_read = [], 0, 0, 0, 0
+    errors, silent, missing, sheet_ids, sheet_ids_read, named = [], 0, 0, 0, 0, 0
     clean = clean_read = must_items = must_items_flagged = must_pages = must_pages_flagged = 0
     for t in truth:
         r = by_key.get((t["file"], t["page"]))
@@ -97,6 +99,8 @@ def score(profile: str, truth: list[dict[str, str]], read: list[dict[str, str]],
             if _item_flags(expect, item):
                 must_items += 1
                 must_items_flagged += flagged
+                # the flag's kind: crossed_out is not multiple_marks, off_line is not no_mark
+                named += bool(_item_flags(expect, item) & _item_flags(got_flags, item))
             if must:
                 silent += bool(got)
                 continue
@@ -109,7 +113,7 @@ def score(profile: str, truth: list[dict[str, str]], read: list[dict[str, str]],
             silent += err_mm > SILENT_ERROR_MM and not flagged
     return Score(profile, len(truth), tuple(errors), clean, clean_read, silent, must_items,
                  must_items_flagged, must_pages, must_pages_flagged, missing, seconds,
-                 sheet_ids, sheet_ids_read)
+                 sheet_ids, sheet_ids_read, named)
 
 
 def _pct(n: int, d: int) -> str:
@@ -118,7 +122,7 @@ def _pct(n: int, d: int) -> str:
 
 def print_scores(scores: list[Score]) -> None:
     head = (f"{'profile':<12} {'pages':>5} {'MAE mm':>7} {'p95 mm':>7} {'max mm':>7} "
-            f"{'clean read':>10} {'silent':>6} {'items flagged':>13} {'pages flagged':>13} "
+            f"{'clean read':>10} {'silent':>6} {'items flagged':>13} {'right kind':>10} {'pages flagged':>13} "
             f"{'missing':>7} {'ids read':>8} {'pages/s':>7}")
     print(head)
     print("-" * len(head))
@@ -128,6 +132,7 @@ def print_scores(scores: list[Score]) -> None:
                         if e is not None else ("      -",) * 3)
         print(f"{s.profile:<12} {s.pages:>5} {mae} {p95} {mx} {_pct(s.clean_read, s.clean_items):>10} "
               f"{s.silent_errors:>6} {_pct(s.must_flag_items_flagged, s.must_flag_items):>13} "
+              f"{_pct(s.must_flag_items_named, s.must_flag_items):>10} "
               f"{_pct(s.must_flag_pages_flagged, s.must_flag_pages):>13} {s.missing_pages:>7} "
               f"{_pct(s.sheet_ids_read, s.sheet_ids):>8} "
               f"{s.pages / s.seconds if s.seconds else 0:7.2f}")

@@ -54,6 +54,8 @@ def test_round_trip(profile, tmp_path, accuracy):
     assert score.missing_pages == 0 and len(read) == len(truth)
     assert score.silent_errors == 0
     assert score.must_flag_items_flagged == score.must_flag_items > 0
+    # and named for what it is (a crossed-out mark crossed_out, not multiple_marks)
+    assert score.must_flag_items_named >= 0.9 * score.must_flag_items, score
     assert score.must_flag_pages_flagged == score.must_flag_pages > 0
     by_key = {(Path(r["file"]).name, r["page"]): r for r in read}
     for t in truth:

@@ -547,14 +547,20 @@ def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: 
     b = int(min(line_only.shape[1], strip.col(stops_mm[1] - params.stop_clear_mm - 0.5)))
     if b - a < params.along_min_mm * s:
         return False
-    core = (line_only[:, a:b] > params.along_darkness).sum(axis=0)
+    peak = line_only[:, a:b].max(axis=0)
+    # the printed line's own darkness: most of a line is as printed, but where a fax broke it
+    # into dashes the opening leaves them lighter (a median over a 60 % dashed line is theirs)
+    line_dark = (float(np.percentile(peak[peak > 0], params.along_line_percentile))
+                 if (peak > 0).any() else 0.0)
+    # the core: rows darker than half the line (a pencil stroke half over a 0.5 line widens it)
+    # and never lighter than a stain
+    core = (line_only[:, a:b] > max(params.along_darkness, line_dark / 2)).sum(axis=0)
     # the line's own core where it shows at all: a 1-bit fax breaks the line into dashes, and
     # where most of it is gone the dashes left are not thick
     shown = core[core > 0]
     thick = core >= (np.median(shown) if shown.size else 0.0) + params.along_rows_mm * s
     # or darker than the line's own darkness: a pen line drawn right over the printed one
-    peak = line_only[:, a:b].max(axis=0)
-    thick |= peak >= np.median(peak[core > 0] if shown.size else peak) + params.along_darker
+    thick |= peak >= line_dark + params.along_darker
     for m in marks:  # a mark crossing the line thickens it where it crosses
         if m.gap_mm > params.line_rows_mm:  # ink beside the line's rows leaves its core alone
             continue  # (a comment's letters resting on an underline drawn along the line)

@@ -264,11 +264,21 @@ class Params:
     darkness_min_share: float = 0.25
     """A mark's darkness is judged beside the line's rows only when at least this share of its
     ink lies there; otherwise (a dot, 0.9-1.6 mm across, centred on the line) on all of it."""
-    faint_darkness: float = 0.25
+    faint_darkness: float = 0.17
     """A mark whose darkest ink (90th percentile) is lighter than this is too faint to trust...
     (0.30 until the stray profile's pencil, opacity 0.12-0.8: pencil a person reads without
-    hesitating, 0.25-0.30 here, was flagged faint; lighter ink than `stain_darkness` is set
-    aside as no mark and flagged no_mark + faint, so this is now that same limit)"""
+    hesitating, 0.25-0.30 here, was flagged faint; then 0.25, the `stain_darkness` limit below
+    which all ink was set aside as no mark: pencil at opacity 0.26-0.36, 0.18-0.24 here and
+    plain to see, was no_mark + faint on a third of the pencil items of stray seeds 301-302.
+    Light ink of a mark's shape (`pencil_max_thickness_mm`) is now a mark; below 0.17, pencil
+    of opacity < 0.25, a person hesitates too)"""
+    pencil_max_thickness_mm: float = 0.75
+    """Ink lighter than `stain_darkness` is still a mark (light pencil) when its stroke is no
+    thicker than this (pencil strokes are 0.24-0.64 mm, measured 0.2-0.7; a stain's band is
+    0.8-2.6 mm) ..."""
+    pencil_max_size_mm: float = 10.0
+    """... and it is no bigger than a mark either way (a tick is 4-9 mm tall) and stays inside
+    the strip: a ring's arc or a fold crease runs on."""
     faint_vs_line: float = 0.8
     """... unless it is at least this share of the printed line's darkness in the same strip.
     A 150 dpi or blurred phone scan shows the 0.14 mm printed line at ~0.3 (a 300 dpi scan at
@@ -356,9 +366,15 @@ class Params:
     """... or its darkest row this much darker than the line's own (median) darkness: a pen
     stroke drawn right over the line (stray seed 301: an underline at 0.81 on a 0.47 line);
     a clean line's darkness varies by ~0.05 along it."""
+    along_line_percentile: float = 75.0
+    """The printed line's own darkness, for the two tests above: this percentile of its darkest
+    row along it (a pen stroke over a quarter of the line does not move it; the median did,
+    where a 1-bit fax broke most of a line into light dashes and the rest read 'darker')."""
     along_min_mm: float = 3.0
     """... at least this long a stretch away from the marks found (a mark crossing the line
     thickens it over < 2.5 mm: an X's arms meet there)."""
-    along_darkness: float = 0.35
-    """Rows of the removed line darker than this count towards its core: a light stain crossing
-    the line (< 0.3) does not thicken it, a pen stroke (>= 0.5) does."""
+    along_darkness: float = 0.25
+    """Rows of the removed line darker than half the line's own darkness, and than this, count
+    towards its core: a light stain crossing the line (< 0.25) does not thicken it, a pen stroke
+    (>= 0.5) or a pencil one (0.3-0.5) does (0.35, not relative to the line, until a pencil
+    stroke half over a 0.52 line, stray seed 301, stood only 0.15 mm taller at 0.35)."""
