@@ -101,7 +101,7 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         stray |= _one_side(on) and any(blob_kind(b, params) == "scribble" for b in on)
         found.append((_candidate(max(on, key=lambda b: b.area_mm2), x_mm, True, stops, ref,
                                  spec, params, stray), max(b.darkness for b in on)))
-        if (any(b.passes >= 2 or _inked_over(b, params) for b in on) and not _one_side(on)
+        if (any(_struck(b, params) for b in on) and not _one_side(on)
                 and not any(b.touches_edge for b in group)):
             struck[id(found[-1][0])] = sum(b.area_mm2 for b in group)
     found = _struck_through(found, struck, params)
@@ -173,10 +173,15 @@ def _one_side(blobs: list[Blob]) -> bool:
     return all(b.one_sided for b in blobs) and len({b.below for b in blobs}) == 1
 
 
-def _inked_over(b: Blob, params: Params) -> bool:
-    """Pen-dark ink far thicker than one stroke: strokes laid over each other (a dense scribble
-    that fills in solid, crossed by a row only once)."""
-    return b.thickness_mm > params.scribble_thickness_mm and b.darkness >= params.stain_ink_darkness
+def _struck(b: Blob, params: Params) -> bool:
+    """Whether a mark looks struck through: three strokes crossing, two crossing over more than
+    a mark's size (an X with arms of 4.5-8 mm stays within ~7 mm; a tick with a 7-12 mm slash
+    over it does not), or pen-dark ink far thicker than one stroke (strokes laid over each
+    other: a dense scribble that fills in solid, crossed by a row only once)."""
+    return (b.passes >= 3
+            or (b.passes >= 2 and max(b.width_mm, b.height_mm) >= params.struck_min_size_mm)
+            or (b.thickness_mm > params.scribble_thickness_mm
+                and b.darkness >= params.stain_ink_darkness))
 
 
 def _struck_through(found: list[tuple[Candidate, float]], struck: dict[int, float],

@@ -331,6 +331,10 @@ class Params:
     """A blob whose width/height lies in this range (and is neither of the above) is a cross;
     anything flatter or taller is a stroke."""
 
+    struck_min_size_mm: float = 8.0
+    """Two strokes crossing over more than this either way are more than an X (arms of 4.5-8 mm
+    at 28-52 degrees from upright stay within ~7.1 x 6.3 mm): a mark with a slash over it. An X
+    beside a tick is two marks (multiple_marks); a slashed tick beside a tick is crossed_out."""
     struck_ink_ratio: float = 1.5
     """Of two marks on a line whose strokes cross (X-like), the one with this many times the
     other's ink was struck out: an X is two strokes of 4.5-9 mm, one struck through has one or
