@@ -63,7 +63,8 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         # nothing pen-dark at the line: light ink of a mark's shape is light pencil, a mark
         # (beside a pen mark it stays aside: a crease's or a ring's light pieces look the same)
         pencil = [b for b in light if b.darkness < params.stain_darkness and _light_pencil(b, params)
-                  and not _stain_like(b, params) and not _stain_speck(b, stains, s, params)]
+                  and not _stain_like(b, params) and not _stain_speck(b, stains, s, params)
+                  and min(abs(b.x_mm - x) for x in stops) >= params.pencil_stop_clear_mm]
         light = [b for b in light if not any(b is a for a in pencil)]
         blobs += pencil
     on_line = [b for b in blobs if b.gap_mm <= params.touch_mm]

@@ -173,9 +173,10 @@ class Params:
     x_arms_clear_gap_mm: float = 0.2
     """... where a crossing this close to the cleared stop may have lost ink to it (the blurred
     edge of a stroke is ~0.1-0.2 mm) and is left out of the arm fit..."""
-    x_arms_max_shift_mm: float = 1.0
+    x_arms_max_shift_mm: float = 1.5
     """... and only when it moves the value by at most this: the centroid fit's bias from a cut
-    arm is ~0.6 mm, so a larger change means the arms were not what they seemed."""
+    arm is ~0.6 mm, from one long shallow arm beside a stop up to ~1.1 mm (fax seed 52: read
+    1.5 mm off, the arms 0.3 mm), so a larger change means the arms were not what they seemed."""
     x_arms_reach_mm: float = 3.0
     """... fitted on rows from `line_rows_mm` out to this distance from the line: an X's arms
     are straight there; further out a hand curls them or they end."""
@@ -279,6 +280,9 @@ class Params:
     pencil_max_size_mm: float = 10.0
     """... and it is no bigger than a mark either way (a tick is 4-9 mm tall) and stays inside
     the strip: a ring's arc or a fold crease runs on."""
+    pencil_stop_clear_mm: float = 1.5
+    """... and it stands this far from an end-stop: at a stop, light ink is as likely a smudge
+    on the stop or a tall tick (an enrolled VAS line's) as a mark; there it stays no_mark+faint."""
     faint_vs_line: float = 0.8
     """... unless it is at least this share of the printed line's darkness in the same strip.
     A 150 dpi or blurred phone scan shows the 0.14 mm printed line at ~0.3 (a 300 dpi scan at
