@@ -20,8 +20,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from srs_scan.read.ink import (Blob, blob_kind, comes_from_afar, find_blobs, group_x_mm,
-                               ink_along_line, merge_blobs, within_reach)
+from srs_scan.read.ink import Blob, find_blobs, group_x_mm, within_reach
+from srs_scan.read.kinds import blob_kind, comes_from_afar, ink_along_line, merge_blobs
 from srs_scan.read.params import Params
 from srs_scan.read.endtick import bilevel, mark_on_tick
 from srs_scan.read.strip import (LineFit, Strip, find_end, find_line, find_stop, line_image,

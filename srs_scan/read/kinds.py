@@ -1,0 +1,112 @@
+"""What each piece of ink at a line is, and which pieces are one mark.
+
+A blob measured by `ink.py` is judged here: a mark's shape (tick, cross, circle, dot, stroke),
+a scribble, stray ink (a stroke from elsewhere) or a stain's band; pieces of one mark are
+grouped; pen ink drawn along the printed line, which left with the line, is found from the
+line's own core. This module measures nothing new on the page and decides no flags
+(`marks.py`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from srs_scan.read.ink import Blob
+from srs_scan.read.params import Params
+from srs_scan.read.strip import Strip
+
+
+def comes_from_afar(group: list[Blob]) -> bool:
+    """Ink reaching the line from outside the strip and stopping there (an arrow, a stroke
+    ending on the line): all of a mark's pieces lie on one side of the line and one reaches the
+    strip's edge. A tick crosses the line; a long mark drawn over an end-stop is cut in two
+    there, one piece each side, and is judged whole."""
+    sides = {b.below for b in group}
+    return (all(b.one_sided for b in group) and len(sides) == 1
+            and any(b.touches_edge for b in group))
+
+
+def blob_kind(b: Blob, params: Params) -> str:
+    """What a piece of ink is: a scribble (crossed out), stray ink (no mark: a stroke from
+    elsewhere, a stain's band), or a mark's shape (circle, dot, tick, cross, stroke)."""
+    if min(b.width_mm, b.height_mm) > params.scribble_min_mm and (
+            b.fill > params.scribble_fill or b.passes >= params.scribble_passes):
+        return "scribble"
+    if b.width_mm > params.stray_width_mm or (b.touches_edge and b.lean > params.stray_lean):
+        return "stray"
+    if (b.thickness_mm > params.stain_thickness_mm and b.darkness < params.stain_ink_darkness
+            and max(b.width_mm, b.height_mm) >= params.stain_length_mm):
+        return "stain"
+    if b.has_hole:
+        return "circle"
+    if b.width_mm < params.dot_max_mm and b.height_mm < params.dot_max_mm:
+        return "dot"
+    if b.width_mm < params.tick_max_aspect * b.height_mm:
+        return "tick"
+    low, high = params.cross_aspect
+    if low < b.width_mm / b.height_mm < high:
+        return "cross"
+    return "stroke"
+
+
+def merge_blobs(blobs: list[Blob], gap_px: float, cleared_cols: np.ndarray,
+                apart_mm: float = np.inf) -> list[list[Blob]]:
+    """Group blobs whose column ranges overlap or nearly touch: pieces of one mark.
+
+    Columns where a printed end-stop was cleared away do not count towards the gap: a mark
+    drawn over the stop loses its middle there, and its halves are still one mark. Two blobs
+    that each cross the line on their own, with no stop cleared between them, are two marks
+    when they cross it more than `apart_mm` apart (two slanted ticks' boxes nearly touch).
+    """
+    groups: list[list[Blob]] = []
+    for b in sorted(blobs, key=lambda b: b.cols[0]):
+        end = max(g.cols[1] for g in groups[-1]) if groups else 0
+        gap = int((~cleared_cols[end:b.cols[0]]).sum()) if b.cols[0] > end else b.cols[0] - end
+        if groups and gap <= gap_px and not _two_crossings(groups[-1], b, cleared_cols, apart_mm):
+            groups[-1].append(b)
+        else:
+            groups.append([b])
+    return groups
+
+
+def _two_crossings(group: list[Blob], b: Blob, cleared_cols: np.ndarray, apart_mm: float) -> bool:
+    if not b.crosses:
+        return False
+    for a in group:
+        lo, hi = min(a.cols[0], b.cols[0]), max(a.cols[1], b.cols[1])
+        if (a.crosses and not cleared_cols[lo:hi].any()
+                and abs(a.x_mm - b.x_mm) > apart_mm):
+            return True
+    return False
+
+
+def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: Strip,
+                   marks: list[Blob], params: Params) -> bool:
+    """Whether pen ink runs along the printed line, on it: removed with the line, it shows only
+    as the line's dark core standing taller than the line's own over a stretch no mark explains."""
+    s = strip.px_per_mm
+    a = int(max(0, strip.col(stops_mm[0] + params.stop_clear_mm + 0.5)))
+    b = int(min(line_only.shape[1], strip.col(stops_mm[1] - params.stop_clear_mm - 0.5)))
+    if b - a < params.along_min_mm * s:
+        return False
+    peak = line_only[:, a:b].max(axis=0)
+    # the printed line's own darkness: most of a line is as printed, but where a fax broke it
+    # into dashes the opening leaves them lighter (a median over a 60 % dashed line is theirs)
+    line_dark = (float(np.percentile(peak[peak > 0], params.along_line_percentile))
+                 if (peak > 0).any() else 0.0)
+    # the core: rows darker than half the line (a pencil stroke half over a 0.5 line widens it)
+    # and never lighter than a stain
+    core = (line_only[:, a:b] > max(params.along_darkness, line_dark / 2)).sum(axis=0)
+    # the line's own core where it shows at all: a 1-bit fax breaks the line into dashes, and
+    # where most of it is gone the dashes left are not thick
+    shown = core[core > 0]
+    thick = core >= (np.median(shown) if shown.size else 0.0) + params.along_rows_mm * s
+    # or darker than the line's own darkness: a pen line drawn right over the printed one
+    thick |= peak >= line_dark + params.along_darker
+    for m in marks:  # a mark crossing the line thickens it where it crosses
+        if m.gap_mm > params.line_rows_mm:  # ink beside the line's rows leaves its core alone
+            continue  # (a comment's letters resting on an underline drawn along the line)
+        thick[max(0, m.cols[0] - a - int(s)):max(0, m.cols[1] - a + int(s))] = False
+    edges = np.diff(thick.astype(np.int8), prepend=0, append=0)
+    runs = np.nonzero(edges == -1)[0] - np.nonzero(edges == 1)[0]
+    return bool(runs.size and runs.max() >= params.along_min_mm * s)
