@@ -17,6 +17,7 @@ from __future__ import annotations
 import pytest
 
 from srs_scan.read.reader import read_page
+from srs_scan.results import MULTIPLE_MARKS
 from srs_scan.sheets.spec import load_form, load_form_library
 from srs_scan.simulate import Params, plan_simulation
 from srs_scan.simulate import _scanned_pages
@@ -40,7 +41,10 @@ def test_stray_events_never_read_silently_wrong(seed, pages, of):
             where = (row.page, truth.item_id, truth.event, truth.detail, item)
             if truth.expect:
                 assert item.flags and item.value_cm is None, where
-                assert set(item.flags) & set(truth.flags_ok), where  # named for what it is
+                # named for what it is; a crossed-out mark the reader cannot tell from a second
+                # mark (two X's alike) is multiple_marks by design: the benchmark counts how often
+                named = set(truth.flags_ok) | ({MULTIPLE_MARKS} if truth.event == "crossed_out" else set())
+                assert set(item.flags) & named, where
             elif not item.flags:
                 assert truth.value_cm is not None and item.value_cm is not None, where
                 assert abs(item.value_cm - truth.value_cm) <= 0.2, where
