@@ -177,6 +177,11 @@ def test_confirm_stores_the_reading_once_and_a_later_scan_is_the_same_sheet(tmp_
     with ResultStore(db) as store:
         history = histories(readings(stored_pages(store)))["C8572"]
     assert len(history) == 1
+    # `import` into another store takes the session's picture along with its reading
+    from srs_scan.batch.merge import import_store
+
+    with ResultStore(tmp_path / "other.sqlite") as other:
+        assert import_store(db, other).counts["camera_frames"] == 1
 
 
 def test_a_sheet_without_a_client_code_asks_for_it(tmp_path, forms, blank_code):
@@ -206,5 +211,8 @@ def test_the_session_server_refuses_what_is_not_ours(tmp_path, forms, prefilled)
         assert s.post("/api/confirm", b'{"reading": 5}')[0] == 400
         big = b"\xff\xd8\xff" + b"\0" * (13 * 1024 * 1024)
         assert s.post("/api/frame", big, "image/jpeg")[0] == 413
+        bomb = cv2.imencode(".png", np.zeros((8000, 8000), np.uint8))[1].tobytes()  # 69 kB, 64 MP
+        status, answer = s.post("/api/photo", bomb, "image/png")
+        assert status == 400 and "too large" in answer["error"]
         status, _, page = s.server.request("GET", "/")
         assert status == 200 and b"session.js" in page                        # the shell needs no token

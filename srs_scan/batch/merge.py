@@ -21,7 +21,7 @@ from srs_scan.batch.store import ResultStore
 
 # table -> the columns that say two rows are the same row (all columns but the row id)
 KEYED = {"pages": ("content_hash", "page"), "sheet_images": ("content_hash", "page"),
-         "serials": ("serial",)}
+         "serials": ("serial",), "camera_frames": ("content_hash", "page")}
 APPENDED = ("reviews", "identities")  # audit trails: rows have an id, copied in id order
 
 

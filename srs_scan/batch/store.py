@@ -57,6 +57,14 @@ CREATE TABLE IF NOT EXISTS sheet_images (
     jpeg BLOB NOT NULL,
     PRIMARY KEY (content_hash, page)
 );
+CREATE TABLE IF NOT EXISTS camera_frames (
+    content_hash TEXT NOT NULL,     -- a page read in `srs-scan session`: SHA-256 of `picture`
+    page INTEGER NOT NULL,
+    source TEXT NOT NULL,           -- camera (a frame of the live camera) or photo (dropped on the page)
+    therapist TEXT NOT NULL,        -- who confirmed the reading
+    picture BLOB NOT NULL,          -- the JPEG or PNG exactly as it was read, for the audit trail
+    PRIMARY KEY (content_hash, page)
+);
 CREATE TABLE IF NOT EXISTS serials (
     serial TEXT PRIMARY KEY,        -- the first page that carried this sheet serial
     content_hash TEXT NOT NULL,

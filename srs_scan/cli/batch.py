@@ -225,7 +225,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         except NotAStore as exc:
             raise UsageError(str(exc)) from None
     words = {"pages": "page readings", "sheet_images": "review images", "serials": "sheet serials",
-             "reviews": "review decisions", "identities": "identity entries"}
+             "reviews": "review decisions", "identities": "identity entries",
+             "camera_frames": "session camera pictures"}
     added = ", ".join(f"{n} {words.get(t, t)}" for t, n in done.counts.items())
     say(args, f"imported {args.old.name} into {target}: {added}")
     return ExitCode.OK

@@ -23,12 +23,14 @@ This module keeps nothing on disk and logs nothing; storing a confirmed reading 
 
 from __future__ import annotations
 
+import io
 import secrets
 from collections import deque
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from srs_scan.read.params import Params as ReadParams
 from srs_scan.read.reader import read_page
@@ -65,6 +67,9 @@ class CameraParams:
     0.26-0.35, frames smeared by a hand's movement 0.15-0.27 (the motion check catches the rest)."""
     max_frame_px: int = 4000
     """A longer side than this is downscaled before reading (a phone photo); frames are smaller."""
+    max_picture_mpx: float = 50.0
+    """A picture of more megapixels is refused before it is decoded (a 12 MB PNG can unpack to
+    gigabytes); the largest phone photos are ~50 MP, the page sends at most 2400 px a side."""
 
 
 HINTS = {
@@ -85,6 +90,13 @@ def decode(data: bytes, params: CameraParams = CameraParams()) -> np.ndarray:
     """The picture as BGR pixels; a long side above `max_frame_px` is scaled down."""
     if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
         raise NotAPicture("send a JPEG or PNG picture")
+    try:  # the size from the header, before anything is unpacked
+        width, height = Image.open(io.BytesIO(data)).size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise NotAPicture("the picture could not be decoded (a damaged JPEG or PNG)") from None
+    if width * height > params.max_picture_mpx * 1e6:
+        raise NotAPicture(f"the picture is too large ({width} x {height} px): at most "
+                          f"{params.max_picture_mpx:g} megapixels")
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise NotAPicture("the picture could not be decoded (a damaged JPEG or PNG)")
@@ -154,7 +166,15 @@ def read_frame(image: np.ndarray, forms: FormLibrary, previous: Frame | None = N
                params: CameraParams = CameraParams(), read_params: ReadParams = ReadParams(),
                *, photo: bool = False) -> Frame:
     """One frame: its hint, or its reading. `previous`: the frame before (for the motion check);
-    `photo`: a still picture, which has no frame before it (no motion check)."""
+    `photo`: a still picture, which has no frame before it (no motion check). Never raises."""
+    try:
+        return _read_frame(image, forms, previous, params, read_params, photo)
+    except Exception:  # a frame the checks cannot handle is one more frame to wait for, never a 500
+        return Frame("unreadable")
+
+
+def _read_frame(image: np.ndarray, forms: FormLibrary, previous: Frame | None, params: CameraParams,
+                read_params: ReadParams, photo: bool) -> Frame:
     result = read_page(image, forms, "camera", 1, read_params)
     grey = to_grey(image)
     if result.status is Status.ERROR:

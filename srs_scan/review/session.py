@@ -53,16 +53,6 @@ STATIC_FILES = ("session.js", "session.css", "shared.js")
 UPLOADS = frozenset({"/api/frame", "/api/photo"})
 CONFIRM_FIELDS = frozenset({"reading", "therapist", "client_code", "session", "date"})
 
-FRAMES_SCHEMA = """
-CREATE TABLE IF NOT EXISTS camera_frames (
-    content_hash TEXT NOT NULL,     -- SHA-256 of `picture`: the page's key in `pages`
-    page INTEGER NOT NULL,
-    source TEXT NOT NULL,           -- camera (a frame of the live camera) or photo (dropped)
-    therapist TEXT NOT NULL,        -- who confirmed the reading
-    picture BLOB NOT NULL,          -- the JPEG or PNG exactly as it was read
-    PRIMARY KEY (content_hash, page)
-);
-"""
 
 
 class NotStored(ValueError):
@@ -98,7 +88,6 @@ def store_reading(store: ResultStore, forms: FormLibrary, candidate: Candidate, 
         problem = identity_problem(*(typed.get(f, "").strip() for f in ("client_code", "session", "date")))
         if problem:
             raise NotStored(f"this sheet has no client code in its QR code: {problem}")
-    store.db.executescript(FRAMES_SCHEMA)
     when = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     kind = "png" if candidate.frame.startswith(b"\x89PNG") else "jpg"
     result = replace(result, file=f"session-{candidate.source}-{when}.{kind}", page=1)
