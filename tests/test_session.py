@@ -119,8 +119,20 @@ def test_the_accumulator_needs_three_agreeing_frames_and_never_mixes_sheets(form
         ItemResult(i.item_id, i.value_cm + (0.06 if n == 0 else 0.0), i.flags) for n, i in enumerate(result.items))})
     assert agree([result, result], 0.5)
     assert not agree([result, moved], 0.5)             # 0.6 mm apart on one item
+    flagged = PageResult(**{**result.__dict__, "items": (ItemResult(result.items[0].item_id, None, ("faint",)),
+                                                         *result.items[1:])})
+    assert not agree([result, flagged], 0.5)           # an item flagged in one frame only
+    for n in range(5):                                   # found in every other frame: never confident,
+        assert acc.add(_as_frame(flagged if n % 2 else result), b"", steady[0]) is None
+    assert acc.unsettled                                 # and the page says why
     other = PageResult(**{**result.__dict__, "sheet": result.sheet.__class__(**{**result.sheet.__dict__, "serial": "OTHER123"})})
     assert not agree([result, other], 0.5)
+
+
+def _as_frame(result: PageResult):
+    from srs_scan.review.camera import Frame
+
+    return Frame("", result, np.zeros((4, 2)), 3.0)
 
 
 def test_hints_for_glare_a_hidden_corner_a_far_sheet_and_no_sheet(forms, prefilled):

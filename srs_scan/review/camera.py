@@ -65,6 +65,10 @@ class CameraParams:
     """Steepest brightness step in the sheet (99th percentile of the gradient, per pixel, as a
     share of the paper-to-ink contrast). Simulated 720p frames of a steady sheet in focus give
     0.26-0.35, frames smeared by a hand's movement 0.15-0.27 (the motion check catches the rest)."""
+    unsettled_after: int = 4
+    """After this many readings in a row that each disagree with the one before (about 1 s), the
+    page says so ("unsettled") instead of counting frames: usually a faint mark or a curled line
+    read in some frames only."""
     max_frame_px: int = 4000
     """A longer side than this is downscaled before reading (a phone photo); frames are smaller."""
     max_picture_mpx: float = 50.0
@@ -78,6 +82,8 @@ HINTS = {
     "closer": "Move closer: the sheet is too small in the picture.",
     "glare": "Tilt the sheet away from the light: the paper is washed out.",
     "still": "Hold still.",
+    "unsettled": "A mark reads differently from frame to frame: hold the sheet flat and steady, "
+                 "facing the camera (or store it later from a scan).",
     "unreadable": "This picture could not be read; try again.",
 }
 
@@ -242,17 +248,25 @@ class Accumulator:
     recent: deque = field(default_factory=deque)     # (Frame, bytes, image) of consecutive readings
     previous: Frame | None = None
     confident: Candidate | None = None
+    breaks: int = 0          # readings in a row that disagreed with the frame before
 
     def reset(self) -> None:
         self.recent.clear()
         self.previous = None
         self.confident = None
+        self.breaks = 0
+
+    @property
+    def unsettled(self) -> bool:
+        """Readings keep disagreeing (a faint mark found in some frames only): say so, not just wait."""
+        return self.breaks >= self.params.unsettled_after
 
     def add(self, frame: Frame, data: bytes, image: np.ndarray) -> Candidate | None:
         """Take one frame; the confident reading when this frame completes an agreeing run."""
         self.previous = frame
         if frame.hint or frame.result is None:
             self.recent.clear()
+            self.breaks = 0
             return None
         self.recent.append((frame, data, image))
         while len(self.recent) > self.params.frames_needed:
@@ -263,7 +277,9 @@ class Accumulator:
             last = self.recent[-1]
             self.recent.clear()
             self.recent.append(last)
+            self.breaks += 1
             return None
+        self.breaks = 0 if len(self.recent) > 1 else self.breaks
         if len(self.recent) < self.params.frames_needed:
             return None
         last_frame, last_data, last_image = self.recent[-1]

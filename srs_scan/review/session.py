@@ -136,6 +136,7 @@ def create_session_app(db_path: Path, forms: FormLibrary, settings: Settings, to
     def answer(hint: str, candidate: Candidate | None) -> dict:
         frames: Accumulator = state["frames"]
         if candidate is None:
+            hint = hint or ("unsettled" if frames.unsettled else "")
             return {"state": "hint" if hint else "reading", "hint": HINTS.get(hint, ""),
                     "agree": frames.agreeing, "needed": camera.frames_needed}
         return {"state": "confident", "reading": reading_view(candidate, forms, log().store, settings)}
