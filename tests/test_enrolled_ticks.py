@@ -73,6 +73,36 @@ def test_a_mark_just_inside_a_tall_tick_keeps_its_own_place(ticked):
     assert first.value_cm == pytest.approx(9.955, abs=0.03), first
 
 
+def test_a_ring_with_its_side_on_a_tall_tick_is_read_at_its_middle(ticked):
+    """The tick hides the ring's side on every row; the far side alone read 2 mm off."""
+    forms = load_form_library([ticked])
+    (x1, y1, n1), (x2, y2, _) = LINES
+    for r_mm in (2.0, 3.0):
+        page = _ticked_blank()
+        right = x1 + n1 + 0.1 - r_mm            # its right side on the right tick
+        left = x2 + r_mm - 0.15                 # its left side on the left tick
+        for cx, cy in ((right, y1 - 0.2), (left, y2 + 0.3)):
+            cv2.ellipse(page, (int(round(cx * S)), int(round(cy * S))),
+                        (int(round(r_mm * S)), int(round(r_mm * 1.1 * S))), 0, 0, 360,
+                        (170, 60, 20), 3, cv2.LINE_AA)
+        first, second = read_page(page, forms).items
+        assert first.value_cm == pytest.approx((right - x1) / n1 * 10, abs=0.05), (r_mm, first)
+        assert second.value_cm == pytest.approx((left - x2) / 10, abs=0.05), (r_mm, second)
+
+
+def test_an_x_whose_arms_reach_a_tall_tick_is_read_at_its_crossing(ticked):
+    forms = load_form_library([ticked])
+    page = _ticked_blank()
+    (x1, y1, n1), _ = LINES
+    cx = x1 + n1 - 2.2
+    for sign in (-1, 1):
+        cv2.line(page, (int((cx - 2.4) * S), int((y1 - sign * 2.6) * S)),
+                 (int((cx + 2.4) * S), int((y1 + sign * 2.6) * S)), (170, 60, 20), 3,
+                 cv2.LINE_AA)
+    first = read_page(page, forms).items[0]
+    assert first.value_cm == pytest.approx((cx - x1) / n1 * 10, abs=0.05), first
+
+
 def test_a_blank_copy_with_tall_ticks_stays_blank(ticked):
     forms = load_form_library([ticked])
     result = read_page(_ticked_blank(), forms)

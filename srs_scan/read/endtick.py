@@ -123,3 +123,55 @@ def mark_on_tick(strip: Strip, line: LineFit, stops_mm: tuple[float, float], end
         col = float((xs * weight).sum() / weight.sum())
     return TickMark(strip.x_mm(a + float(col)), strip.x_mm(a + centre), darkness,
                     float(pen.sum() / s))
+
+
+def ring_side_in_stop_col(pen: np.ndarray, mine: np.ndarray, dy: np.ndarray,
+                          cleared: np.ndarray, x0: int, x1: int, s: float, params: Params
+                          ) -> float | None:
+    """Where a ring meets the line when its side on an end-stop is hidden on every row: a stop
+    as tall as the ring (a tall tick of an enrolled form, or a small ring on our own 4 mm stop)
+    is cleared with the ring's side on it, and the far side alone pulled the fit by the ring's
+    radius (fit-to-page seed 13: 1.9 mm). The hidden side lies in the cleared columns (with
+    what of it shows just beyond them), so near the line the ring's middle is halfway between
+    its far side and there.
+
+    `pen`, `mine` (the ring's pixels), `dy` and `cleared` are the ring's rows across the whole
+    strip; [x0, x1) its columns. Returns a strip column, or None when this is no ring with a
+    hidden side: no stop in its columns, a ring drawn round the stop (both sides show: the
+    plain fit is right), ink near the line that is not the ring's outermost on the far side (an
+    X whose arms reach the stop has arms beyond its crossing), or sides closer than a ring's."""
+    box = np.nonzero(cleared[:, max(0, x0 - params.ring_pad_px):x1 + params.ring_pad_px]
+                     .any(axis=0))[0] + max(0, x0 - params.ring_pad_px)
+    if not box.size:
+        return None
+    lo, hi = int(box.min()), int(box.max())
+    stop = (lo + hi) / 2.0
+    far = x0 if stop > (x0 + x1) / 2 else x1 - 1
+    ink = np.where(mine, pen, 0.0)
+    r = np.abs(np.median(dy, axis=1))
+    rows = (r >= params.line_rows_mm * s) & (r <= params.fit_rows_mm * s) & (ink.sum(axis=1) > 0)
+    if rows.sum() < params.fit_min_rows:
+        return None
+    near = ink[rows]
+    c = np.arange(near.shape[1], dtype=np.float64)
+    # the far side is the ink nearer the far end than the stop; the rest is the hidden side's
+    # (its edge may show just short of the cleared columns, or just beyond them)
+    split = (far + (lo if far == x0 else hi)) / 2.0
+    far_side = np.where((c < split) if far == x0 else (c > split), near, 0.0)
+    beyond = np.where((c > hi) if far == x0 else (c < lo), near, 0.0)
+    if far_side.sum() == 0:
+        return None
+    side = float((far_side * c).sum() / far_side.sum())
+    if abs(side - far) > params.ring_side_reach_mm * s:
+        return None
+    if beyond.sum() > 0:
+        shows = float((beyond * c).sum() / beyond.sum())
+        if min(abs(shows - lo), abs(shows - hi)) > params.ring_side_reach_mm * s:
+            return None  # a whole side beyond the stop: a ring round it, fitted as it is
+    # the hidden side: the cleared columns, as dark as the far side, and what shows beside them
+    hidden = (near - far_side).sum(axis=0)
+    hidden[lo:hi + 1] += float(np.median(far_side[far_side > 0])) * len(near)
+    near_side = float((hidden * c).sum() / hidden.sum())
+    if abs(near_side - side) < params.ring_min_across_mm * s:
+        return None
+    return (side + near_side) / 2.0

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from srs_scan.read.endtick import ring_side_in_stop_col
 from srs_scan.read.params import Params
 from srs_scan.read.strip import LineFit, Strip
 
@@ -292,6 +293,10 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
             ring = _crossing_col(pen, dy, s, params, skip_rows=skip)
             if _ring_centre_plausible(ring, pen, cleared, x0 - max(0, x0 - pad), s, params):
                 return strip.x_mm(x0 + ring)
+        elif (hidden := ring_side_in_stop_col(
+                ink.pen[y0:y1], np.isin(ink.labels[y0:y1], [b.label for b in group]),
+                ink.dy[y0:y1], ink.cleared[y0:y1], x0, x1, s, params)) is not None:
+            return strip.x_mm(hidden)
     col = _crossing_col(pen, dy, s, params)
     if ink.cleared[y0:y1, x0:x1].any():
         arms = _x_arms_col(pen, dy, ink.cleared[y0:y1, x0:x1], s, params)

@@ -224,6 +224,14 @@ class Params:
     """A ring closed by a cleared end-stop on one side has its centre a radius from the stop; a
     fit nearer than this is an X whose arms reach the stop (circles are drawn 1.8-3.5 mm in
     radius; a smaller one is a dot's size)."""
+    ring_side_reach_mm: float = 1.0
+    """A ring whose side on an end-stop is hidden on every row (`endtick.ring_side_in_stop_col`)
+    shows, near the line, only its far side: its outermost ink, within a pen stroke's width
+    and blur of it. An X whose arms reach the stop has its crossing there instead, arms
+    reaching on beyond it by 2 mm or more..."""
+    ring_min_across_mm: float = 3.0
+    """... and its two sides lie at least this far apart (a circle drawn round a value is 3.6 mm
+    across and more; a mark nearer the stop is a tick or a dot beside it)."""
     hole_min_area_mm2: float = 1.0
     """A hole in a blob smaller than this is a gap in a scribble or an X's crossing, not the
     inside of a circle drawn round a value (~3 mm across and more)."""
