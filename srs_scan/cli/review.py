@@ -15,6 +15,13 @@ from srs_scan.errors import ExitCode
 from srs_scan.text import visible
 
 
+def _add_page_options(parser: argparse.ArgumentParser) -> None:
+    """Where a local web page listens, and whether a browser opens it (review, session)."""
+    parser.add_argument("--port", type=int, default=0, metavar="N",
+                        help="port on 127.0.0.1 (default: any free port)")
+    parser.add_argument("--no-browser", action="store_true", help="only print the link")
+
+
 def add_review(commands: argparse._SubParsersAction) -> None:
     review = command(
         commands, "review", summary="settle flagged items on a local web page",
@@ -22,9 +29,7 @@ def add_review(commands: argparse._SubParsersAction) -> None:
                     "the picture of its line: click where the mark meets the line, pick a mark, or "
                     "say no answer / not a form. Every change is kept with who, when and why.")
     add_db_option(review, settings=False)
-    review.add_argument("--port", type=int, default=0, metavar="N",
-                        help="port on 127.0.0.1 (default: any free port)")
-    review.add_argument("--no-browser", action="store_true", help="only print the link")
+    _add_page_options(review)
     add_forms_options(review)
     review.set_defaults(run=cmd_review)
 
@@ -56,9 +61,7 @@ def add_session(commands: argparse._SubParsersAction) -> None:
                     "within 0.5 mm, then the values, total, alerts and the client's chart. A "
                     "reading is stored only when you confirm it, with the picture that was read.")
     add_db_option(session)
-    session.add_argument("--port", type=int, default=0, metavar="N",
-                         help="port on 127.0.0.1 (default: any free port)")
-    session.add_argument("--no-browser", action="store_true", help="only print the link")
+    _add_page_options(session)
     add_forms_options(session)
     session.set_defaults(run=cmd_session)
 
