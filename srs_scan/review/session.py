@@ -38,12 +38,12 @@ from srs_scan.batch import ledger
 from srs_scan.batch.pipeline import registered_sheet_jpeg
 from srs_scan.batch.store import ResultStore
 from srs_scan.clinical.settings import Settings
+from srs_scan.review.bodies import BadRequest, WebParams, json_object
 from srs_scan.review.camera import HINTS, Accumulator, CameraParams, Candidate, NotAPicture, decode, read_frame, read_photo
 from srs_scan.review.decisions import Params, ReviewLog
 from srs_scan.review.identity import IdentityLog
 from srs_scan.review.session_view import clinical_view, reading_view
-from srs_scan.review.web import (BadRequest, Guard, WebParams, _json_object, csrf_token, decision_routes,
-                                 page_payload)
+from srs_scan.review.web import Guard, csrf_token, decision_routes, page_payload
 from srs_scan.sheets.sheetid import identity_problem
 from srs_scan.sheets.spec import FormLibrary, library_fingerprint
 
@@ -104,7 +104,7 @@ def store_reading(store: ResultStore, forms: FormLibrary, candidate: Candidate, 
 
 
 def parse_confirm(raw: bytes, web: WebParams) -> dict[str, str]:
-    body = _json_object(raw, web)
+    body = json_object(raw, web)
     if "reading" not in body or body.keys() - CONFIRM_FIELDS:
         raise BadRequest("a confirm has reading, therapist, and for a sheet without a client code "
                          "client_code, session and date")
