@@ -228,3 +228,16 @@ def test_the_session_server_refuses_what_is_not_ours(tmp_path, forms, prefilled)
         assert status == 400 and "too large" in answer["error"]
         status, _, page = s.server.request("GET", "/")
         assert status == 200 and b"session.js" in page                        # the shell needs no token
+
+
+def test_a_failure_in_the_server_is_a_message_not_a_traceback(tmp_path, forms, monkeypatch, capfd):
+    from srs_scan.review import session as session_module
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(session_module, "decode", broken)
+    with Session(tmp_path / "r.sqlite", forms) as s:
+        status, answer = s.post("/api/frame", b"\xff\xd8\xff", "image/jpeg")
+    assert status == 500 and "internal error in srs-scan (RuntimeError)" in answer["error"]
+    assert "Traceback" not in capfd.readouterr().err

@@ -25,6 +25,10 @@ class BadRequest(ValueError):
     """A request body that is not a well-formed decision: answered 400."""
 
 
+class BodyTooLarge(ValueError):
+    """A body longer than its Content-Length said: answered 413 (`web.internal_error`)."""
+
+
 DECISION_FIELDS = {"hash", "page", "item_id", "action", "x_mm", "candidate", "reviewer", "note", "seen"}
 
 

@@ -43,7 +43,7 @@ from srs_scan.review.camera import HINTS, Accumulator, CameraParams, Candidate, 
 from srs_scan.review.decisions import Params, ReviewLog
 from srs_scan.review.identity import IdentityLog
 from srs_scan.review.session_view import clinical_view, reading_view
-from srs_scan.review.web import Guard, csrf_token, decision_routes, page_payload
+from srs_scan.review.web import ERROR_HANDLERS, Guard, csrf_token, decision_routes, page_payload
 from srs_scan.sheets.sheetid import identity_problem
 from srs_scan.sheets.spec import FormLibrary, library_fingerprint
 
@@ -208,5 +208,6 @@ def create_session_app(db_path: Path, forms: FormLibrary, settings: Settings, to
         Route("/api/confirm", confirm, methods=["POST"]),
         *decision_routes(log, forms, params, web),
     ]
-    return Guard(Starlette(routes=routes, lifespan=lifespan), token, port, web, PUBLIC, UPLOADS)
+    return Guard(Starlette(routes=routes, lifespan=lifespan, exception_handlers=ERROR_HANDLERS), token, port, web,
+                 PUBLIC, UPLOADS)
 

@@ -40,7 +40,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from srs_scan.errors import UsageError
-from srs_scan.review.bodies import BadRequest, WebParams, parse_decision, parse_identity
+from srs_scan.review.bodies import BadRequest, BodyTooLarge, WebParams, parse_decision, parse_identity
 from srs_scan.review.connections import ConnectionParams, protocol_class
 from srs_scan.fileio import write_atomic
 from srs_scan.review.decisions import (
@@ -148,7 +148,22 @@ class Guard:
         send = _with_headers(send)
         if problem:
             return await PlainTextResponse(problem[1], problem[0])(scope, receive, send)
-        return await self.app(scope, _bounded(receive, self.limit(scope["path"])), send)
+        try:
+            return await self.app(scope, _bounded(receive, self.limit(scope["path"])), send)
+        except Exception:  # noqa: BLE001 - answered already (`internal_error`); no traceback on the terminal
+            return None
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """The answer to a request that failed in srs-scan's own code (Starlette re-raises it afterwards,
+    and `Guard` drops it there: a terminal shows no traceback, a log holds no URL or client code)."""
+    if isinstance(exc, BodyTooLarge):
+        return JSONResponse({"error": "request too large"}, 413)
+    return JSONResponse({"error": f"an internal error in srs-scan ({type(exc).__name__}); please report "
+                                  "it. Reload the page to go on."}, 500)
+
+
+ERROR_HANDLERS = {Exception: internal_error}  # Starlette(exception_handlers=...) of each page's app
 
 
 SECURITY_HEADERS = [
@@ -180,7 +195,7 @@ def _bounded(receive: Callable, limit: int) -> Callable:
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise ValueError("request body too large")
+                raise BodyTooLarge("request body too large")
         return message
     return wrapped
 
@@ -225,7 +240,7 @@ def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
         Route("/api/queue", queue_api),
         *decision_routes(log, forms, params, web),
     ]
-    return Guard(Starlette(routes=routes, lifespan=lifespan), token, port, web)
+    return Guard(Starlette(routes=routes, lifespan=lifespan, exception_handlers=ERROR_HANDLERS), token, port, web)
 
 
 def decision_routes(log: Callable[[], ReviewLog], forms: FormLibrary, params: Params,
