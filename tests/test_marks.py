@@ -120,21 +120,18 @@ def test_mark_near_but_off_the_line_is_off_line():
     assert item.candidates[0].value_cm == pytest.approx(4.0, abs=0.05)
 
 
-def test_very_light_pencil_is_faint_but_light_and_normal_pencil_read():
-    """Pencil a person sees without hesitating is read, light as it is (grey 205 on white,
-    darkness ~0.18, lighter than a stain's limit); fainter still (grey 215) it is flagged faint
-    with its place shown, never read; a pencil mark beside a light crease piece still reads
-    (see test_light_crease_pieces_beside_a_mark_do_not_flag_it)."""
+def test_very_light_pencil_is_faint_but_normal_pencil_reads():
+    """Pencil lighter than a stain's limit (grey 205 on white, ~0.18) is shown, not read: a fold
+    crease's thin straight piece is as light (messy seed 54: read on a blank page when such
+    pencil was read)."""
     image = blank_page()
     d = Drawer(image)
-    d.tick(0, 3.0, Pen((215, 215, 215), 0.4))
+    d.tick(0, 3.0, Pen((205, 205, 205), 0.4))
     d.tick(1, 3.0, Pen(PENCIL, 0.4))
-    d.tick(2, 6.0, Pen((205, 205, 205), 0.4))
     items = read_all(distort(image, jpeg=85))
-    assert items[0].flags == (FAINT,) and items[0].value_cm is None
+    assert items[0].flags == (NO_MARK, FAINT) and items[0].value_cm is None
     assert items[0].candidates[0].value_cm == pytest.approx(3.0, abs=0.03)
     assert items[1].flags == () and items[1].value_cm == pytest.approx(3.0, abs=0.02)
-    assert items[2].flags == () and items[2].value_cm == pytest.approx(6.0, abs=0.02)
 
 
 def test_printed_text_and_handwriting_outside_the_band_are_ignored():

@@ -34,7 +34,9 @@ def blob_kind(b: Blob, params: Params) -> str:
         return "scribble"
     if b.width_mm > params.stray_width_mm or (b.touches_edge and b.lean > params.stray_lean):
         return "stray"
-    if (b.thickness_mm > params.stain_thickness_mm and b.darkness < params.stain_ink_darkness
+    band = b.touches_edge and b.darkness < params.stain_edge_darkness  # a ring running through
+    thick = params.stain_edge_thickness_mm if band else params.stain_thickness_mm
+    if (b.thickness_mm > thick and b.darkness < params.stain_ink_darkness
             and max(b.width_mm, b.height_mm) >= params.stain_length_mm):
         return "stain"
     if b.has_hole:

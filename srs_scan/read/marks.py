@@ -56,17 +56,11 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     stains = [b for b in blobs if _stain_like(b, params)]
     light = [b for b in blobs if b.darkness < params.stain_darkness
              or (_stain_like(b, params) and b.darkness < params.stain_max_darkness)
+             or (b.darkness < params.stain_max_darkness and b.area_mm2 < params.light_min_area_mm2
+                 and b.gap_mm <= params.touch_mm)
              or _stain_speck(b, stains, s, params)]
     blobs = [b for b in blobs if not any(b is a for a in light)
              and not (_stain_like(b, params) and b.gap_mm > params.touch_mm)]
-    if not any(b.gap_mm <= params.touch_mm for b in blobs):
-        # nothing pen-dark at the line: light ink of a mark's shape is light pencil, a mark
-        # (beside a pen mark it stays aside: a crease's or a ring's light pieces look the same)
-        pencil = [b for b in light if b.darkness < params.stain_darkness and _light_pencil(b, params)
-                  and not _stain_like(b, params) and not _stain_speck(b, stains, s, params)
-                  and min(abs(b.x_mm - x) for x in stops) >= params.pencil_stop_clear_mm]
-        light = [b for b in light if not any(b is a for a in pencil)]
-        blobs += pencil
     on_line = [b for b in blobs if b.gap_mm <= params.touch_mm]
     strip_h_mm = strip.darkness.shape[0] / s
     on_line = [b for b in on_line  # a fold crease crossing the band is long, thin and light
@@ -203,15 +197,6 @@ def _struck_through(found: list[tuple[Candidate, float]], struck: dict[int, floa
         return found
     return [(replace(c, crossed_out=True, stray=False, kind="scribble") if c is crossed[0] else c,
              dark) for c, dark in found]
-
-
-def _light_pencil(b: Blob, params: Params) -> bool:
-    """Light ink that may be a mark all the same: a thin stroke of a mark's shape and size,
-    wholly inside the strip (light pencil). A stain's band is thicker, a ring's arc or a whole
-    crease runs out of the strip; what is lighter than `faint_darkness` is flagged faint."""
-    return (not b.stain and not b.touches_edge and b.thickness_mm <= params.pencil_max_thickness_mm
-            and max(b.width_mm, b.height_mm) <= params.pencil_max_size_mm
-            and blob_kind(b, params) not in (*STRAY_KINDS, "scribble"))
 
 
 def _stain_speck(b: Blob, stains: list[Blob], s: float, params: Params) -> bool:

@@ -262,6 +262,12 @@ class Params:
     """(a ring's band wobbles ~0.5 mm sideways as it crosses the strip)"""
     stain_speck_darker: float = 0.1
     """(darkness: a ring's band varies by ~0.05 along it; a pen dot is >= 0.3 darker)"""
+    light_min_area_mm2: float = 0.8
+    """Ink at the line lighter than `stain_max_darkness` and smaller than this is no mark: a
+    light ring's band breaks up at the ink threshold into thin bits of 0.4-0.76 mm2 (stray seed
+    502: an empty line read as a value); a light pencil tick, 4-9 mm tall and 0.25 mm wide, has
+    more ink. (A light pencil dot is then no_mark + faint: flagged. Off the line a light small
+    mark is kept: a 150 dpi scan's off-line tick is that light.)"""
     stain_max_darkness: float = 0.35
     """Ink lighter than this may be a stain's (simulated ones reach 0.21, a darker ring ~0.3);
     a pen stroke's core is darker (the lightest pencil ~0.40), only its blurred edge is this
@@ -273,24 +279,13 @@ class Params:
     darkness_min_share: float = 0.25
     """A mark's darkness is judged beside the line's rows only when at least this share of its
     ink lies there; otherwise (a dot, 0.9-1.6 mm across, centred on the line) on all of it."""
-    faint_darkness: float = 0.17
+    faint_darkness: float = 0.25
     """A mark whose darkest ink (90th percentile) is lighter than this is too faint to trust...
     (0.30 until the stray profile's pencil, opacity 0.12-0.8: pencil a person reads without
-    hesitating, 0.25-0.30 here, was flagged faint; then 0.25, the `stain_darkness` limit below
-    which all ink was set aside as no mark: pencil at opacity 0.26-0.36, 0.18-0.24 here and
-    plain to see, was no_mark + faint on a third of the pencil items of stray seeds 301-302.
-    Light ink of a mark's shape (`pencil_max_thickness_mm`) is now a mark; below 0.17, pencil
-    of opacity < 0.25, a person hesitates too)"""
-    pencil_max_thickness_mm: float = 0.75
-    """Ink lighter than `stain_darkness` is still a mark (light pencil) when its stroke is no
-    thicker than this (pencil strokes are 0.24-0.64 mm, measured 0.2-0.7; a stain's band is
-    0.8-2.6 mm) ..."""
-    pencil_max_size_mm: float = 10.0
-    """... and it is no bigger than a mark either way (a tick is 4-9 mm tall) and stays inside
-    the strip: a ring's arc or a fold crease runs on."""
-    pencil_stop_clear_mm: float = 1.5
-    """... and it stands this far from an end-stop: at a stop, light ink is as likely a smudge
-    on the stop or a tall tick (an enrolled VAS line's) as a mark; there it stays no_mark+faint."""
+    hesitating, 0.25-0.30 here, was flagged faint; lighter ink than `stain_darkness` is set
+    aside as no mark and flagged no_mark + faint, so this is now that same limit. Reading
+    lighter pencil (0.18-0.25, plain to see) was tried and withdrawn: a fold crease's thin
+    straight piece on a blank messy page, 0.22, looked the same and was read as a value)"""
     faint_vs_line: float = 0.8
     """... unless it is at least this share of the printed line's darkness in the same strip.
     A 150 dpi or blurred phone scan shows the 0.14 mm printed line at ~0.3 (a 300 dpi scan at
@@ -368,7 +363,15 @@ class Params:
     stain_thickness_mm: float = 1.15
     """A long piece of ink (>= `stain_length_mm`) thicker than this (twice its area over its
     outline's length) and lighter than `stain_ink_darkness` is a stain's band: pen strokes are
-    0.3-0.8 mm (thinner after blur is thresholded), a ring's band 0.8-2.6 mm, blurred wider."""
+    0.3-0.8 mm (thinner after blur is thresholded), a ring's band 0.8-2.6 mm, blurred wider.
+    A pencil scribble's strokes laid over each other reach 0.9-1.15 mm and stay inside the
+    strip; a band running out of the strip is a stain from `stain_edge_thickness_mm` on."""
+    stain_edge_thickness_mm: float = 0.9
+    """(stray seed 507: a dark ring's band, 1.0-1.1 mm at 0.37, running through the strip,
+    read 0.0 at a stop; pencil this light measures <= 0.7 mm, and a 1 mm felt tip is pen-dark.)"""
+    stain_edge_darkness: float = 0.45
+    """... when it is lighter than this: a ring's band reaches ~0.4 (seed 507: 0.37), while a
+    pen stroke blurred to 0.9 mm on a 150 dpi scan is still 0.55 or darker (low-res seed 53)."""
     stain_length_mm: float = 4.0
     """... a dot (0.9-1.6 mm) is as thick but short."""
     stain_ink_darkness: float = 0.6
