@@ -1,6 +1,7 @@
 """Enrolled forms benchmark: enrol two blanks without markers, simulate filled copies, read them.
 
     python benchmarks/enrolled.py [--pages 24] [--seed 1] [--jobs 2] [--profiles office,phone]
+                                  [--speed-pages 12] [--rounds 3]
 
 The two forms:
 - `vas`: the real VAS blank (../shared/realdata/vas_pen_marks/VAS_template.pdf), three
@@ -13,13 +14,18 @@ profile (office, fit-to-page, phone, messy by default) with the form's own blank
 printed page, reads it with `scan --form` (the built-in forms stay in the library) and scores
 it: error in mm, clean items read, silent errors, must-flag items and pages flagged. Foreign
 pages and blank backs are in every set (truth `not_a_form`); any value on them counts as a
-silent error. Last, our own sheets (markers and QR) on the office profile with the same pages
-and seed, for the speed comparison: pages/s of each run is in its table.
+silent error.
+
+Last, speed: one office set of `--speed-pages` pages for each form (both enrolled ones and our
+own sheets with markers and QR), each read by the whole `srs-scan scan` command with `--jobs`,
+the three taken in turn for `--rounds` rounds (a shared machine's load then falls on all three
+alike); it prints each form's median seconds per page and its ratio to our own sheets'.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -72,6 +78,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--profiles", default="office,fit-to-page,phone,messy")
+    parser.add_argument("--speed-pages", type=int, default=12)
+    parser.add_argument("--rounds", type=int, default=3, help="speed rounds (0: no speed run)")
     args = parser.parse_args()
     common = ["--pages", str(args.pages), "--seed", str(args.seed), "--jobs", str(args.jobs)]
     with tempfile.TemporaryDirectory(prefix="srs-enrolled-") as tmp:
@@ -89,10 +97,39 @@ def main() -> int:
             print(f"\n=== {name} (enrolled, no markers) ===", flush=True)
             subprocess.run([sys.executable, str(HERE / "accuracy.py"), *common, "--profiles",
                             args.profiles, "--form", str(form)], check=False)
-        print("\n=== srs (our own sheets: markers and QR), for speed ===", flush=True)
-        subprocess.run([sys.executable, str(HERE / "accuracy.py"), *common, "--profiles",
-                        "office"], check=False)
+        if args.rounds:
+            speed([(name, form) for name, form in runs] + [("srs (own sheets)", None)],
+                  Path(tmp) / "speed", args)
     return 0
+
+
+def speed(runs: list[tuple[str, Path | None]], root: Path, args: argparse.Namespace) -> None:
+    """Median seconds per page of `scan` on an office set of each form, the forms in turn."""
+    from accuracy import run_reader
+    from srs_scan.sheets.spec import load_form
+    from srs_scan.simulate import simulate
+
+    sets = []
+    for i, (name, form) in enumerate(runs):
+        scans = root / f"set{i}"
+        simulate(scans, "office", args.speed_pages, args.seed,
+                 spec=load_form(form) if form else load_form())
+        (scans / "truth.csv").unlink()
+        sets.append((name, form, scans))
+    times: dict[str, list[float]] = {name: [] for name, _ in runs}
+    for _ in range(args.rounds):
+        for name, form, scans in sets:
+            code, err, seconds = run_reader(scans, scans.with_suffix(".csv"), args.jobs, form)
+            if code not in (0, 1):
+                raise SystemExit(f"{name}: scan exited {code}: {err.strip()}")
+            times[name].append(seconds / args.speed_pages)
+    own = statistics.median(times[runs[-1][0]])
+    print(f"\n=== speed: office, {args.speed_pages} pages, --jobs {args.jobs}, median of "
+          f"{args.rounds} rounds (the whole command) ===")
+    for name, _ in runs:
+        med = statistics.median(times[name])
+        print(f"{name:<18} {med:6.2f} s/page  {1 / med:5.2f} pages/s  {med / own:4.2f} x own "
+              f"sheets  (rounds: {', '.join(f'{t:.2f}' for t in times[name])})")
 
 
 if __name__ == "__main__":
