@@ -4,6 +4,8 @@ These call `read_item` with the page's exact geometry (no marker detection), so 
 measurement alone; test_read.py covers the same through registration and distortion.
 """
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -443,3 +445,26 @@ def test_underlined_words_just_below_the_line_are_not_a_crossed_out_mark():
     item = read_all(distort(image, jpeg=85))[1]
     assert CROSSED_OUT not in item.flags and item.value_cm is None and item.flags, item
     assert not any(c.crossed_out for c in item.candidates), item
+
+
+
+def test_an_x_whose_arms_reach_past_an_end_stop_is_not_fitted_as_a_ring():
+    # regression (office seed 90 p74, its `approach` strip as the reader rectified it, 12 px/mm):
+    # an X at 9.78 whose arms reach past the right end-stop closes a hole with the cleared stop,
+    # and was fitted as a ring drawn round the stop on the rows beyond its tips: read 9.92.
+    from srs_scan.read.ink import find_blobs, group_x_mm
+    from srs_scan.read.strip import Strip, find_line, find_stop, line_image
+
+    spec, params = load_form(), Params()
+    item = spec.items[2]
+    png = Path(__file__).resolve().parent / "resources" / "strip_x_past_stop.png"
+    dark = cv2.imread(str(png), cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255
+    strip = Strip(dark, x0_mm=28.0, y0_mm=164.5, px_per_mm=12.0, half_height_mm=7.5)
+    line = find_line(strip, spec, item, params)
+    (xl, _), (xr, _) = spec.line_ends_mm(item)
+    stops = (find_stop(strip, line, xl, spec, params)[0], find_stop(strip, line, xr, spec, params)[0])
+    blobs, ink = find_blobs(strip, line, line_image(strip, line, stops, params), stops,
+                            spec.stop_height_mm / 2, params, spec.clear_band_mm)
+    assert len(blobs) == 1
+    value_mm = group_x_mm(strip, ink, blobs, params) - stops[0]
+    assert value_mm == pytest.approx(97.8, abs=0.5)

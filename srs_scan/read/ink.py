@@ -278,6 +278,15 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
     y0, y1 = int(rows.min()), int(rows.max()) + 1
     pen = np.where(mine[y0:y1], ink.pen[y0:y1, x0:x1], 0.0)
     dy = ink.dy[y0:y1, x0:x1]
+    # An X whose arms reach past the stop closes a hole with the cleared box too; two straight
+    # arms that slope opposite ways are an X, never a ring (office seed 90 p74: an X at 9.78
+    # fitted as a ring drawn round the stop read 9.92).
+    col = _crossing_col(pen, dy, s, params)
+    arms = None
+    if ink.cleared[y0:y1, x0:x1].any():
+        arms = _x_arms_col(pen, dy, ink.cleared[y0:y1, x0:x1], s, params)
+        if arms is not None and abs(arms - col) > params.x_arms_max_shift_mm * s:
+            arms = None
     # A ring drawn round the value with one side on an end-stop loses that side where the stop
     # is cleared, and the other side alone pulls the fit by its radius. A ring is still closed
     # with the cleared box filled in; it is then fitted on its rows that kept both sides (the
@@ -285,7 +294,7 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
     # may keep one arm only.
     pad = params.ring_pad_px
     cleared = ink.cleared[y0:y1, max(0, x0 - pad):x1 + pad]
-    if cleared.any() and _has_hole(
+    if arms is None and cleared.any() and _has_hole(
             np.isin(ink.labels[y0:y1, max(0, x0 - pad):x1 + pad], [b.label for b in group])
             | cleared, s, params):
         skip = cleared.any(axis=1)
@@ -297,12 +306,7 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
                 ink.pen[y0:y1], np.isin(ink.labels[y0:y1], [b.label for b in group]),
                 ink.dy[y0:y1], ink.cleared[y0:y1], x0, x1, s, params)) is not None:
             return strip.x_mm(hidden)
-    col = _crossing_col(pen, dy, s, params)
-    if ink.cleared[y0:y1, x0:x1].any():
-        arms = _x_arms_col(pen, dy, ink.cleared[y0:y1, x0:x1], s, params)
-        if arms is not None and abs(arms - col) <= params.x_arms_max_shift_mm * s:
-            col = arms
-    return strip.x_mm(x0 + col)
+    return strip.x_mm(x0 + (col if arms is None else arms))
 
 
 def _ring_centre_plausible(col: float, pen: np.ndarray, cleared: np.ndarray, shift: int,
