@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +42,7 @@ from srs_scan.review.camera import HINTS, Accumulator, CameraParams, Candidate, 
 from srs_scan.review.decisions import Params, ReviewLog
 from srs_scan.review.identity import IdentityLog
 from srs_scan.review.session_view import clinical_view, reading_view
-from srs_scan.review.web import ERROR_HANDLERS, Guard, csrf_token, decision_routes, page_payload
+from srs_scan.review.web import ERROR_HANDLERS, Guard, csrf_token, decision_routes, log_lifespan, page_payload
 from srs_scan.sheets.sheetid import identity_problem
 from srs_scan.sheets.spec import FormLibrary, library_fingerprint
 
@@ -121,14 +120,7 @@ def create_session_app(db_path: Path, forms: FormLibrary, settings: Settings, to
     frames would mix with the first's, and the agreement rule makes that a hint, never a value."""
     state: dict = {"frames": Accumulator(camera)}
 
-    @asynccontextmanager
-    async def lifespan(_app: Starlette):
-        store = ResultStore(db_path)
-        state["log"] = ReviewLog(store, params)
-        try:
-            yield
-        finally:
-            store.close()
+    lifespan = log_lifespan(db_path, params, state)
 
     def log() -> ReviewLog:
         return state["log"]

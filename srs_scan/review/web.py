@@ -200,11 +200,9 @@ def _bounded(receive: Callable, limit: int) -> Callable:
     return wrapped
 
 
-def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
-               params: Params = Params(), web: WebParams = WebParams()) -> Callable:
-    """The review app. All endpoints are async and run on one thread: one SQLite connection."""
-    state: dict[str, ReviewLog] = {}
-
+def log_lifespan(db_path: Path, params: Params, state: dict) -> Callable:
+    """Open the store (one SQLite connection) for the app's lifetime and keep its ReviewLog in
+    state["log"]; the review and session pages share this."""
     @asynccontextmanager
     async def lifespan(_app: Starlette):
         store = ResultStore(db_path)
@@ -213,6 +211,14 @@ def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
             yield
         finally:
             store.close()
+    return lifespan
+
+
+def create_app(db_path: Path, forms: FormLibrary, token: str, port: int,
+               params: Params = Params(), web: WebParams = WebParams()) -> Callable:
+    """The review app. All endpoints are async and run on one thread: one SQLite connection."""
+    state: dict[str, ReviewLog] = {}
+    lifespan = log_lifespan(db_path, params, state)
 
     def log() -> ReviewLog:
         return state["log"]
