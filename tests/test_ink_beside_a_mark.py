@@ -1,0 +1,30 @@
+"""Ink right beside a mark on the line: never a silent value (issue #14, messy seeds 604, 608).
+
+Each case puts ink where a person would hesitate or would not take it for part of the mark:
+a pencil circle whose side is lighter than the rest, a stroke from an X running along the
+line, a comment's letters resting just above the line beside an X. The cases are drawn with
+pens and greys a person uses (`drawmarks.py`), not from the reader's thresholds.
+"""
+
+import cv2
+import pytest
+
+from drawmarks import PENCIL, Drawer, Pen, blank_page, distort
+from srs_scan.results import FAINT
+from test_marks import read_all
+
+
+def test_a_pencil_circle_with_a_lighter_side_is_faint_not_read_from_its_dark_side():
+    # messy seed 604 p13: a pencil circle crossing a shadow band; its far side, lighter than the
+    # rest and broken off it, was set aside and the near side alone read 3 mm off, no flag
+    image = blank_page()
+    d = Drawer(image)
+    x, y = d.x_of(4.0), d.line_y(1)
+    s = d.dpi / 25.4 * (1 << d.shift)
+    centre, axes = d.px(x, y), (round(3.0 * s), round(3.0 * s))
+    dark, light = Pen(PENCIL, 0.4), Pen((205, 205, 205), 0.4)
+    # its near half in pencil, its far half lighter, each broken off the other at top and bottom
+    for (a, b), pen in (((95, 265), dark), ((278, 442), light)):   # degrees, y down
+        cv2.ellipse(image, centre, axes, 0, a, b, pen.colour, d._w(pen), cv2.LINE_AA, d.shift)
+    item = read_all(distort(image, jpeg=85))[1]
+    assert item.value_cm is None and FAINT in item.flags, item
