@@ -9,8 +9,8 @@ pens and greys a person uses (`drawmarks.py`), not from the reader's thresholds.
 import cv2
 import pytest
 
-from drawmarks import PENCIL, Drawer, Pen, blank_page, distort
-from srs_scan.results import FAINT
+from drawmarks import BLACK, PENCIL, Drawer, Pen, blank_page, distort
+from srs_scan.results import FAINT, STRAY_INK
 from test_marks import read_all
 
 
@@ -28,3 +28,20 @@ def test_a_pencil_circle_with_a_lighter_side_is_faint_not_read_from_its_dark_sid
         cv2.ellipse(image, centre, axes, 0, a, b, pen.colour, d._w(pen), cv2.LINE_AA, d.shift)
     item = read_all(distort(image, jpeg=85))[1]
     assert item.value_cm is None and FAINT in item.flags, item
+
+
+def test_a_stroke_from_an_x_along_the_line_and_across_it_is_stray_ink():
+    # messy seed 608 p50: a pen stroke leaving an X, running along the line just above it, then
+    # across it at a shallow slant and away below. Where it lies on the line it went with the
+    # printed line, and the X (with the stroke's start) read 2 mm off, no flag
+    image = blank_page()
+    d = Drawer(image)
+    x, y = d.x_of(7.0), d.line_y(1)
+    pen = Pen(BLACK, 0.8)
+    d.cross(1, 7.0, pen, arm=2.0)
+    pts = [(x + 0.6, y - 0.8), (x + 1.5, y - 0.55), (x + 4.0, y - 0.5), (x + 6.5, y + 0.5),
+           (x + 8.0, y + 0.6), (x + 12.0, y + 2.8)]
+    for p, q in zip(pts, pts[1:]):
+        d.stroke(*p, *q, pen)
+    item = read_all(distort(image, jpeg=85))[1]
+    assert item.value_cm is None and STRAY_INK in item.flags, item

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from srs_scan.read.ink import Blob
+from srs_scan.read.ink import Blob, PenInk
 from srs_scan.read.params import Params
 from srs_scan.read.strip import Strip
 
@@ -83,9 +83,12 @@ def _two_crossings(group: list[Blob], b: Blob, cleared_cols: np.ndarray, apart_m
 
 
 def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: Strip,
-                   marks: list[Blob], params: Params) -> bool:
+                   marks: list[Blob], ink: PenInk, params: Params) -> bool:
     """Whether pen ink runs along the printed line, on it: removed with the line, it shows only
-    as the line's dark core standing taller than the line's own over a stretch no mark explains."""
+    as the line's dark core standing taller than the line's own over a stretch no mark explains.
+    A mark explains the core only where it crosses the line: a stroke of the same ink running
+    on along the line from it is not the mark (messy seed 608 p50: a stroke from an X, along the
+    line and across it, read as the X)."""
     s = strip.px_per_mm
     a = int(max(0, strip.col(stops_mm[0] + params.stop_clear_mm + 0.5)))
     b = int(min(line_only.shape[1], strip.col(stops_mm[1] - params.stop_clear_mm - 0.5)))
@@ -108,7 +111,17 @@ def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: 
     for m in marks:  # a mark crossing the line thickens it where it crosses
         if m.gap_mm > params.line_rows_mm:  # ink beside the line's rows leaves its core alone
             continue  # (a comment's letters resting on an underline drawn along the line)
-        thick[max(0, m.cols[0] - a - int(s)):max(0, m.cols[1] - a + int(s))] = False
+        lo, hi = _crossing_cols(ink, m, params.line_rows_mm * s / 2)
+        thick[max(0, lo - a - int(s)):max(0, hi - a + int(s))] = False
     edges = np.diff(thick.astype(np.int8), prepend=0, append=0)
     runs = np.nonzero(edges == -1)[0] - np.nonzero(edges == 1)[0]
     return bool(runs.size and runs.max() >= params.along_min_mm * s)
+
+
+def _crossing_cols(ink: PenInk, m: Blob, half_px: float) -> tuple[int, int]:
+    """The columns [lo, hi) where a mark's ink (its halves rejoined across the line's rows)
+    covers the line's centre: where it crosses the line. None such: an empty range."""
+    c0, c1 = m.cols
+    mine = (ink.labels[:, c0:c1] == m.label) & (np.abs(ink.dy[:, c0:c1]) <= half_px)
+    cols = np.nonzero(mine.any(axis=0))[0]
+    return (c0 + int(cols[0]), c0 + int(cols[-1]) + 1) if cols.size else (c0, c0)

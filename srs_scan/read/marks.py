@@ -110,7 +110,7 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     if spec.enrolled is not None and item.stops and not bilevel(
             image, mm_to_px, xr, item.y_mm, spec.stop_height_mm / 2):
         stops, found = _marks_on_ticks(strip, line, stops, (xl, xr), found, spec, params)
-    along = ink_along_line(line_only, stops, strip, on_line, params)
+    along = ink_along_line(line_only, stops, strip, on_line, ink, params)
     flags = _item_flags(found, line.darkness if line.found else 1.0, params, along)
     if not flags and _light_beside_mark(light, stains, on_line, strip_h_mm, s, params):
         flags = (FAINT,)
