@@ -29,7 +29,11 @@ from srs_scan.simulate import _scanned_pages
     # an underline drawn along the line, a stroke across it, a dark ring's speck, an X at an
     # end-stop read 2 mm off; and crossed-out marks named multiple_marks (301 p1, p3, p9)
     (301, (1, 3, 9, 38, 46, 73), 80), (302, (3, 64, 74), 80), (303, (8, 49), 80),
-    (304, (25,), 80), (305, (35, 51), 80)])
+    (304, (25,), 80), (305, (35, 51), 80),
+    # seeds 601-609: a pencil circle's far side, lightened by a shadow band, set aside and the
+    # rest read 3 mm off; a stroke from an X along and across the line read as the X; letters
+    # 0.5 mm above the line merged with the X beside them
+    (604, (13,), 80), (608, (50, 67), 80)])
 def test_stray_events_never_read_silently_wrong(seed, pages, of):
     spec = load_form()
     rows = [r for r in plan_simulation("stray", of, seed, spec=spec)[0] if r.page in pages]
