@@ -101,6 +101,8 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
                       & mask[:, cb:cb + j].any(axis=1))
             joined[across, ca:cb] = 1
     joined, stain = _apart_from_stains(joined, mask, pen, s, params)
+    piece_h = max(params.line_piece_height_mm,
+                  _line_height_mm(line_only, s, params) + params.line_piece_over_line_mm) * s
     n, labels, stats = _components(joined)
     blobs = []
     for k in range(1, n):
@@ -117,14 +119,13 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
         sub_dy = dy[y:y + bh, x:x + bw]
         in_line_rows = (np.abs(sub_dy[ink]).max()
                         <= (params.line_rows_mm + params.line_rows_slack_mm) * s)
-        if in_line_rows and (area < params.line_speck_area_mm2
-                             or bh < params.line_piece_height_mm * s):
+        if in_line_rows and (area < params.line_speck_area_mm2 or bh < piece_h):
             continue
         if any(a <= x and x + bw <= b for a, b in zones) and (
                 np.abs(sub_dy[ink]).max() <= stop_reach
-                and not _dot_on_stop(ink, s, params)):
+                and not _dot_on_stop(ink, sub_dy, s, params)):
             continue  # what is left of a stop the opening missed (a jagged 1-bit stop)
-        if _stop_remnant_and_line_piece(ink, sub_dy, x, zones, stop_reach, s, params):
+        if _stop_remnant_and_line_piece(ink, sub_dy, x, zones, stop_reach, piece_h, s, params):
             continue
         darkness = _darkness(d[y:y + bh, x:x + bw], ink, np.abs(sub_dy), s, params, band_mm)
         sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
@@ -207,9 +208,15 @@ def _apart_from_stains(joined: np.ndarray, mask: np.ndarray, pen: np.ndarray, s:
     return (dark | (stain & ~beside)).astype(np.uint8), stain
 
 
+def _line_height_mm(line_only: np.ndarray, s: float, params: Params) -> float:
+    """The printed line's height in this strip: its rows of ink, the median over its columns."""
+    rows = (line_only > params.ink_threshold).sum(axis=0)
+    return float(np.median(rows[rows > 0])) / s if (rows > 0).any() else 0.0
+
+
 def _stop_remnant_and_line_piece(ink: np.ndarray, dy: np.ndarray, x: int,
-                                 zones: list[tuple[int, int]], stop_reach: float, s: float,
-                                 params: Params) -> bool:
+                                 zones: list[tuple[int, int]], stop_reach: float,
+                                 piece_h: float, s: float, params: Params) -> bool:
     """A jagged 1-bit stop's remnant joined to a short piece of the line beside it (the line
     broken by the fax next to the stop): within the stop's zone no taller than the stop, outside
     it a flat piece within the line's rows. Seen as a 0.06 value on an empty fax line."""
@@ -222,19 +229,24 @@ def _stop_remnant_and_line_piece(ink: np.ndarray, dy: np.ndarray, x: int,
     inside, outside = ink[:, in_zone], ink[:, ~in_zone]
     if not outside.any() or not inside.any():
         return False
-    if _dot_on_stop(ink, s, params):
+    if _dot_on_stop(inside, dy[:, in_zone], s, params):  # the line's piece is not the dot's
         return False
     out_dy = np.abs(dy[:, ~in_zone][outside])
     out_rows = np.nonzero(outside.any(axis=1))[0]
     return bool(np.abs(dy[:, in_zone][inside]).max() <= stop_reach
                 and out_dy.max() <= (params.line_rows_mm + params.line_rows_slack_mm) * s
-                and out_rows.max() - out_rows.min() + 1 < params.line_piece_height_mm * s)
+                and out_rows.max() - out_rows.min() + 1 < piece_h)
 
 
-def _dot_on_stop(ink: np.ndarray, s: float, params: Params) -> bool:
+def _dot_on_stop(ink: np.ndarray, dy: np.ndarray, s: float, params: Params) -> bool:
     """Ink in an end-stop's zone that is a pen dot over the stop, not what is left of the stop:
-    wider than the stop's remnant and with more ink than one."""
+    wider than the stop's remnant and with more ink than one, near the line (a dot is no taller
+    than `dot_max_mm`; a tall end tick's remnant (7.5 mm, the shared VAS form) has twice the ink
+    of a 4 mm stop's, most of it far from the line)."""
+    ink = ink & (np.abs(dy) <= params.dot_max_mm / 2 * s)
     cols = np.nonzero(ink.any(axis=0))[0]
+    if cols.size == 0:
+        return False
     return bool(cols.max() - cols.min() + 1 >= params.stop_remnant_width_mm * s
                 and ink.sum() >= params.stop_remnant_area_mm2 * s * s)
 
