@@ -4,6 +4,7 @@ These call `read_item` with the page's exact geometry (no marker detection), so 
 measurement alone; test_read.py covers the same through registration and distortion.
 """
 
+import math
 from pathlib import Path
 
 import cv2
@@ -468,3 +469,21 @@ def test_an_x_whose_arms_reach_past_an_end_stop_is_not_fitted_as_a_ring():
     assert len(blobs) == 1
     value_mm = group_x_mm(strip, ink, blobs, params) - stops[0]
     assert value_mm == pytest.approx(97.8, abs=0.5)
+
+
+@pytest.mark.parametrize("value, gap_at_deg", [(0.30, -60), (0.35, -60), (9.65, -120), (9.70, 60)])
+def test_a_ring_left_open_with_its_side_on_an_end_stop_reads_its_centre(value, gap_at_deg):
+    # regression (messy seed 603 p16): a ring round 0.37 with its side on the left stop, left
+    # open on its far side where the pen closed it, made no hole; its far side alone read 0.62,
+    # with no flag. Here the rings' sides lie 0-0.5 mm beyond the stop.
+    image = blank_page()
+    d = Drawer(image)
+    s = d.dpi / 25.4 * (1 << d.shift)
+    r, gap_mm = 3.5, 1.3   # a 1.3 mm opening along the ring: ~0.8 mm of paper between its ends
+    half_gap_deg = math.degrees(gap_mm / r) / 2
+    cv2.ellipse(image, d.px(d.x_of(value), d.line_y(2)), (round(r * s), round(r * s)), 0,
+                gap_at_deg + half_gap_deg, gap_at_deg + 360 - half_gap_deg, BLACK,
+                d._w(Pen(BLACK, 0.5)), cv2.LINE_AA, d.shift)
+    item = read_all(distort(image, jpeg=85))[2]
+    assert item.flags == () and item.value_cm == pytest.approx(value, abs=0.06), item
+

@@ -304,11 +304,15 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
     # with the cleared box filled in; it is then fitted on its rows that kept both sides (the
     # rest of the ring is symmetric about its centre). Only for rings: an X far from the line
     # may keep one arm only.
+    # Where the pen closes a ring it may leave a gap (seed 603 p16: a ring round 0.37 on the
+    # left stop, a 1 mm gap at its top, read 0.62 with no flag), so gaps up to `ring_gap_mm`
+    # in its own ink are bridged before its closure is checked; never gaps to the cleared stop:
+    # an X's arm ending just short of the stop would close a hole with it (office seed 90 p242).
     pad = params.ring_pad_px
     cleared = ink.cleared[y0:y1, max(0, x0 - pad):x1 + pad]
-    if arms is None and cleared.any() and _has_hole(
-            np.isin(ink.labels[y0:y1, max(0, x0 - pad):x1 + pad], [b.label for b in group])
-            | cleared, s, params):
+    if arms is None and cleared.any() and _has_hole(_bridge_gaps(
+            np.isin(ink.labels[y0:y1, max(0, x0 - pad):x1 + pad], [b.label for b in group]),
+            params.ring_gap_mm * s) | cleared, s, params):
         skip = cleared.any(axis=1)
         if (~skip & (pen.sum(axis=1) > 0)).sum() >= params.fit_min_rows:
             ring = _crossing_col(pen, dy, s, params, skip_rows=skip)
@@ -319,6 +323,14 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
                 ink.dy[y0:y1], ink.cleared[y0:y1], x0, x1, s, params)) is not None:
             return strip.x_mm(hidden)
     return strip.x_mm(x0 + (col if arms is None else arms))
+
+
+def _bridge_gaps(region: np.ndarray, gap_px: float) -> np.ndarray:
+    """`region` with gaps narrower than `gap_px` between its pieces closed (a disc's closing)."""
+    k = max(3, int(round(gap_px)) | 1)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    padded = cv2.copyMakeBorder(region.astype(np.uint8), k, k, k, k, cv2.BORDER_CONSTANT, value=0)
+    return cv2.morphologyEx(padded, cv2.MORPH_CLOSE, disc)[k:-k, k:-k].astype(bool)
 
 
 def _ring_centre_plausible(col: float, pen: np.ndarray, cleared: np.ndarray, shift: int,
@@ -332,7 +344,9 @@ def _ring_centre_plausible(col: float, pen: np.ndarray, cleared: np.ndarray, shi
     r_min = params.ring_side_min_mm * s
     if not ink_cols.min() + r_min <= col <= ink_cols.max() - r_min:
         return False  # a ring's centre lies inside it (seed 305: an X over a stop fitted 4 mm out)
-    if ink_cols.min() < stop_cols.min() and ink_cols.max() > stop_cols.max():
+    # drawn round the stop: a ring's sides reach well past it on both sides (an X's arm tip just
+    # past the stop does not make it one)
+    if ink_cols.min() + r_min <= stop_cols.min() and ink_cols.max() - r_min >= stop_cols.max():
         return True
     return bool(min(abs(col - stop_cols.min()), abs(col - stop_cols.max())) >= r_min)
 

@@ -229,6 +229,12 @@ class Params:
     """A ring closed by a cleared end-stop on one side has its centre a radius from the stop; a
     fit nearer than this is an X whose arms reach the stop (circles are drawn 1.8-3.5 mm in
     radius; a smaller one is a dot's size)."""
+    ring_gap_mm: float = 1.2
+    """A ring on an end-stop is checked for closure (with the cleared stop) with gaps up to this
+    wide bridged: where the pen closes a ring it may stop short of its start (the simulator's
+    circles leave up to 0.35 rad of their 1.8-3.5 mm radius, less a pen width), and a ring on a
+    stop with such a gap made no hole and was fitted on its far side alone (messy seed 603 p16:
+    2.5 mm off, no flag)."""
     ring_side_reach_mm: float = 1.0
     """A ring whose side on an end-stop is hidden on every row (`endtick.ring_side_in_stop_col`)
     shows, near the line, only its far side: its outermost ink, within a pen stroke's width
