@@ -367,3 +367,32 @@ def test_stray_profile_plans_every_event_on_both_sides_of_each_limit(spec):
     # the old profiles are untouched: no events, no rings of events
     office = plan_simulation("messy", 12, 7, spec=spec)[0]
     assert not any(t.event for r in office for t in r.plan.items)
+
+
+def test_a_slash_strikes_a_stroke_across_it_never_along_it():
+    """A client takes a mark back with a slash drawn across it: over a slanted stroke the slash
+    leans the other way. One leaning the same way crossed it at 0-20 degrees, two strokes nearly
+    along each other that no person would call a crossing-out (stray seeds 606 p33, 608 p66)."""
+    import math
+
+    from srs_scan.simulate.events import plan_event
+    from srs_scan.simulate.model import Params
+
+    def lean(stroke) -> float:   # degrees from upright, + leaning down to the right
+        (x0, y0), (x1, y1) = stroke.points_mm[0], stroke.points_mm[-1]
+        if y1 < y0:
+            x0, y0, x1, y1 = x1, y1, x0, y0
+        return math.degrees(math.atan2(x1 - x0, y1 - y0))
+
+    seen = 0
+    for seed in range(400):
+        marks, _, truth = plan_event("crossed_out", "overall", 40.0, 140.0, 100.0, "blue",
+                                     random.Random(seed), Params())
+        old, struck = marks[0], marks[1:-1]
+        if not truth.detail.startswith(("slash", "double_slash")) or old.kind == "cross":
+            continue
+        seen += 1
+        for slash in struck:
+            apart = abs(lean(slash.strokes[0]) - lean(old.strokes[0]))
+            assert apart >= 25.0, (seed, old.kind, truth.detail, apart)
+    assert seen > 50

@@ -227,7 +227,7 @@ def plan_event(event: str, item_id: str, xl: float, xr: float, y: float, ink: st
         if not 0.3 <= second <= 9.7:
             second = first - (second - first)
         old = draw_mark(rng.choice(("tick", "tick", "slant", "cross")), x_at(first), y, ink, rng, p)
-        marks = [old, *_cross_out(style, x_at(first), y, ink, rng, p)]
+        marks = [old, *_cross_out(style, x_at(first), y, ink, rng, p, _lean(old))]
         # Always beside a new mark: a lone dense scribble on a line is as often a heavy mark
         # that a person reads (real VAS sample 01, line 3) as one taken back.
         rng.random()   # (was: a new mark in 85 % of cases; drawn to keep the seeds' other choices)
@@ -271,13 +271,27 @@ def plan_event(event: str, item_id: str, xl: float, xr: float, y: float, ink: st
     raise ValueError(f"unknown event {event!r}")
 
 
-def _cross_out(style: str, x: float, y: float, ink: str, rng: random.Random, p: Params
-               ) -> list[PenMark]:
-    """What a client draws over a mark to take it back: one or two slashes, a zigzag, a dense scribble."""
+def _lean(mark: PenMark) -> int:
+    """Which way a slanted stroke leans: +1 down to the right, -1 down to the left, 0 for any
+    other mark (a tick leans too little to matter, an X both ways)."""
+    if mark.kind != "slant":
+        return 0
+    (x0, y0), (x1, y1) = mark.strokes[0].points_mm[0], mark.strokes[0].points_mm[-1]
+    return 1 if (x1 - x0) * (y1 - y0) > 0 else -1
+
+
+def _cross_out(style: str, x: float, y: float, ink: str, rng: random.Random, p: Params,
+               lean: int = 0) -> list[PenMark]:
+    """What a client draws over a mark to take it back: one or two slashes, a zigzag, a dense
+    scribble. A slash goes across the mark: over a stroke leaning one way (`lean`) it leans the
+    other way (leaning the same way it ran nearly along the stroke, 0-20 degrees apart: two
+    strokes no person would call a crossing-out)."""
     if style in ("slash", "double_slash"):
         width = _pen_width(ink, rng, p)
         opacity = rng.uniform(*INKS[ink].opacity)
         ang = rng.uniform(35.0, 65.0) * rng.choice((-1, 1))
+        if lean and ang * lean > 0:
+            ang = -ang   # (the same draws as before: the seeds' other choices stay)
         out = []
         for k in range(1 if style == "slash" else 2):
             pts = wobbly_stroke(rng, p, ang, rng.uniform(7.0, 12.0))
