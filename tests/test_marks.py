@@ -111,6 +111,61 @@ def test_scribbled_out_mark_beside_a_new_one_is_crossed_out():
     assert [c.crossed_out for c in item.candidates] == [True, False]
 
 
+def _lean_stroke(d: Drawer, x: float, y: float, lean_deg: float, length: float,
+                 at: float = 0.5) -> None:
+    """A straight stroke through (x, y), leaning lean_deg from upright (+ down to the right),
+    `at` of its length above the point."""
+    import math
+    dx, dy = math.sin(math.radians(lean_deg)), math.cos(math.radians(lean_deg))
+    d.stroke(x - dx * length * at, y - dy * length * at,
+             x + dx * length * (1 - at), y + dy * length * (1 - at))
+
+
+@pytest.mark.parametrize("tick_lean,slash_lean,new", [
+    (0, 45, "tick"), (-6, -40, "tick"), (5, 60, "cross"), (-3, 35, "tick"), (8, -55, "cross")])
+def test_a_tick_struck_through_beside_a_new_mark_is_crossed_out(tick_lean, slash_lean, new):
+    """A tick with one slash across it is a mark taken back, though its two strokes cross like an
+    X's: an X's arms both lean (22-52 degrees), a tick stands upright (stray seeds 601-609: 8
+    of 42 slashed ticks were multiple_marks, e.g. 601 p21, 606 p16)."""
+    image = blank_page()
+    d = Drawer(image)
+    x, y = d.x_of(3.0), d.line_y(1)
+    _lean_stroke(d, x, y, tick_lean, 6.0)
+    _lean_stroke(d, x, y - 0.6, slash_lean, 8.5, at=0.45)
+    getattr(d, new)(1, 6.5)
+    item = read_all(distort(image, jpeg=85))[1]
+    assert item.flags == (CROSSED_OUT,) and item.value_cm is None
+    assert [c.crossed_out for c in item.candidates] == [True, False]
+    assert item.candidates[1].value_cm == pytest.approx(6.5, abs=0.05)
+
+
+@pytest.mark.parametrize("arms", [(40, -40), (25, -30), (50, -45), (24, -50)])
+def test_an_x_beside_a_tick_is_two_marks_not_a_mark_taken_back(arms):
+    """An X is a mark of its own: beside a tick it makes two live marks (multiple_marks), never a
+    struck tick, whatever its arms' lean (X's arms lean 22-52 degrees from upright)."""
+    image = blank_page()
+    d = Drawer(image)
+    x, y = d.x_of(3.0), d.line_y(1)
+    for lean in arms:
+        _lean_stroke(d, x, y, lean, 6.5)
+    d.tick(1, 6.5)
+    item = read_all(distort(image, jpeg=85))[1]
+    assert item.flags == (MULTIPLE_MARKS,) and item.value_cm is None
+    assert not any(c.crossed_out for c in item.candidates)
+
+
+def test_a_check_mark_beside_a_tick_is_two_marks():
+    """A check mark's two strokes meet at a corner, they do not cross: not a struck tick."""
+    image = blank_page()
+    d = Drawer(image)
+    x, y = d.x_of(3.0), d.line_y(1)
+    d.stroke(x - 2.0, y - 1.5, x, y + 1.5)
+    d.stroke(x, y + 1.5, x + 1.5, y - 5.0)
+    d.tick(1, 6.5)
+    item = read_all(distort(image, jpeg=85))[1]
+    assert item.flags == (MULTIPLE_MARKS,) and item.value_cm is None
+
+
 def test_mark_near_but_off_the_line_is_off_line():
     image = blank_page()
     d = Drawer(image)

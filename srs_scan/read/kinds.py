@@ -3,8 +3,8 @@
 A blob measured by `ink.py` is judged here: a mark's shape (tick, cross, circle, dot, stroke),
 a scribble, stray ink (a stroke from elsewhere) or a stain's band; pieces of one mark are
 grouped; pen ink drawn along the printed line, which left with the line, is found from the
-line's own core. This module measures nothing new on the page and decides no flags
-(`marks.py`).
+line's own core; a mark that may be a tick struck through is taken apart into its straight
+strokes. This module measures nothing else on the page and decides no flags (`marks.py`).
 """
 
 from __future__ import annotations
@@ -146,3 +146,70 @@ def _crossing_cols(ink: PenInk, m: Blob, half_px: float) -> tuple[int, int]:
     mine = (ink.labels[:, c0:c1] == m.label) & (np.abs(ink.dy[:, c0:c1]) <= half_px)
     cols = np.nonzero(mine.any(axis=0))[0]
     return (c0 + int(cols[0]), c0 + int(cols[-1]) + 1) if cols.size else (c0, c0)
+
+
+def struck_tick(ink: PenInk, group: list[Blob], s: float, params: Params) -> bool:
+    """Whether a mark is a tick struck through: two straight strokes crossing, one upright and
+    one leaning far from it (a slash). An X's arms both lean, one each way."""
+    x0, x1 = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
+    mine = np.isin(ink.labels[:, x0:x1], [b.label for b in group]) & (ink.pen[:, x0:x1] > 0)
+    rows, cols = np.nonzero(mine)
+    band = max(b.thickness_mm for b in group) + params.stroke_band_slack_mm
+    leans = crossing_strokes(np.stack([cols / s, rows / s], axis=1), band, params)
+    if leans is None:
+        return False
+    upright, slash = sorted(abs(a) for a in leans)
+    return upright <= params.struck_upright_max_deg and slash >= params.struck_slash_min_deg
+
+
+def crossing_strokes(xy_mm: np.ndarray, band_mm: float, params: Params
+                     ) -> tuple[float, float] | None:
+    """The lean (degrees from upright, + leaning down to the right) of two straight strokes
+    that cross each other and together make up this ink (`xy_mm`: one row per ink pixel), or
+    None when the ink is not that (one stroke, a V or a tick's two arms meeting at a corner, a
+    circle, a scribble).
+
+    Each stroke is the straight band `band_mm` wide that holds the most ink (a line's Hough
+    peak, found by projecting the ink across every direction); the second is looked for in the
+    ink the first leaves, leaning at least `cross_min_angle_deg` apart from it."""
+    x, y = xy_mm[:, 0], xy_mm[:, 1]
+    leans = np.radians(np.arange(-88.0, 90.0, 2.0))
+    first = _best_band(x, y, leans, band_mm)
+    rest = ~first[2]
+    apart = np.abs((np.degrees(leans) - first[0] + 90.0) % 180.0 - 90.0) >= params.cross_min_angle_deg
+    if rest.sum() < params.stroke_min_share * len(x):
+        return None
+    second = _best_band(x[rest], y[rest], leans[apart], band_mm)
+    inside2 = np.zeros(len(x), bool)
+    inside2[rest] = second[2]
+    if (first[2] | inside2).mean() < params.strokes_explained_share:
+        return None
+    # both strokes run on past where they cross, each side (a V's arms meet at their ends)
+    (a1, u1), (a2, u2) = [(np.radians(a), u) for a, u, _ in (first, second)]
+    d1, d2 = np.array([np.sin(a1), np.cos(a1)]), np.array([np.sin(a2), np.cos(a2)])
+    n1, n2 = np.array([np.cos(a1), -np.sin(a1)]), np.array([np.cos(a2), -np.sin(a2)])
+    meet = np.linalg.solve(np.stack([n1, n2]), np.array([u1, u2]))
+    for d, inside in ((d1, first[2]), (d2, inside2)):
+        t = (xy_mm[inside] - meet) @ d
+        if t.size == 0 or t.min() > -params.cross_reach_mm or t.max() < params.cross_reach_mm:
+            return None
+    return first[0], second[0]
+
+
+def _best_band(x: np.ndarray, y: np.ndarray, leans: np.ndarray, band_mm: float
+               ) -> tuple[float, float, np.ndarray]:
+    """The straight band `band_mm` wide, leaning at one of `leans` (radians from upright), that
+    holds the most of the points: its lean in degrees, its offset and which points it holds.
+    Offsets are counted in bins of a quarter band, every lean at once (a Hough transform)."""
+    across = np.outer(np.cos(leans), x) - np.outer(np.sin(leans), y)
+    step = band_mm / 4.0
+    low = across.min()
+    bins = int((across.max() - low) / step) + 5
+    at = ((across - low) / step).astype(np.int64) + bins * np.arange(len(leans))[:, None]
+    counts = np.bincount(at.ravel(), minlength=bins * len(leans)).reshape(len(leans), bins)
+    total = np.concatenate([np.zeros((len(leans), 1), np.int64), np.cumsum(counts, axis=1)], axis=1)
+    held = total[:, 4:] - total[:, :-4]   # bins j to j + 3: one band
+    row, j = np.unravel_index(int(np.argmax(held)), held.shape)
+    a, centre = float(leans[row]), low + (j + 2.0) * step
+    inside = np.abs(x * np.cos(a) - y * np.sin(a) - centre) <= band_mm / 2.0
+    return float(np.degrees(a)), centre, inside

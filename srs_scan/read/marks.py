@@ -21,7 +21,8 @@ from dataclasses import replace
 import numpy as np
 
 from srs_scan.read.ink import Blob, find_blobs, group_x_mm, within_reach
-from srs_scan.read.kinds import blob_kind, comes_from_afar, ink_along_line, merge_blobs
+from srs_scan.read.kinds import (blob_kind, comes_from_afar, ink_along_line, merge_blobs,
+                                 struck_tick)
 from srs_scan.read.params import Params
 from srs_scan.read.endtick import bilevel, mark_on_tick
 from srs_scan.read.strip import (LineFit, Strip, find_end, find_line, find_stop, line_image,
@@ -79,6 +80,7 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     # an end-stop loses its middle where the stop is cleared): merged with it, fitted with it.
     touching = {id(b) for b in on_line}
     struck: dict[int, float] = {}  # marks whose strokes cross (an X, a struck-out mark): ink mm2
+    maybe_struck: dict[int, list[Blob]] = {}  # the others: perhaps a tick struck through
     pen_marks = [b for b in on_line + off_line if not b.stain]
     for group in merge_blobs(pen_marks, params.merge_gap_mm * s, ink.cleared.any(axis=0),
                              params.two_marks_apart_mm,
@@ -97,9 +99,16 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         stray |= _one_side(on) and any(blob_kind(b, params) == "scribble" for b in on)
         found.append((_candidate(max(on, key=lambda b: b.area_mm2), x_mm, True, stops, ref,
                                  spec, params, stray), max(b.darkness for b in on)))
-        if (any(_struck(b, params) for b in on) and not _one_side(on)
-                and not any(b.touches_edge for b in group)):
-            struck[id(found[-1][0])] = sum(b.area_mm2 for b in group)
+        if not _one_side(on) and not any(b.touches_edge for b in group):
+            if any(_struck(b, params) for b in on):
+                struck[id(found[-1][0])] = sum(b.area_mm2 for b in group)
+            else:
+                maybe_struck[id(found[-1][0])] = group
+    # a tick struck through looks like an X, and is told from one only beside another mark
+    # (measured only then: it takes a while)
+    if sum(c.touches_line and not c.stray for c, _ in found) > 1:
+        struck |= {key: sum(b.area_mm2 for b in group) for key, group in maybe_struck.items()
+                   if struck_tick(ink, group, s, params)}
     found = _struck_through(found, struck, params)
     # A stain as dark as ink is stray ink of its own, never a piece of the pen mark it touched:
     # merged, it would pull that mark's fit aside; alone, it flags the item (never a value).

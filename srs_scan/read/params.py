@@ -357,6 +357,26 @@ class Params:
     """Of two marks on a line whose strokes cross (X-like), the one with this many times the
     other's ink was struck out: an X is two strokes of 4.5-9 mm, one struck through has one or
     two more of 7-12 mm (>= 1.5x); two X's a person drew alike differ by ~1.3x at most."""
+    struck_upright_max_deg: float = 12.0
+    """A tick with a slash through it is two crossing strokes, one of them upright (a tick leans
+    up to ~8 degrees, measured up to ~10), the other leaning far (`struck_slash_min_deg`). Both
+    arms of an X lean 22-52 degrees, so an X is never taken for a struck tick (stray seeds
+    601-609: 8 of 42 slashed ticks read as an X beside the new mark, multiple_marks)."""
+    struck_slash_min_deg: float = 30.0
+    """The stroke across a struck tick leans at least this far from upright (slashes 35-65)."""
+    cross_min_angle_deg: float = 20.0
+    """Two strokes of one mark lean at least this far apart (less is one stroke gone over twice)."""
+    stroke_band_slack_mm: float = 0.5
+    """A straight stroke is found as the band of its own width (`Blob.thickness_mm`) plus this
+    that holds the most ink: a hand's stroke bows by up to ~0.4 mm over a slash's length."""
+    stroke_min_share: float = 0.15
+    """The second of two strokes holds at least this share of the ink (less is a speck, a hook)."""
+    strokes_explained_share: float = 0.9
+    """Two strokes hold at least this share of the mark's ink; more left over is a third stroke,
+    a curve or a scribble, not two strokes crossing."""
+    cross_reach_mm: float = 1.0
+    """Each of two crossing strokes runs on at least this far past where they cross, both ways:
+    a V (a check mark's two arms meeting at a corner) does not cross."""
 
     # --- stray ink: ink at the line that is no mark (a person would not read it as one) ---
     stray_width_mm: float = 9.5
