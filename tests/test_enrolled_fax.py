@@ -91,8 +91,9 @@ def real_vas(realdata, tmp_path_factory) -> Path:
 
 
 def _simulated_fax(spec: FormSpec, skew_deg: float, offset_mm: tuple[float, float],
-                   folder: Path) -> Path:
-    """The enrolled blank printed and faxed (standard mode) by the simulator, as a TIFF."""
+                   folder: Path, dpi: tuple[int, int] = (200, 100)) -> Path:
+    """The enrolled blank printed and faxed (standard mode) by the simulator, as a TIFF tagged
+    `dpi` (a fax machine's 204 x 98 is stretched by 2.08 to square pixels, not by 2)."""
     p = Params()
     plan = PagePlan(kind="blank_form", profile="fax", sheet=SheetId(spec.form_id, 1, "AAAAAAAA"),
                     print_scale=1.0, print_offset_mm=(-0.5, 0.29), marks=(), items=(),
@@ -102,13 +103,14 @@ def _simulated_fax(spec: FormSpec, skew_deg: float, offset_mm: tuple[float, floa
                                   background=(225, 225, 225)))
     page = scan(paper_image(plan, enrolled_page(spec, "a4", p.paper_dpi), "a4", p), plan, "a4", p)
     out = folder / f"fax{skew_deg}.tif"
-    out.write_bytes(tiff_g4([page], [(200, 100)]))
+    out.write_bytes(tiff_g4([page], [dpi]))
     return out
 
 
+@pytest.mark.parametrize("dpi", [(200, 100), (204, 98)])
 @pytest.mark.parametrize("skew_deg", [-1.0, -0.5, -0.1, 0.1, 0.5, 0.8])
-def test_the_real_vas_blank_faxed_reads_no_mark_on_every_line(real_vas, skew_deg, tmp_path):
+def test_the_real_vas_blank_faxed_reads_no_mark_on_every_line(real_vas, skew_deg, dpi, tmp_path):
     """Its faxed line is 0.5 mm tall and breaks into 0.75 mm pieces where it steps."""
-    fax = _simulated_fax(load_form(real_vas), skew_deg, (0.0, 0.13), tmp_path)
+    fax = _simulated_fax(load_form(real_vas), skew_deg, (0.0, 0.13), tmp_path, dpi)
     result = read_page(load_page(fax, 1).image, load_form_library([real_vas]))
     assert [(it.value_cm, it.flags) for it in result.items] == [(None, (NO_MARK,))] * 3

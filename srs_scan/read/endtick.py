@@ -49,9 +49,25 @@ def bilevel(image: np.ndarray, mm_to_px: np.ndarray, x_mm: float, y_mm: float,
     x0, y0 = np.clip(np.floor(pts.min(axis=0)).astype(int), 0, (w, h))
     x1, y1 = np.clip(np.ceil(pts.max(axis=0)).astype(int) + 1, 0, (w, h))
     patch = image[y0:y1, x0:x1]
-    # 1-bit, or 1-bit resampled (a fine fax stretched to square pixels): a handful of greys;
+    if not patch.size:
+        return False
+    # 1-bit, or 1-bit resampled by 2 (a 200 x 100 dpi fax made square): a handful of greys;
     # a grey scan of a tick and its blurred edges has dozens
-    return bool(patch.size) and len(np.unique(patch)) <= BILEVEL_GREYS
+    if len(np.unique(patch)) <= BILEVEL_GREYS:
+        return True
+    # 1-bit stretched along one axis by any factor (a 204 x 98 dpi fax made square: 2.08):
+    # each pixel is black, white or a blend of its two neighbours with the same weights all
+    # along its row (or column), so a row holds at most two greys besides black and white
+    return patch.ndim == 2 and (_two_blends(patch) or _two_blends(patch.T))
+
+
+def _two_blends(patch: np.ndarray) -> bool:
+    """Whether every row of `patch` holds at most two values strictly between 0 and 255."""
+    patch = patch.astype(np.int16)
+    mid = (patch > 0) & (patch < 255)
+    lo = np.where(mid, patch, 256).min(axis=1, keepdims=True)
+    hi = np.where(mid, patch, -1).max(axis=1, keepdims=True)
+    return not (mid & (patch != lo) & (patch != hi)).any()
 
 
 def _centroid(profile: np.ndarray) -> float:

@@ -202,11 +202,12 @@ class Params:
     line, whatever its length: a 1-bit fax breaks a line whose grey is near its threshold into
     dashes 1-2 mm long and ~0.4 mm tall. A pen dot is >= 0.9 mm across, and a stroke crossing
     the line reaches well outside its rows."""
-    line_piece_over_line_mm: float = 0.3
+    line_piece_over_line_mm: float = 0.4
     """... or flatter than the printed line's own height in this strip plus this: where a 1-bit
     fax's line steps to the next pixel row, its broken pieces cover both rows, one fax row
-    (0.25 mm at 98-100 dpi) taller than the line. The shared VAS form's 0.5 mm tall faxed line
-    left 0.75 mm pieces, read as a dot on an empty line (VAS fax seeds 5 p13, 9 p19)."""
+    (0.25 mm at 98-100 dpi) and a blurred edge taller than the line. The shared VAS form's
+    0.5 mm tall faxed line left 0.75 mm pieces, read as a dot on an empty line (VAS fax seeds 5
+    p13, 9 p19); at 204 x 98 dpi the line measures 0.42 mm and its pieces still 0.75 mm."""
     touch_mm: float = 0.9
     """A mark whose ink comes this close to the line centre touches it: the printed line's rows
     (`line_rows_mm`) are cleared of all ink, so a crossing stroke resumes just outside them.
