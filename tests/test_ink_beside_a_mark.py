@@ -47,11 +47,12 @@ def test_a_stroke_from_an_x_along_the_line_and_across_it_is_stray_ink():
     assert item.value_cm is None and STRAY_INK in item.flags, item
 
 
-@pytest.mark.parametrize("above_mm", [0.7, 0.85])
+@pytest.mark.parametrize("above_mm", [0.0, 0.3, 0.7, 0.85])
 def test_letters_resting_just_above_the_line_beside_an_x_never_move_it(above_mm):
     # messy seed 608 p67: "not sure" written just above the line, ending a millimetre before an
-    # X, was merged with the X and fitted with it: read 2 mm off, no flag. The X alone, or a
-    # flag (a person would look twice at words touching the mark), never a value moved by them
+    # X, was merged with the X and fitted with it: read 2 mm off, no flag (seed 611 p14: words
+    # resting on the line beside a tick, 7 mm off). The X alone, or a flag (a person would look
+    # twice at words touching the mark), never a value moved by them
     image = blank_page()
     d = Drawer(image)
     x, y = d.x_of(9.0), d.line_y(1)

@@ -32,8 +32,9 @@ from srs_scan.simulate import _scanned_pages
     (304, (25,), 80), (305, (35, 51), 80),
     # seeds 601-609: a pencil circle's far side, lightened by a shadow band, set aside and the
     # rest read 3 mm off; a stroke from an X along and across the line read as the X; letters
-    # 0.5 mm above the line merged with the X beside them
-    (604, (13,), 80), (608, (50, 67), 80)])
+    # 0.5 mm above the line merged with the X beside them; (611) words resting on the line
+    # merged with the tick beside them, read 7 mm off
+    (604, (13,), 80), (608, (50, 67), 80), (611, (14,), 80)])
 def test_stray_events_never_read_silently_wrong(seed, pages, of):
     spec = load_form()
     rows = [r for r in plan_simulation("stray", of, seed, spec=spec)[0] if r.page in pages]

@@ -52,7 +52,7 @@ def blob_kind(b: Blob, params: Params) -> str:
 
 
 def merge_blobs(blobs: list[Blob], gap_px: float, cleared_cols: np.ndarray,
-                apart_mm: float = np.inf, beside_rows_mm: tuple[float, float] | None = None
+                apart_mm: float = np.inf, beside_mm: float | None = None
                 ) -> list[list[Blob]]:
     """Group blobs whose column ranges overlap or nearly touch: pieces of one mark.
 
@@ -60,11 +60,11 @@ def merge_blobs(blobs: list[Blob], gap_px: float, cleared_cols: np.ndarray,
     drawn over the stop loses its middle there, and its halves are still one mark. Two blobs
     that each cross the line on their own, with no stop cleared between them, are two marks
     when they cross it more than `apart_mm` apart (two slanted ticks' boxes nearly touch).
-    Ink on one side of the line whose gap to it lies within `beside_rows_mm` (clear of the
-    line's rows, but within the rows a crossing is fitted on), beside a mark crossing the line
-    and not in its columns, is ink of its own: a comment's letters resting just above the line
-    beside an X (messy seed 608 p67: merged, they moved the X by 2 mm). A piece of a broken
-    circle lies within its columns; ink further out never moves the fit, and stays merged.
+    Ink on one side of the line that comes within `beside_mm` of it (the rows a crossing is
+    fitted on), beside a mark crossing the line and not in its columns, is ink of its own: a
+    comment's letters resting on or just above the line beside an X (messy seeds 608 p67, 611
+    p14: merged, they moved the mark by 2-7 mm). A piece of a broken circle lies within its
+    columns; ink further out never moves the fit, and stays merged.
     """
     groups: list[list[Blob]] = []
     for b in sorted(blobs, key=lambda b: b.cols[0]):
@@ -72,24 +72,22 @@ def merge_blobs(blobs: list[Blob], gap_px: float, cleared_cols: np.ndarray,
         end = last.cols[1] if last else 0
         gap = int((~cleared_cols[end:b.cols[0]]).sum()) if b.cols[0] > end else b.cols[0] - end
         if (last and gap <= gap_px and not _two_crossings(groups[-1], b, cleared_cols, apart_mm)
-                and not (beside_rows_mm and _beside_crossing(last, b, cleared_cols,
-                                                             beside_rows_mm))):
+                and not (beside_mm is not None
+                         and _beside_crossing(last, b, cleared_cols, beside_mm))):
             groups[-1].append(b)
         else:
             groups.append([b])
     return groups
 
 
-def _beside_crossing(a: Blob, b: Blob, cleared_cols: np.ndarray,
-                     rows_mm: tuple[float, float]) -> bool:
-    """One of two neighbouring pieces crosses the line, the other lies on one side of it with
-    its gap to the line within `rows_mm`, and their columns neither overlap nor have a cleared
+def _beside_crossing(a: Blob, b: Blob, cleared_cols: np.ndarray, within_mm: float) -> bool:
+    """One of two neighbouring pieces crosses the line, the other lies on one side of it and
+    comes within `within_mm` of it, and their columns neither overlap nor have a cleared
     end-stop between them (an X drawn over a stop keeps its arms' tips beyond the stop's)."""
     lo, hi = min(a.cols[1], b.cols[1]), max(a.cols[0], b.cols[0])
     if lo > hi or cleared_cols[lo:hi].any():
         return False
-    return any(m.crosses and o.one_sided and rows_mm[0] < o.gap_mm <= rows_mm[1]
-               for m, o in ((a, b), (b, a)))
+    return any(m.crosses and o.one_sided and o.gap_mm <= within_mm for m, o in ((a, b), (b, a)))
 
 
 def _two_crossings(group: list[Blob], b: Blob, cleared_cols: np.ndarray, apart_mm: float) -> bool:

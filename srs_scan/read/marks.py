@@ -83,8 +83,7 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     maybe_struck: dict[int, list[Blob]] = {}  # the others: perhaps a tick struck through
     pen_marks = [b for b in on_line + off_line if not b.stain]
     for group in merge_blobs(pen_marks, params.merge_gap_mm * s, ink.cleared.any(axis=0),
-                             params.two_marks_apart_mm,
-                             (params.line_rows_mm, params.fit_rows_mm)):
+                             params.two_marks_apart_mm, params.fit_rows_mm):
         on = [b for b in group if id(b) in touching]
         if not on:
             for b in group:
