@@ -101,10 +101,7 @@ def test_the_real_vas_blank_as_a_scanned_pdf_reads_the_real_copy_any_way_round(r
         result = read_page(image, forms)
         assert result.form_id == "vas", (turn, result)
         for item, manual in zip(result.items, MANUAL_MM):
-            # line 3's mark is a dense scribbled blob, on the edge of what reads as a mark
-            # taken back: flagged crossed_out is safe there, a wrong value never is
-            if item.item_id == "line3" and item.value_cm is None:
-                assert item.flags == ("crossed_out",), (turn, item)
-                continue
-            assert item.value_cm is not None, (turn, item)
+            # line 3's mark is a blob filled in with a dense zigzag: read at its middle however
+            # the page is turned (turned, hairline gaps between its strokes made it a scribble)
+            assert item.value_cm is not None and not item.flags, (turn, item)
             assert abs(item.value_cm * 10 - manual) <= 1.0, (turn, item, manual)

@@ -475,6 +475,10 @@ def _passes(ink: np.ndarray, dy: np.ndarray, s: float, params: Params) -> int:
     chosen = ink[(rows >= near_mm * s) & (rows <= far_mm * s)]
     if chosen.size == 0:
         return 0
+    gap = int(round(params.pass_min_gap_mm * s))
+    if gap > 1:  # close gaps narrower than `gap` px along each row
+        chosen = cv2.morphologyEx(chosen.astype(np.uint8), cv2.MORPH_CLOSE,
+                                  np.ones((1, gap + 1), np.uint8)).astype(bool)
     # every run of ink along every chosen row at once: starts and ends pair up row by row,
     # since np.nonzero walks the rows in order
     edges = np.diff(chosen.astype(np.int8), axis=1, prepend=0, append=0)

@@ -322,6 +322,10 @@ class Params:
     """A row crossing a pen stroke (>= 0.3 mm wide, pencil ~0.25 mm, wider when slanted) runs
     through at least this much ink; shorter runs are where a row grazes the top of a wobbly
     ring or a speck of JPEG noise, which made rings and X's on phone photos look like scribbles."""
+    pass_min_gap_mm: float = 0.2
+    """... and a row's runs of ink closer than this are one crossing: a hairline of paper between
+    strokes laid side by side (a filled blob) comes and goes with the scan's resampling (the real
+    VAS copy's filled blob was crossed 3 times upright, 4 times turned: a scribble)."""
     crease_max_darkness: float = 0.35
     """A blob crossing the whole strip that is lighter than this is a fold crease, not ink."""
     crease_span: float = 0.9
