@@ -138,3 +138,17 @@ def test_a_1_bit_copy_never_reads_its_jagged_ticks_as_marks(ticked):
         bits = np.where(skewed < threshold, 0, 255).astype(np.uint8)
         result = read_page(bits, forms)
         assert all(it.value_cm is None for it in result.items), (angle, threshold, result)
+
+
+def test_a_small_ring_with_a_side_on_an_end_tick_is_read_at_its_middle(ticked):
+    """Near the line a 3.6 mm ring is narrower than 3 mm: it was fitted on its far side alone."""
+    forms = load_form_library([ticked])
+    page = _ticked_blank()
+    (x1, y1, n1), (x2, y2, n2) = LINES
+    r = 1.8
+    for cx, cy in ((x1 + n1 - r, y1), (x2 + r, y2)):  # a side on the right, the left tick
+        cv2.circle(page, (int(round(cx * S)), int(round(cy * S))), int(round(r * S)),
+                   (170, 60, 20), 4, cv2.LINE_AA)
+    result = read_page(page, forms)
+    assert [it.value_cm for it in result.items] == pytest.approx(
+        [10 - r / n1 * 10, r / n2 * 10], abs=0.02)  # 0.2 mm
