@@ -43,7 +43,7 @@ with the truth written here.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -56,7 +56,7 @@ from srs_scan.simulate.model import (
     MIXED, PROFILE_NAMES, PROFILES, PagePlan, Params, ScanPlan, Simulation, TruthRow, print_transform,
     printed_line_mm,
 )
-from srs_scan.simulate.paper import render_pdf_pages, enrolled_page, foreign_pdf, paper_image
+from srs_scan.simulate.paper import enrolled_page, foreign_pdf, iter_pdf_pages, paper_image, render_pdf_pages
 from srs_scan.simulate.pen import draw_mark
 from srs_scan.simulate.plan import plan_pages
 from srs_scan.simulate.scanner import jpeg_bytes, pdf_of_jpegs, phone_jpeg, scan, tiff_g4
@@ -121,14 +121,16 @@ def events_csv(rows: Sequence[TruthRow], fmt: CsvFormat = CsvFormat()) -> str:
 
 
 def _scanned_pages(spec: FormSpec, plans: Sequence[PagePlan], paper: str, p: Params
-                   ) -> list[np.ndarray]:
+                   ) -> Iterator[np.ndarray]:
+    """Each plan's scanned page, drawn one at a time: a 300-page set is never all in memory."""
     sheets = [plan.sheet for plan in plans if plan.sheet is not None]
+    forms: Iterator[np.ndarray]
     if spec.enrolled is not None:  # an enrolled form: its blank is what the clinic prints
-        forms = iter([enrolled_page(spec, paper, p.paper_dpi) for _ in sheets])
+        forms = (enrolled_page(spec, paper, p.paper_dpi) for _ in sheets)
     else:
-        forms = iter(render_pdf_pages(render_sheets(spec, sheets, paper, invariant=True),
-                                      p.paper_dpi) if sheets else [])
-    out, last = [], None
+        forms = iter_pdf_pages(render_sheets(spec, sheets, paper, invariant=True),
+                               p.paper_dpi) if sheets else iter(())
+    last = None
     for plan in plans:
         if plan.sheet is not None:
             rendered = next(forms)
@@ -138,8 +140,7 @@ def _scanned_pages(spec: FormSpec, plans: Sequence[PagePlan], paper: str, p: Par
             rendered = None
         img = paper_image(plan, rendered, paper, p, show_through=last)
         last = img
-        out.append(scan(img, plan, paper, p))
-    return out
+        yield scan(img, plan, paper, p)
 
 
 def truth_rows(stem: str, plans: Sequence[PagePlan]) -> list[TruthRow]:
@@ -158,12 +159,12 @@ def _write_files(out_dir: Path, rows: list[TruthRow], spec: FormSpec, paper: str
     plans = [r.plan for r in rows]
     images = _scanned_pages(spec, plans, paper, p)
     output = PROFILES[plans[0].profile].output
-    if output == "pdf":
+    if output == "pdf":   # each page is JPEG-compressed as it is drawn
         write_atomic(out_dir / rows[0].file, pdf_of_jpegs([
             (jpeg_bytes(img, pl.scan.jpeg_quality, pl.scan.dpi), img.shape[1], img.shape[0], img.ndim == 3,
              pl.scan.dpi) for img, pl in zip(images, plans)]))
     elif output == "tiff":
-        write_atomic(out_dir / rows[0].file, tiff_g4(images, [pl.scan.dpi for pl in plans]))
+        write_atomic(out_dir / rows[0].file, tiff_g4(list(images), [pl.scan.dpi for pl in plans]))
     else:
         for img, row in zip(images, rows):
             write_atomic(out_dir / row.file,

@@ -13,7 +13,7 @@ This module chooses nothing (the plan did) and does not scan.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -171,10 +171,15 @@ def _handle(img: np.ndarray, frame: _Frame, h: Handling, rng: np.random.Generato
 
 
 def render_pdf_pages(pdf: bytes, dpi: int) -> list[np.ndarray]:
+    return list(iter_pdf_pages(pdf, dpi))
+
+
+def iter_pdf_pages(pdf: bytes, dpi: int) -> Iterator[np.ndarray]:
+    """Each page of `pdf` at `dpi`, BGR, one at a time (a long set never sits in memory)."""
     doc = pdfium.PdfDocument(pdf)
     try:
-        return [doc[i].render(scale=dpi / 72.0, rev_byteorder=True).to_numpy()[:, :, :3].copy()
-                for i in range(len(doc))]
+        for i in range(len(doc)):
+            yield doc[i].render(scale=dpi / 72.0, rev_byteorder=True).to_numpy()[:, :, :3].copy()
     finally:
         doc.close()
 
