@@ -16,6 +16,7 @@ from srs_scan.read.marks import read_item
 from srs_scan.read.params import Params
 from srs_scan.results import CROSSED_OUT, FAINT, MULTIPLE_MARKS, NO_MARK, OFF_LINE, STRAY_INK
 from srs_scan.sheets.spec import block_origin_mm, load_form
+from srs_scan.simulate.events import LINE_HALF_MM
 
 SPEC = load_form()
 DPI = 300
@@ -542,3 +543,35 @@ def test_a_ring_left_open_with_its_side_on_an_end_stop_reads_its_centre(value, g
     item = read_all(distort(image, jpeg=85))[2]
     assert item.flags == () and item.value_cm == pytest.approx(value, abs=0.06), item
 
+
+def test_a_tick_stopping_short_in_a_ring_band_is_not_read(monkeypatch):
+    # regression (stray seed 507 p53, its `overall` strip as the reader rectified it, 12 px/mm):
+    # a tick stopping 1.07 mm short of the line, its tip in a dark ring's band; the band's ink
+    # beside the tip came 0.83 mm from the line and the tick read 2.84 as touching, no flag.
+    import srs_scan.read.marks as marks
+    from srs_scan.read.strip import Strip
+
+    png = Path(__file__).resolve().parent / "resources" / "strip_tick_short_in_ring.png"
+    dark = cv2.imread(str(png), cv2.IMREAD_UNCHANGED).astype(np.float32) / 65535  # 16-bit
+    strip = Strip(dark, x0_mm=28.0, y0_mm=206.5, px_per_mm=12.0, half_height_mm=7.5)
+    monkeypatch.setattr(marks, "warp_strip", lambda *args: strip)
+    item = read_item(np.zeros((8, 8), np.uint8), exact_mm_to_px(), SPEC, SPEC.items[3])
+    assert item.value_cm is None and item.flags == (OFF_LINE,), item
+    assert item.candidates[0].value_cm == pytest.approx(2.84, abs=0.05)   # shown where it is
+
+
+@pytest.mark.parametrize("above", [True, False])
+def test_a_tick_stopping_short_is_read_only_when_it_plainly_touches(above):
+    # A tick whose end has 0.85-0.95 mm of paper between it and the printed line is one a person
+    # hesitates over: flagged off_line, never read. One 0.2 mm short looks touching: read.
+    image = blank_page()
+    d = Drawer(image)
+    pen = Pen(BLUE, 0.4)
+    for item, (value, paper_mm) in enumerate([(3.0, 0.85), (5.0, 0.95), (7.0, 0.2)]):
+        x, y = d.x_of(value), d.line_y(item)
+        side = -1 if above else 1
+        end = y + side * (LINE_HALF_MM + paper_mm + pen.width_mm / 2)   # cv2 caps are round
+        d.stroke(x + 0.6, y + side * 5.5, x, end, pen)
+    items = read_all(distort(image, jpeg=85))
+    assert [i.flags for i in items[:3]] == [(OFF_LINE,), (OFF_LINE,), ()], items
+    assert items[2].value_cm == pytest.approx(7.0, abs=0.05)

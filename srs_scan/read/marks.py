@@ -96,7 +96,9 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         # letters resting on the line from one side are writing, not a mark taken back: a
         # scribble over a mark crosses the line (stray seeds 301-305: 30 comments crossed_out)
         stray |= _one_side(on) and any(blob_kind(b, params) == "scribble" for b in on)
-        found.append((_candidate(max(on, key=lambda b: b.area_mm2), x_mm, True, stops, ref,
+        # a mark that stops just short of the line, on one side of it: not clearly touching
+        short = _one_side(on) and min(b.gap_mm for b in on) > params.touch_unsure_mm
+        found.append((_candidate(max(on, key=lambda b: b.area_mm2), x_mm, not short, stops, ref,
                                  spec, params, stray), max(b.darkness for b in on)))
         if not _one_side(on) and not any(b.touches_edge for b in group):
             if any(_struck(b, params) for b in on):

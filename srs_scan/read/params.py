@@ -212,6 +212,12 @@ class Params:
     """A mark whose ink comes this close to the line centre touches it: the printed line's rows
     (`line_rows_mm`) are cleared of all ink, so a crossing stroke resumes just outside them.
     Off-line marks stand clear by 1.5 mm or more."""
+    touch_unsure_mm: float = 0.7
+    """... but a mark on one side of the line whose nearest ink is farther than this from the
+    line centre stops short of it by ~0.7-0.9 mm of paper, where a person hesitates too: it is
+    flagged off_line, not read. Within ~0.1 mm of `touch_mm` a stain's band or a blurred tip
+    decides which side it falls (stray seed 507 p53: a tick 1.07 mm short, its tip joined to a
+    dark ring's band at 0.83 mm, read 2.84 with no flag)."""
     fit_rows_mm: float = 1.5
     """Where a mark meets the line is fitted on its ink within this distance of the line."""
     fit_min_rows: int = 3
