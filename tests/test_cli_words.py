@@ -77,6 +77,23 @@ def test_one_page_one_error_in_words(tmp_path, capsys):
     assert re.search(r"0 ok, 0 to review", err), err
 
 
+def test_the_console_says_why_each_page_failed(tmp_path, capsys):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for i in range(7):
+        (inbox / f"notes{i}.txt").write_text(f"notes {i}\n")
+    (inbox / "torn.pdf").write_bytes(b"%PDF-1.4 not really\n%%EOF\n")
+    files = sorted(str(p) for p in inbox.iterdir())
+    assert main(["scan", files[-1], "-o", str(tmp_path / "one.csv"), "--jobs", "1"]) == 3
+    err = capsys.readouterr().err
+    assert "torn.pdf" in err.splitlines()[-1], err   # named under the summary, with its reason
+    assert main(["scan", *files, "-o", str(tmp_path / "r.csv"), "--jobs", "1"]) == 3
+    lines = capsys.readouterr().err.splitlines()
+    named = [ln for ln in lines if "not a scan: unsupported file type .txt" in ln]
+    assert len(named) == 5, lines                     # the first five, then where the rest are
+    assert "and 3 more errors: see the reason column of" in lines[-1], lines
+
+
 def test_a_closed_pipe_is_quiet(tmp_path, monkeypatch, capsys):
     """`srs-scan audit | head -1`: when the reader of our output goes away, nothing is said."""
     from srs_scan.batch.store import ResultStore

@@ -7,13 +7,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from srs_scan.cli import clinical
 from srs_scan.cli.common import (Progress, add_db_option, add_forms_options, add_quiet_option,
                                  add_reading_options, add_table_options, command, count, iso_date,
                                  say, store_path, table_format)
 from srs_scan.errors import ExitCode, UsageError, failing_file
+
+if TYPE_CHECKING:
+    from srs_scan.results import PageResult
 
 
 def add_scan(commands: argparse._SubParsersAction) -> None:
@@ -94,7 +99,23 @@ def cmd_scan(args: argparse.Namespace) -> int:
               f"{counts[Status.REVIEW]} to review{fed_again}, "
               f"{not_forms} not {'a form' if not_forms == 1 else 'forms'}, "
               f"{count(counts[Status.ERROR], 'error')}; wrote {args.output}")
+    say_errors(args, results)
     return ExitCode.SOME_INPUTS_FAILED if counts[Status.ERROR] else ExitCode.OK
+
+
+SHOWN_ERRORS = 5   # the rest are in the CSV's reason column
+
+
+def say_errors(args: argparse.Namespace, results: Sequence[PageResult]) -> None:
+    """Why pages could not be read, in words: the first few, then where to find the rest."""
+    from srs_scan.results import Status
+
+    failed = [r for r in results if r.status is Status.ERROR]
+    for r in failed[:SHOWN_ERRORS]:
+        say(args, f"  {r.file} page {r.page}: {r.reason}" if r.page else f"  {r.file}: {r.reason}")
+    if len(failed) > SHOWN_ERRORS:
+        say(args, f"  and {count(len(failed) - SHOWN_ERRORS, 'more error')}: see the reason column of "
+                  f"{args.output}")
 
 
 def add_watch(commands: argparse._SubParsersAction) -> None:
