@@ -341,9 +341,13 @@ async function start() {
   $("name-dialog").addEventListener("close", () => { if (!state.reviewer) setTimeout(askName, 0); });
   $("change-name").addEventListener("click", askName);
   $("confirm-dialog").addEventListener("close", () => {
+    // as with the name dialog: the browser moves the focus out only at its next frame, and a
+    // quick next key would land on the closed dialog's button (its F below swallowed the key)
+    if ($("confirm-dialog").contains(document.activeElement)) document.activeElement.blur();
     if ($("confirm-dialog").returnValue === "yes") decide({action: "not_a_form"});
   });
   $("confirm-dialog").addEventListener("keydown", (ev) => {
+    if (!$("confirm-dialog").open) return;
     if (ev.key === "f" || ev.key === "F") {
       ev.preventDefault();
       ev.stopPropagation();  // the page's own F would ask again
