@@ -100,7 +100,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             across = (cleared[:, ca] & mask[:, ca - j:ca].any(axis=1)
                       & mask[:, cb:cb + j].any(axis=1))
             joined[across, ca:cb] = 1
-    joined, stain = _apart_from_stains(joined, mask, pen, s, params)
+    joined, stain = _apart_from_stains(joined, mask, pen, s, params, cleared)
     piece_h = max(params.line_piece_height_mm,
                   _line_height_mm(line_only, s, params) + params.line_piece_over_line_mm) * s
     n, labels, stats = _components(joined)
@@ -177,13 +177,16 @@ def _components(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
 
 
 def _apart_from_stains(joined: np.ndarray, mask: np.ndarray, pen: np.ndarray, s: float,
-                       params: Params) -> tuple[np.ndarray, np.ndarray]:
+                       params: Params, cleared: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """`joined` with a stain's ink cut one pixel apart from the pen ink it touches, so that each
     is a blob of its own: a coffee ring crossed by a tick made one blob that a row crossed four
     times (ring, tick, ring) and read as a scribble (messy seed 12, crossed_out). The stain is
     then judged on its own: as a stain (never beside a real mark) when lighter than
     `stain_darkness`, else as a mark of its own, never merged with the mark it touched
-    (flagged); the tick as a tick. Also returns where the stain is."""
+    (flagged); the tick as a tick. A light pen circle's closed loop is no stain
+    (`_pen_loops`; `cleared`, where end-stops were cleared, may close it). Also returns where
+    the stain is."""
     weak = (mask > 0) & (pen < params.stain_max_darkness)
     k = max(3, int(round(params.stain_min_width_mm * s)))
     core = cv2.morphologyEx(weak.astype(np.uint8), cv2.MORPH_OPEN,
@@ -194,6 +197,10 @@ def _apart_from_stains(joined: np.ndarray, mask: np.ndarray, pen: np.ndarray, s:
     # ends, which would otherwise stay part of the pen ink they touch and pull its fit aside.
     _, weak_labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
     stain = np.isin(weak_labels, np.unique(weak_labels[core])) & weak
+    stain &= ~_pen_loops(joined, stain, np.zeros_like(stain) if cleared is None else cleared,
+                         s, params)
+    if not stain.any():
+        return joined, stain
     dark = (joined > 0) & ~stain
     # What the cut leaves that has no ink darker than a stain is not pen ink either (a faint
     # scanner streak running through the ring, its gaps bridged by the closing): it stays with
@@ -206,6 +213,30 @@ def _apart_from_stains(joined: np.ndarray, mask: np.ndarray, pen: np.ndarray, s:
     dark &= ~faint_piece
     beside = cv2.dilate(dark.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     return (dark | (stain & ~beside)).astype(np.uint8), stain
+
+
+def _pen_loops(joined: np.ndarray, stain: np.ndarray, cleared: np.ndarray, s: float,
+               params: Params) -> np.ndarray:
+    """The ink of `joined`'s pieces with stain-like ink that are closed loops of a pen circle's
+    size (closed with a cleared end-stop, and across a gap where the pen closed them): a light
+    pencil circle blurred by a phone is as light and as broad as a stain's band, but a cup's ring
+    is 30 mm across and more, never a loop within a strip (phone seed 703 p14 on the shared VAS
+    form: a pencil ring at 9.62 against the right end tick was cut into pieces as a stain and
+    the piece left of it read 9.31, no flag)."""
+    loops = np.zeros(joined.shape, bool)
+    n, labels, stats = _components(joined)
+    limit = params.stain_loop_max_mm * s
+    for k in np.unique(labels[stain]):
+        x, y, w, h, _ = stats[k]
+        if k == 0 or w > limit or h > limit:
+            continue
+        pad = params.ring_pad_px
+        ya, yb, xa, xb = max(0, y - pad), y + h + pad, max(0, x - pad), x + w + pad
+        piece = labels[ya:yb, xa:xb] == k
+        closed = _bridge_gaps(piece, params.ring_gap_mm * s) | cleared[ya:yb, xa:xb]
+        if _has_hole(closed, s, params, params.stain_loop_min_hole_mm2):
+            loops[ya:yb, xa:xb] |= piece
+    return loops
 
 
 def _line_height_mm(line_only: np.ndarray, s: float, params: Params) -> float:
@@ -488,13 +519,15 @@ def _passes(ink: np.ndarray, dy: np.ndarray, s: float, params: Params) -> int:
     return int(np.bincount(long_runs).max()) if long_runs.size else 0
 
 
-def _has_hole(region: np.ndarray, s: float, params: Params) -> bool:
+def _has_hole(region: np.ndarray, s: float, params: Params,
+              min_area_mm2: float | None = None) -> bool:
+    least = params.hole_min_area_mm2 if min_area_mm2 is None else min_area_mm2
     contours, hierarchy = cv2.findContours(region.astype(np.uint8), cv2.RETR_CCOMP,
                                            cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return False
     for c, hinfo in zip(contours, hierarchy[0]):
-        if hinfo[3] >= 0 and cv2.contourArea(c) > params.hole_min_area_mm2 * s * s:
+        if hinfo[3] >= 0 and cv2.contourArea(c) > least * s * s:
             return True
     return False
 

@@ -275,6 +275,12 @@ class Params:
     Pen and pencil strokes are thinner (0.3-0.8 mm) or darker (a felt tip's 1 mm stroke), and a
     dark stroke's light blurred edge is thinner still; a light dot this big touches no darker
     ink, so it is unchanged."""
+    stain_loop_max_mm: float = 12.0
+    """Stain-like ink closing a loop no wider or taller than this is a light pen or pencil circle
+    (drawn 1.8-3.5 mm in radius), not a stain: a cup's ring is 30 mm across and more."""
+    stain_loop_min_hole_mm2: float = 3.0
+    """... a loop round at least this much paper (a 1.8 mm circle's inside, less its stroke, is
+    ~5 mm2): grain in a stain's band leaves smaller holes."""
     stain_speck_area_mm2: float = 0.6
     """Ink smaller than this (a pen dot, 0.9 mm across, is 0.64 mm2) lying in a stain's
     columns (give or take `stain_speck_pad_mm`) and no more than `stain_speck_darker` darker
