@@ -527,6 +527,31 @@ def test_an_x_whose_arms_reach_past_an_end_stop_is_not_fitted_as_a_ring():
     assert value_mm == pytest.approx(97.8, abs=0.5)
 
 
+def test_an_x_whose_long_arm_reaches_past_an_end_stop_far_from_the_line_is_fitted_as_an_x():
+    # regression (#13: our SRS layout without markers, fax seed 8 p15, its second line's strip as
+    # the reader rectified it, 1-bit): an X at 9.75 with one long arm reaching 1.5 mm past the
+    # right stop 3 mm below the line closed a hole with the cleared stop and was fitted as a
+    # ring drawn round the stop on its arm tips: read 9.97, no flag. A ring round the stop is
+    # widest near the line, and reaches past the stop there.
+    from srs_scan.read.ink import find_blobs, group_x_mm
+    from srs_scan.read.strip import Strip, find_line, find_stop, line_image
+
+    spec, params = load_form(), Params()
+    item = spec.items[1]
+    png = Path(__file__).resolve().parent / "resources" / "strip_fax_x_near_stop.png"
+    dark = cv2.imread(str(png), cv2.IMREAD_UNCHANGED).astype(np.float32) / 65535  # 16-bit
+    strip = Strip(dark, x0_mm=28.0, y0_mm=122.5, px_per_mm=12.0, half_height_mm=7.5)
+    line = find_line(strip, spec, item, params)
+    (xl, _), (xr, _) = spec.line_ends_mm(item)
+    stops = (find_stop(strip, line, xl, spec, params)[0], find_stop(strip, line, xr, spec, params)[0])
+    blobs, ink = find_blobs(strip, line, line_image(strip, line, stops, params), stops,
+                            spec.stop_height_mm / 2, params, spec.clear_band_mm)
+    marks = [b for b in blobs if b.area_mm2 > 5]
+    assert len(marks) == 1
+    value_mm = group_x_mm(strip, ink, marks, params) - stops[0]
+    assert value_mm == pytest.approx(97.5, abs=0.3)
+
+
 @pytest.mark.parametrize("value, gap_at_deg", [(0.30, -60), (0.35, -60), (9.65, -120), (9.70, 60)])
 def test_a_ring_left_open_with_its_side_on_an_end_stop_reads_its_centre(value, gap_at_deg):
     # regression (messy seed 603 p16): a ring round 0.37 with its side on the left stop, left

@@ -347,7 +347,7 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
         skip = cleared.any(axis=1)
         if (~skip & (pen.sum(axis=1) > 0)).sum() >= params.fit_min_rows:
             ring = _crossing_col(pen, dy, s, params, skip_rows=skip)
-            if _ring_centre_plausible(ring, pen, cleared, x0 - max(0, x0 - pad), s, params):
+            if _ring_centre_plausible(ring, pen, dy, cleared, x0 - max(0, x0 - pad), s, params):
                 return strip.x_mm(x0 + ring)
         elif (hidden := ring_side_in_stop_col(
                 ink.pen[y0:y1], np.isin(ink.labels[y0:y1], [b.label for b in group]),
@@ -364,8 +364,8 @@ def _bridge_gaps(region: np.ndarray, gap_px: float) -> np.ndarray:
     return cv2.morphologyEx(padded, cv2.MORPH_CLOSE, disc)[k:-k, k:-k].astype(bool)
 
 
-def _ring_centre_plausible(col: float, pen: np.ndarray, cleared: np.ndarray, shift: int,
-                           s: float, params: Params) -> bool:
+def _ring_centre_plausible(col: float, pen: np.ndarray, dy: np.ndarray, cleared: np.ndarray,
+                           shift: int, s: float, params: Params) -> bool:
     """Whether a ring fitted at `col` fits the stop it was closed with: drawn round the stop
     (ink on both sides of it), or with one side on it, its centre a radius away. An X whose
     arms reach the stop also closes a hole with the cleared box, and its ring fit lands next to
@@ -375,9 +375,14 @@ def _ring_centre_plausible(col: float, pen: np.ndarray, cleared: np.ndarray, shi
     r_min = params.ring_side_min_mm * s
     if not ink_cols.min() + r_min <= col <= ink_cols.max() - r_min:
         return False  # a ring's centre lies inside it (seed 305: an X over a stop fitted 4 mm out)
-    # drawn round the stop: a ring's sides reach well past it on both sides (an X's arm tip just
-    # past the stop does not make it one)
-    if ink_cols.min() + r_min <= stop_cols.min() and ink_cols.max() - r_min >= stop_cols.max():
+    # drawn round the stop: a ring's sides reach well past it on both sides near the line, where
+    # it is widest (an X's arm tip just past the stop does not make it one, nor a long arm that
+    # reaches past it only far from the line: fax seed 8 p15 without markers, an X at 9.75
+    # fitted as a ring round the right stop on its arm tips read 9.97, no flag)
+    near = np.abs(np.median(dy, axis=1)) <= params.fit_rows_mm * s
+    sides = np.nonzero(pen[near].any(axis=0))[0]
+    if sides.size and sides.min() + r_min <= stop_cols.min() \
+            and sides.max() - r_min >= stop_cols.max():
         return True
     return bool(min(abs(col - stop_cols.min()), abs(col - stop_cols.max())) >= r_min)
 
