@@ -211,6 +211,8 @@ def _apart_from_stains(joined: np.ndarray, mask: np.ndarray, pen: np.ndarray, s:
     faint_piece = dark & (darkest[pieces] < params.stain_max_darkness)
     stain |= faint_piece
     dark &= ~faint_piece
+    stain |= _stain_ridges(pieces, dark, stain, pen, joined, s, params)
+    dark &= ~stain
     beside = cv2.dilate(dark.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     return (dark | (stain & ~beside)).astype(np.uint8), stain
 
@@ -237,6 +239,42 @@ def _pen_loops(joined: np.ndarray, stain: np.ndarray, cleared: np.ndarray, s: fl
         if _has_hole(closed, s, params, params.stain_loop_min_hole_mm2):
             loops[ya:yb, xa:xb] |= piece
     return loops
+
+
+def _stain_ridges(pieces: np.ndarray, dark: np.ndarray, stain: np.ndarray, pen: np.ndarray,
+                  joined: np.ndarray, s: float, params: Params) -> np.ndarray:
+    """The pieces of `dark` that are a stain's own ridge: a ring's band, soft-edged, is darker
+    along its middle than the stain cut, and its light flanks were cut off as the stain while
+    the ridge stayed as "pen ink", a thin stroke crossing the line (messy seed 703 p39: a tea
+    ring on an empty line read 2.14, no flag). Such a piece runs along the middle of a broad
+    band of ink, flanked by the stain along most of its outline, and is hardly darker than the
+    stain. A pencil stroke's light edge may be taken into the stain too where it crosses a
+    ring, but the stroke with its edges is narrow (`stain_ridge_half_width_mm`), and a pen
+    is far darker than any stain."""
+    ridges = np.zeros(dark.shape, bool)
+    grow = np.ones((3, 3), np.uint8)
+    near = cv2.dilate(stain.astype(np.uint8), grow).astype(bool) & dark
+    pad = int(np.ceil(2 * params.stain_ridge_half_width_mm * s))
+    for k in np.unique(pieces[near]):
+        ys, xs = np.nonzero(pieces == k)
+        y0, x0 = max(ys.min() - pad, 0), max(xs.min() - pad, 0)
+        y1, x1 = ys.max() + pad + 1, xs.max() + pad + 1
+        piece = (pieces[y0:y1, x0:x1] == k) & dark[y0:y1, x0:x1]
+        outline = cv2.dilate(piece.astype(np.uint8), grow).astype(bool) & ~piece
+        flank = outline & stain[y0:y1, x0:x1]
+        if flank.sum() < params.stain_ridge_share * outline.sum():
+            continue
+        # how far the piece's pixels lie inside ink: half the width of the band it runs along
+        # (ink as joined across the printed line's rows, where the line's removal took some)
+        inside = cv2.distanceTransform((joined[y0:y1, x0:x1] > 0).astype(np.uint8),
+                                       cv2.DIST_L2, 5)
+        if np.median(inside[piece]) < params.stain_ridge_half_width_mm * s:
+            continue
+        p = params.darkness_percentile
+        sub = pen[y0:y1, x0:x1]
+        if np.percentile(sub[piece], p) <= np.percentile(sub[flank], p) + params.stain_ridge_darker:
+            ridges[y0:y1, x0:x1] |= piece
+    return ridges
 
 
 def _line_height_mm(line_only: np.ndarray, s: float, params: Params) -> float:

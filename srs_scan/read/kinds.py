@@ -34,10 +34,7 @@ def blob_kind(b: Blob, params: Params) -> str:
         return "scribble"
     if b.width_mm > params.stray_width_mm or (b.touches_edge and b.lean > params.stray_lean):
         return "stray"
-    band = b.touches_edge and b.darkness < params.stain_edge_darkness  # a ring running through
-    thick = params.stain_edge_thickness_mm if band else params.stain_thickness_mm
-    if (b.thickness_mm > thick and b.darkness < params.stain_ink_darkness
-            and max(b.width_mm, b.height_mm) >= params.stain_length_mm):
+    if stain_band(b, params):
         return "stain"
     if b.has_hole:
         return "circle"
@@ -49,6 +46,15 @@ def blob_kind(b: Blob, params: Params) -> str:
     if low < b.width_mm / b.height_mm < high:
         return "cross"
     return "stroke"
+
+
+def stain_band(b: Blob, params: Params) -> bool:
+    """Whether a piece of ink is as thick, long and light as a stain's band (whatever else it
+    may be too: a ring's band running far along the strip is also too wide for a mark)."""
+    band = b.touches_edge and b.darkness < params.stain_edge_darkness  # a ring running through
+    thick = params.stain_edge_thickness_mm if band else params.stain_thickness_mm
+    return (b.thickness_mm > thick and b.darkness < params.stain_ink_darkness
+            and max(b.width_mm, b.height_mm) >= params.stain_length_mm)
 
 
 def merge_blobs(blobs: list[Blob], gap_px: float, cleared_cols: np.ndarray,

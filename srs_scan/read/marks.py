@@ -20,9 +20,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from srs_scan.read.ink import Blob, find_blobs, group_x_mm, within_reach
+from srs_scan.read.colour import stain_coloured
+from srs_scan.read.ink import Blob, PenInk, find_blobs, group_x_mm, within_reach
 from srs_scan.read.kinds import (blob_kind, comes_from_afar, ink_along_line, merge_blobs,
-                                 struck_tick)
+                                 stain_band, struck_tick)
 from srs_scan.read.params import Params
 from srs_scan.read.endtick import bilevel, mark_on_tick
 from srs_scan.read.strip import (LineFit, Strip, find_end, find_line, find_stop, line_image,
@@ -51,15 +52,22 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     s = strip.px_per_mm
     band = spec.clear_band_mm
 
-    # Light ink, and a stain's band no darker than a stain (a coffee ring's arc, thick and soft),
-    # is no mark: set aside, and shown only when nothing else is at the line. Off the line a
-    # stain is nothing at all.
+    # Light ink, and a stain's band no darker than a stain (a coffee ring's arc, thick and soft)
+    # or brown on a colour scan, is no mark: set aside, and shown only when nothing else is at
+    # the line. Off the line a stain is nothing at all.
     stains = [b for b in blobs if _stain_like(b, params)]
+    brown = [b for b in blobs if _brown_band(b, strip, ink, params)]
     light = [b for b in blobs if b.darkness < params.stain_darkness
              or (_stain_like(b, params) and b.darkness < params.stain_max_darkness)
+             or any(b is a for a in brown)
              or (b.darkness < params.stain_max_darkness and b.area_mm2 < params.light_min_area_mm2
                  and b.gap_mm <= params.touch_mm)
              or _stain_speck(b, stains, s, params)]
+    # Ink left beside a brown band, lighter than a pen and brown itself, is the stain's too
+    # (where two rings cross, their bands add up: seed 605 p3, read 4.08 on an empty line): a
+    # stain as dark as ink, flagged, never read.
+    blobs = [replace(b, stain=True) if brown and not any(b is a for a in light)
+             and _beside_brown(b, brown, strip, ink, params) else b for b in blobs]
     blobs = [b for b in blobs if not any(b is a for a in light)
              and not (_stain_like(b, params) and b.gap_mm > params.touch_mm)]
     on_line = [b for b in blobs if b.gap_mm <= params.touch_mm]
@@ -121,7 +129,11 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     if spec.enrolled is not None and item.stops and not bilevel(
             image, mm_to_px, xr, item.y_mm, spec.stop_height_mm / 2):
         stops, found = _marks_on_ticks(strip, line, stops, (xl, xr), found, spec, params)
-    along = ink_along_line(line_only, stops, strip, on_line, ink, params)
+    # a stain set aside where it crosses the line thickens the line's core there, as a mark does:
+    # a ring's band crossing at a slant thickens it over several mm (seed 704 p37: stray_ink)
+    crossing_stains = [b for b in light if b.gap_mm <= params.touch_mm
+                       and (_stain_like(b, params) or stain_band(b, params))]
+    along = ink_along_line(line_only, stops, strip, on_line + crossing_stains, ink, params)
     flags = _item_flags(found, line.darkness if line.found else 1.0, params, along)
     if not flags and _light_beside_mark(light, stains, on_line, strip_h_mm, s, params):
         flags = (FAINT,)
@@ -174,6 +186,23 @@ STRAY_KINDS = ("stray", "stain", "writing")
 
 def _stain_like(b: Blob, params: Params) -> bool:
     return b.stain or blob_kind(b, params) == "stain"
+
+
+def _brown_band(b: Blob, strip: Strip, ink: PenInk, params: Params) -> bool:
+    """A stain's band darker than the stain cut, told by its colour: cut apart as a stain, or as
+    thick, long and light as one (`stain_band`: a ring's band running along the strip is also
+    too wide for a mark), lighter than a pen, and brown on a colour scan (`colour.py`). Colour
+    is measured only for such a band."""
+    return ((b.stain or stain_band(b, params)) and b.darkness < params.stain_ink_darkness
+            and stain_coloured(strip, ink, b, params))
+
+
+def _beside_brown(b: Blob, brown: list[Blob], strip: Strip, ink: PenInk, params: Params) -> bool:
+    """Whether ink lighter than a pen lies in a brown band's columns and is brown itself."""
+    pad = params.merge_gap_mm * strip.px_per_mm
+    return (b.darkness < params.stain_ink_darkness
+            and any(a.cols[0] - pad <= b.cols[1] and b.cols[0] - pad <= a.cols[1] for a in brown)
+            and stain_coloured(strip, ink, b, params))
 
 
 def _one_side(blobs: list[Blob]) -> bool:

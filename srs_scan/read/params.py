@@ -289,6 +289,48 @@ class Params:
     """(a ring's band wobbles ~0.5 mm sideways as it crosses the strip)"""
     stain_speck_darker: float = 0.1
     """(darkness: a ring's band varies by ~0.05 along it; a pen dot is >= 0.3 darker)"""
+    stain_ridge_share: float = 0.6
+    """Ink darker than `stain_max_darkness` whose outline lies this much along a stain is the
+    stain's ridge (a dark ring's middle: its flanks 0.5-1 mm wide either side of it, both along
+    the whole band), if it is at most `stain_ridge_darker` darker than the stain beside it; a
+    pen stroke crossing a ring's band meets it over the band's width only (< 0.4 of a tick's
+    outline)."""
+    stain_ridge_half_width_mm: float = 0.45
+    """... and if its pixels lie this far inside ink (their median distance from paper): a
+    ridge runs along the middle of its ring's band, which is >= 1.1 mm wide where it has one,
+    with edges softened over ~0.4 mm each side: 1.0-1.2 mm inside, 0.6 where the band runs
+    along the printed line (its removal cuts into the band); a pencil stroke, its light edges
+    included, is <= ~0.9 mm wide, and its core spans most of that: ~0.2 mm inside."""
+    stain_ridge_darker: float = 0.05
+    """(darkness, 90th percentiles: a ridge thin enough to be cut from its flanks is a band's
+    middle just over the cut, 0.01-0.02 darker than them (seeds 703 p39, 704 p37); a wider one,
+    darker, is a stain's band itself (`stain_thickness_mm`). A pen is >= 0.25 darker than a
+    stain it crosses, a pencil stroke painted over one (grey 150) 0.08.)"""
+    stain_red_share: float = 0.65
+    """A stain's band darker than `stain_max_darkness` (and lighter than `stain_ink_darkness`)
+    is set aside like a light one when a colour scan shows it brown (`colour.py`): it absorbs
+    red light at most this share of blue (simulated coffee and tea rings, scanned: 0.46; blue
+    and black pens, pencil and grey dirt >= 0.9, a red pen 0.3; light pencil drawn over a
+    ring ~0.7) ..."""
+    stain_green_share: tuple[float, float] = (0.5, 0.85)
+    """... and green between these shares of blue (rings 0.72; a red pen 1.03)."""
+    stain_colour_pen_area_mm2: float = 0.05
+    """(a band with this much ink darker than `stain_colour_pen_darkness` has a pen mark on it
+    and is not set aside by its colour: a pen dot is 0.64 mm2 ...)"""
+    stain_colour_pen_darkness: float = 0.5
+    """(... where the simulator's darkest ring (coffee, strength 0.6, 2.6 mm) reaches 0.49 once
+    the printed line is taken away; a black dot on the line over a ring's band keeps 0.5-0.6 of
+    its darkness there, the line's removal taking the rest)"""
+    stain_colour_darkest_share: float = 0.05
+    """(both its darker half and its darkest pixels, this share of them, must be brown)"""
+    stain_colour_min_absorb: float = 0.12
+    """(the band absorbs at least this much blue light: below, its colour is the scan's noise)"""
+    stain_colour_min_px: int = 20
+    """(pixels of the band off the printed line, and of paper around it, to judge colour on)"""
+    stain_colour_paper_mm: float = 3.0
+    """(the paper's own colour is taken this far either side of the band ...)"""
+    stain_colour_paper_darkness: float = 0.04
+    """(... where the strip is no darker than this)"""
     light_min_area_mm2: float = 0.8
     """Ink at the line lighter than `stain_max_darkness` and smaller than this is no mark: a
     light ring's band breaks up at the ink threshold into thin bits of 0.4-0.76 mm2 (stray seed

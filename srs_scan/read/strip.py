@@ -26,6 +26,7 @@ class Strip:
     y0_mm: float
     px_per_mm: float
     half_height_mm: float  # the strip reaches this far above and below the line
+    colour: np.ndarray | None = None  # the same pixels in BGR (uint8), from a colour scan only
 
     def x_mm(self, col: float) -> float:
         return self.x0_mm + col / self.px_per_mm
@@ -72,7 +73,7 @@ def warp_strip(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: It
     grey, paper = grey.astype(np.float32), paper.astype(np.float32)
     paper = cv2.blur(paper, (k, k))
     darkness = np.clip(1.0 - grey / np.maximum(paper, 1.0), 0.0, 1.0)
-    return Strip(darkness, x0, y0, s, half)
+    return Strip(darkness, x0, y0, s, half, warped if warped.ndim == 3 else None)
 
 
 def _scale_of(mm_to_px: np.ndarray, x: float, y: float) -> float:
