@@ -183,3 +183,26 @@ def test_a_light_pencil_ring_against_a_tall_tick_is_read_at_its_middle(ticked):
     for item, truth in ((first, (right - x1) / n1 * 10), (second, (middle - x2) / n2 * 10)):
         assert item.flags or item.value_cm == pytest.approx(truth, abs=0.1), (truth, item)
     assert first.value_cm == pytest.approx((right - x1) / n1 * 10, abs=0.1), first
+
+
+def test_a_shadow_band_along_a_tall_tick_is_no_mark(ticked):
+    """A fold's soft shadow along the right tick of an empty line weighs on every row of the
+    tick evenly; with no clean row left the tick's centre was taken from the registration,
+    0.3 mm from where it was printed, and the misplaced tick read as a mark: 9.98 on an empty
+    line, no flag (messy seed 1001 p15 on the shared VAS form)."""
+    forms = load_form_library([ticked])
+    (x1, y1, n1), _ = LINES
+    page = _blank(1, LINES)
+    for x, y, length in LINES:
+        for end in (x, x + length):
+            shift = 0.3 if (end, y) == (x1 + n1, y1) else 0.0   # printed a little off
+            cv2.line(page, (int(round((end + shift) * S)), int((y - TICK_HALF_MM) * S)),
+                     (int(round((end + shift) * S)), int((y + TICK_HALF_MM) * S)), (30, 30, 30),
+                     2, cv2.LINE_AA)
+    band = np.zeros(page.shape[:2], np.float32)
+    x = int(round((x1 + n1 + 0.3 + 0.7) * S))
+    cv2.line(band, (x, 0), (x, page.shape[0] - 1), 1.0, 1)
+    band = cv2.GaussianBlur(band, (0, 0), 0.5 * S)
+    page = (page * (1 - 0.2 * band / band.max())[..., None]).astype(np.uint8)
+    first = read_page(page, forms).items[0]
+    assert first.value_cm is None, first

@@ -109,6 +109,13 @@ def mark_on_tick(strip: Strip, line: LineFit, stops_mm: tuple[float, float], end
     if pen.sum() / s < params.tick_pen_rows_mm:
         return None
     clean = ~pen
+    excess = mass[pen] - tick
+    if not clean.any() and np.percentile(excess, 90) <= params.tick_band_even * np.percentile(
+            excess, 10):
+        # as much more ink on every row of the tick: a band along it (a fold's shadow, a stain's
+        # edge), never a mark wholly inside it (messy seed 1001 p15 on the VAS form: a shadow
+        # band beside the right tick of an empty line read 9.98, no flag)
+        return None
     cols = np.arange(here.shape[1], dtype=np.float64)
     if clean.sum() / s >= params.tick_clean_rows_mm:
         shape = np.median(here[clean], axis=0)       # the tick's own profile across its columns

@@ -161,6 +161,10 @@ class Params:
     tick_clean_rows_mm: float = 1.0
     """... and the tick's own centre is taken from its rows without surplus when they add up to
     this much, else from where the registration puts it."""
+    tick_band_even: float = 1.5
+    """A surplus on every row of the tick whose heaviest rows (90th percentile) carry no more than
+    this many times its lightest (10th) is a band along the tick, not a pen mark: a dot or a
+    short tick inside the tick leaves rows clean, and a shadow's band is even (within ~12 %)."""
 
     x_arms_min_rows: int = 6
     """An X over an end-stop is fitted arm by arm only with at least this many complete rows per
