@@ -34,7 +34,11 @@ from srs_scan.simulate import _scanned_pages
     # rest read 3 mm off; a stroke from an X along and across the line read as the X; letters
     # 0.5 mm above the line merged with the X beside them; (611) words resting on the line
     # merged with the tick beside them, read 7 mm off
-    (604, (13,), 80), (608, (50, 67), 80), (611, (14,), 80)])
+    (604, (13,), 80), (608, (50, 67), 80), (611, (14,), 80),
+    # seed 701 (last session's hold-out): a long curved stroke across the line through a small
+    # circle, one piece of ink with it, read as the circle with no flag; (706) two pencil ticks
+    # beside a fold crease, one joined to it: multiple_marks, never taken for a stroke
+    (701, (8,), 80), (706, (39,), 80)])
 def test_stray_events_never_read_silently_wrong(seed, pages, of):
     spec = load_form()
     rows = [r for r in plan_simulation("stray", of, seed, spec=spec)[0] if r.page in pages]

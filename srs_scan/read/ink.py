@@ -40,6 +40,12 @@ class Blob:
     one_sided: bool = False  # ink beyond the line's rows on one side of the line only
     below: bool = False  # most of its ink lies below the line (y grows downwards)
     crosses: bool = False  # ink beyond the line's rows on both sides: a whole crossing of its own
+    # of ink reaching the strip's edge (0 when it does not): how dark it is there, how many of the
+    # strip's two edges it reaches, and the fewest strokes a row near the line crosses on either
+    # side of it (`_passes`, each side alone)
+    edge_darkness: float = 0.0
+    edges: int = 0
+    passes_each_side: int = 0
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
         darkness = _darkness(d[y:y + bh, x:x + bw], ink, np.abs(sub_dy), s, params, band_mm)
         sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
         cross_col = _crossing_col(sub_pen, sub_dy, s, params)
+        strokes = ink & ~speck[lab0[y:y + bh, x:x + bw]]
         beyond = params.touch_mm * s
         blobs.append(Blob(
             x_mm=strip.x_mm(x + cross_col),
@@ -138,7 +145,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             fill=float(ink.sum() / (bw * bh)),
             darkness=darkness,
             has_hole=_has_hole(sub, s, params),
-            passes=_passes(ink & ~speck[lab0[y:y + bh, x:x + bw]], sub_dy, s, params),
+            passes=_passes(strokes, sub_dy, s, params),
             touches_edge=touches_edge,
             cols=(int(x), int(x + bw)),
             label=k,
@@ -148,6 +155,8 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             one_sided=bool((ink & (sub_dy < -beyond)).any()) != bool((ink & (sub_dy > beyond)).any()),
             crosses=bool((ink & (sub_dy < -beyond)).any()) and bool((ink & (sub_dy > beyond)).any()),
             below=bool(sub_dy[ink].mean() > 0),
+            **(_at_edge(d[y:y + bh, x:x + bw], strokes, sub_dy, y, h, s, params)
+               if touches_edge else {}),
         ))
     pen[mask == 0] = 0.0  # what the blobs were measured on is kept: their ink only
     return blobs, PenInk(pen, labels, dy, cleared)
@@ -342,6 +351,24 @@ def _darkness(d: np.ndarray, ink: np.ndarray, dist: np.ndarray, s: float, params
         if where.sum() >= enough:
             return float(np.percentile(d[where], params.darkness_percentile))
     return float(np.percentile(d[ink], params.darkness_percentile))
+
+
+def _at_edge(d: np.ndarray, ink: np.ndarray, dy: np.ndarray, top: int, h: int, s: float,
+             params: Params) -> dict[str, float | int]:
+    """For ink running out of the strip: how dark it is within `edge_rows_mm` of the strip's top
+    or bottom (a pen stroke's, or a stain's band joined to a mark), whether it reaches one edge or
+    both, and how many strokes a row near the line crosses on its less crossed side (a mark with
+    a stroke through it: two or more on both sides; a tick with an arrow's barb touching its
+    top: one below)."""
+    rows = np.arange(top, top + ink.shape[0])[:, None]
+    e = params.edge_rows_mm * s
+    near_top, near_bottom = ink & (rows < e), ink & (rows >= h - e)
+    edge = near_top | near_bottom
+    return {"edge_darkness": (float(np.percentile(d[edge], params.darkness_percentile))
+                              if edge.any() else 0.0),
+            "edges": int(near_top.any()) + int(near_bottom.any()),
+            "passes_each_side": min(_passes(ink & (dy < 0), dy, s, params),
+                                    _passes(ink & (dy > 0), dy, s, params))}
 
 
 def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> float:

@@ -36,6 +36,8 @@ def blob_kind(b: Blob, params: Params) -> str:
         return "stray"
     if stain_band(b, params):
         return "stain"
+    if b.touches_edge and _through_mark(b, params):
+        return "stray"
     if b.has_hole:
         return "circle"
     if b.width_mm < params.dot_max_mm and b.height_mm < params.dot_max_mm:
@@ -55,6 +57,17 @@ def stain_band(b: Blob, params: Params) -> bool:
     thick = params.stain_edge_thickness_mm if band else params.stain_thickness_mm
     return (b.thickness_mm > thick and b.darkness < params.stain_ink_darkness
             and max(b.width_mm, b.height_mm) >= params.stain_length_mm)
+
+
+def _through_mark(b: Blob, params: Params) -> bool:
+    """Ink running out of the strip that is a pen stroke drawn through a mark, not one long mark:
+    it runs out of the strip on both sides and more than one stroke crosses the rows near the
+    line (`edge_mark_max_passes`), or more strokes than a circle's or an X's two cross them on
+    both sides of the line (`mark_max_passes`); and it is as dark as a pen where it leaves the
+    strip (a stain's band or a crease joined to a mark is not: `edge_pen_share`)."""
+    return ((b.edges == 2 and b.passes > params.edge_mark_max_passes)
+            or b.passes_each_side > params.mark_max_passes) and (
+        b.edge_darkness >= params.edge_pen_share * b.darkness)
 
 
 def merge_blobs(blobs: list[Blob], gap_px: float, cleared_cols: np.ndarray,

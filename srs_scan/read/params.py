@@ -457,6 +457,31 @@ class Params:
     marks, which lean up to ~0.85, are short and stay inside the strip."""
     stray_far_mm: float = 4.0
     """Ink this far from the line is what tells a stroke's direction (see `stray_lean`)."""
+    edge_mark_max_passes: int = 1
+    """Ink that runs out of the strip on both sides of the line is one stroke: a row near the
+    line (`passes_rows_mm`) crosses it at most this often. Of the marks a client draws only a
+    long mark (12-17 mm, within 12 degrees of upright) reaches the strip's edge; a tick (4-9
+    mm), a slanted stroke (6-10 mm), an X (arms 4.5-8 mm) and a circle (radius 1.8-3.5 mm) stay
+    inside it. More strokes on such ink are a mark with a stroke from elsewhere drawn through it
+    (messy seed 701 p8: a 33 mm curved stroke through a circle, leaning 0.49 where it left the
+    strip, read as the circle with no flag; seed 602 p1: an arrow across a long tick, read 1.3
+    mm off): stray ink, never the mark."""
+    mark_max_passes: int = 2
+    """Ink running out of the strip on one side only is a mark with something joined to it when
+    rows on both sides of the line cross it more often than this: a circle's or an X's two
+    strokes and a stroke through them. An arrow or a comment's underline touching a circle from
+    one side adds no stroke on the other side (seeds 607 p20, 603 p36: the circle still reads),
+    nor does an arrow's barb touching a tick's top (seed 709 p19)."""
+    edge_pen_share: float = 0.6
+    """... when its ink at the strip's edge (`edge_rows_mm`) is pen ink: at least this share of
+    the mark's darkness at the line. A stroke through a mark is drawn with the same pen (opacity
+    0.80-0.97, pencil 0.55-0.80: a share of 0.69 and more); a coffee ring's band left joined to a
+    circle it crosses (messy seeds 701 p45, 702 p54: 0.16-0.21 beside circles of 0.74-0.76), or a
+    fold crease joined to a pencil tick, is far lighter."""
+    edge_rows_mm: float = 0.5
+    """The ink at the strip's edge is judged on the rows this close to its top or bottom: a
+    tick's tip (at most ~6.7 mm from the line) never reaches them, so only the ink that runs out
+    of the strip is judged there."""
     stain_thickness_mm: float = 1.15
     """A long piece of ink (>= `stain_length_mm`) thicker than this (twice its area over its
     outline's length) and lighter than `stain_ink_darkness` is a stain's band: pen strokes are
