@@ -121,7 +121,8 @@ def _two_crossings(group: list[Blob], b: Blob, cleared_cols: np.ndarray, apart_m
 
 
 def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: Strip,
-                   marks: list[Blob], ink: PenInk, params: Params) -> bool:
+                   marks: list[Blob], ink: PenInk, params: Params,
+                   stains: list[Blob] | None = None) -> bool:
     """Whether pen ink runs along the printed line, on it: removed with the line, it shows only
     as the line's dark core standing taller than the line's own over a stretch no mark explains.
     A mark explains the core only where it crosses the line: a stroke of the same ink running
@@ -146,10 +147,14 @@ def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: 
     thick = core >= (np.median(shown) if shown.size else 0.0) + params.along_rows_mm * s
     # or darker than the line's own darkness: a pen line drawn right over the printed one
     thick |= peak >= line_dark + params.along_darker
-    for m in marks:  # a mark crossing the line thickens it where it crosses
+    reach = [(m, params.line_rows_mm / 2) for m in marks]
+    # a stain set aside thickens the line wherever its band runs on or beside it: crossing it,
+    # or running along it (a ring's top grazing the line, seed 603 p24: stray_ink)
+    reach += [(m, params.along_stain_reach_mm) for m in stains or []]
+    for m, within in reach:  # a mark crossing the line thickens it where it crosses
         if m.gap_mm > params.line_rows_mm:  # ink beside the line's rows leaves its core alone
             continue  # (a comment's letters resting on an underline drawn along the line)
-        lo, hi = _crossing_cols(ink, m, params.line_rows_mm * s / 2)
+        lo, hi = _crossing_cols(ink, m, within * s)
         thick[max(0, lo - a - int(s)):max(0, hi - a + int(s))] = False
     edges = np.diff(thick.astype(np.int8), prepend=0, append=0)
     runs = np.nonzero(edges == -1)[0] - np.nonzero(edges == 1)[0]

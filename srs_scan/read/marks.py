@@ -129,11 +129,11 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     if spec.enrolled is not None and item.stops and not bilevel(
             image, mm_to_px, xr, item.y_mm, spec.stop_height_mm / 2):
         stops, found = _marks_on_ticks(strip, line, stops, (xl, xr), found, spec, params)
-    # a stain set aside where it crosses the line thickens the line's core there, as a mark does:
+    # a stain set aside where it meets the line thickens the line's core there, as a mark does:
     # a ring's band crossing at a slant thickens it over several mm (seed 704 p37: stray_ink)
     crossing_stains = [b for b in light if b.gap_mm <= params.touch_mm
                        and (_stain_like(b, params) or stain_band(b, params))]
-    along = ink_along_line(line_only, stops, strip, on_line + crossing_stains, ink, params)
+    along = ink_along_line(line_only, stops, strip, on_line, ink, params, crossing_stains)
     flags = _item_flags(found, line.darkness if line.found else 1.0, params, along)
     if not flags and _light_beside_mark(light, stains, on_line, strip_h_mm, s, params):
         flags = (FAINT,)

@@ -514,6 +514,10 @@ class Params:
     along_min_mm: float = 3.0
     """... at least this long a stretch away from the marks found (a mark crossing the line
     thickens it over < 2.5 mm: an X's arms meet there)."""
+    along_stain_reach_mm: float = 1.2
+    """A stain set aside explains the line's thick core in the columns where its ink comes this
+    near the line's centre (its band, >= 1 mm wide, grazing or crossing the line); a mark only
+    where its ink is on the line's centre rows (half of `line_rows_mm`)."""
     along_darkness: float = 0.25
     """Rows of the removed line darker than half the line's own darkness, and than this, count
     towards its core: a light stain crossing the line (< 0.25) does not thicken it, a pen stroke
