@@ -414,7 +414,10 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
             ring = _crossing_col(pen, dy, s, params, skip_rows=skip)
             if _ring_centre_plausible(ring, pen, dy, cleared, x0 - max(0, x0 - pad), s, params):
                 return strip.x_mm(x0 + ring)
-        elif (hidden := ring_side_in_stop_col(
+        # the side on the stop hidden on every row near the line, or a ring whose rows beyond
+        # the stop are too few or too lopsided to fit (the far side alone read a radius aside:
+        # messy seed 701 p49, a circle at 9.79 read 9.61, no flag)
+        if (hidden := ring_side_in_stop_col(
                 ink.pen[y0:y1], np.isin(ink.labels[y0:y1], [b.label for b in group]),
                 ink.dy[y0:y1], ink.cleared[y0:y1], x0, x1, s, params)) is not None:
             return strip.x_mm(hidden)
@@ -443,13 +446,21 @@ def _ring_centre_plausible(col: float, pen: np.ndarray, dy: np.ndarray, cleared:
     # drawn round the stop: a ring's sides reach well past it on both sides near the line, where
     # it is widest (an X's arm tip just past the stop does not make it one, nor a long arm that
     # reaches past it only far from the line: fax seed 8 p15 without markers, an X at 9.75
-    # fitted as a ring round the right stop on its arm tips read 9.97, no flag)
+    # fitted as a ring round the right stop on its arm tips read 9.97, no flag; messy seed 707
+    # p11: an X at 0.20 with its long lower arm past the left stop read 0.0)
     near = np.abs(np.median(dy, axis=1)) <= params.fit_rows_mm * s
     sides = np.nonzero(pen[near].any(axis=0))[0]
     if sides.size and sides.min() + r_min <= stop_cols.min() \
             and sides.max() - r_min >= stop_cols.max():
         return True
-    return bool(min(abs(col - stop_cols.min()), abs(col - stop_cols.max())) >= r_min)
+    if min(abs(col - stop_cols.min()), abs(col - stop_cols.max())) < r_min:
+        return False
+    # with its side on the stop, the ring's far side is the stop mirrored about its centre; an
+    # X's arm reaching the stop, fitted on its long other arm beyond the stop's rows, is not
+    # (office seed 790 p60: an X at 9.81 fitted 3.4 mm from the stop with ink only 1.8 mm out)
+    far = ink_cols.min() if col < stop_cols.min() else ink_cols.max()
+    reach = params.ring_side_reach_mm * s
+    return bool(2 * col - stop_cols.max() - reach <= far <= 2 * col - stop_cols.min() + reach)
 
 
 def _x_arms_col(pen: np.ndarray, dy: np.ndarray, cleared: np.ndarray, s: float,
