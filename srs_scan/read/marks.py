@@ -49,6 +49,13 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     line_only = line_image(strip, line, stops, params)
     blobs, ink = find_blobs(strip, line, line_only, stops, spec.stop_height_mm / 2, params,
                             spec.clear_band_mm)
+    # our own sheets only: an enrolled form's stops are where a scan of it put them, not exact
+    if item.stops and spec.enrolled is None and (checked := _stops_apart_from_marks(
+            strip, stops, (xl, xr), blobs, params)) != stops:
+        stops = checked
+        line_only = line_image(strip, line, stops, params)
+        blobs, ink = find_blobs(strip, line, line_only, stops, spec.stop_height_mm / 2, params,
+                                spec.clear_band_mm)
     s = strip.px_per_mm
     band = spec.clear_band_mm
 
@@ -182,6 +189,37 @@ def _marks_on_ticks(strip: Strip, line: LineFit, stops: tuple[float, float],
 
 
 STRAY_KINDS = ("stray", "stain", "writing")
+
+
+def _stops_apart_from_marks(strip: Strip, stops: tuple[float, float],
+                            expected: tuple[float, float], blobs: list[Blob], params: Params
+                            ) -> tuple[float, float]:
+    """The end-stops, with one taken from a mark's ink placed the printed length from the
+    other instead: found with pen ink at it, away from where the registration puts it and
+    and from the printed length to the other stop (`stop_length_tol_mm`), while the other stop,
+    with no ink at it, is where expected. Otherwise (both clear, both marked, or both away
+    from where expected: the page's scale is off there) the stops as found."""
+    tol = params.stop_length_tol_mm
+    length = expected[1] - expected[0]
+    if abs(stops[1] - stops[0] - length) <= tol:
+        return stops
+    reach = params.stop_search_mm * strip.px_per_mm
+    marked = [any(not b.stain and b.cols[0] - reach <= strip.col(x) <= b.cols[1] + reach
+                  for b in blobs) for x in stops]
+    away = [abs(x - e) > tol for x, e in zip(stops, expected)]
+    if marked == [True, False] and away == [True, False]:
+        return stops[1] - length, stops[1]
+    if marked == [False, True] and away == [False, True]:
+        return stops[0], stops[0] + length
+    return stops
+    reach = params.stop_search_mm * strip.px_per_mm
+    marked = [any(not b.stain and b.cols[0] - reach <= strip.col(x) <= b.cols[1] + reach
+                  for b in blobs) for x in stops]
+    if marked == [True, False]:
+        return stops[1] - length_mm, stops[1]
+    if marked == [False, True]:
+        return stops[0], stops[0] + length_mm
+    return stops
 
 
 def _stain_like(b: Blob, params: Params) -> bool:

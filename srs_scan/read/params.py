@@ -92,6 +92,13 @@ class Params:
     stop_max_shift_mm: float = 1.2
     """A detected end-stop further than this from where expected is not trusted (registration on
     a flat scan is good to ~0.2 mm; a curled phone photo can be off by ~1 mm)."""
+    stop_length_tol_mm: float = 0.25
+    """The two detected end-stops of a line lie this close to its printed length apart, and
+    each this close to where the registration puts it (the homography absorbs the print scale:
+    on simulated office, messy, phone and fax scans the length is within 0.12 mm). A stop
+    away from both, with pen ink at it, while the other stop is clear and where expected, was
+    taken from the mark's ink (messy seed 603 p30: an X at 9.81 made the stop 1 mm short, read
+    10.0): it is placed the printed length from the other stop instead."""
     stop_prior_mm: float = 0.4
     """Spread (1 sigma) of where an end-stop is found around where the homography puts it. On
     simulated office, fax, messy and phone scans the stops sit within 0.1 mm of that; a curled
