@@ -44,6 +44,11 @@ def read_strip(monkeypatch, name: str, item: int, y0_mm: float):
     # office seed 790 p60: an X at 9.81 whose lower arm's tip touched the right stop's foot,
     # fitted as a ring with its side on the stop on its long other arm: read 9.65, unflagged
     ("strip_x_arm_on_stop_foot.png", 0, 80.5, 9.81),
+    # office seed 790 p107: a small ring (3.3 mm tall, within the stop's height) with its side
+    # on the right stop: every row near the line lost that side, and its hidden side, taken
+    # from the cleared stop, lay 1.95 mm from its far side, refused as a ring by 0.05 mm: its
+    # far side alone read 9.70 (0.9 mm off), unflagged
+    ("strip_small_ring_in_stop.png", 0, 80.5, 9.79),
 ])
 def test_a_mark_against_an_end_stop_reads_where_it_crosses_the_line(monkeypatch, name, item,
                                                                      y0_mm, truth):
@@ -87,3 +92,17 @@ def test_end_stops_set_the_scale_with_marks_on_them(stretch, shift_mm):
             # the stops where the form file puts them would read these 0.027 cm or more off
             as_expected = ((squeeze @ [SPEC.line_x_mm + 10 * v, 0, 1])[0] - SPEC.line_x_mm) / 10
             assert abs(as_expected - read.value_cm) > 0.02, (v, as_expected, read)
+
+
+@pytest.mark.parametrize("values", [(0.15, 9.85, 0.21, 9.79), (0.17, 9.83, 0.19, 9.81)])
+def test_a_tick_just_inside_an_end_stop_is_no_ring_with_a_hidden_side(values):
+    """The other side of `ring_min_across_mm`: a tick 1.5-2.1 mm inside a stop, whose side and
+    the stop lie that far apart, reads where it crosses the line, not halfway to the stop."""
+    image = blank_page()
+    d = Drawer(image)
+    for i, v in enumerate(values):
+        d.tick(i, v, Pen(BLUE, 0.5), up=4, down=2.5)
+    image = distort(image, jpeg=85)
+    for item, v in zip(SPEC.items, values):
+        read = read_item(image, exact_mm_to_px(), SPEC, item)
+        assert read.flags == () and read.value_cm == pytest.approx(v, abs=0.02), (v, read)

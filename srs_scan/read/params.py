@@ -258,12 +258,13 @@ class Params:
     shows, near the line, only its far side: its outermost ink, within a pen stroke's width
     and blur of it. An X whose arms reach the stop has its crossing there instead, arms
     reaching on beyond it by 2 mm or more..."""
-    ring_min_across_mm: float = 2.0
+    ring_min_across_mm: float = 1.8
     """... and its two sides lie at least this far apart (a mark nearer the stop is a tick or a
     dot beside it). A circle drawn round a value is 3.6 mm across and more, but the sides are
     weighed 0.6-1.5 mm from the line, where a 3.6 mm ring is 2.0-3.4 mm across: at 3.0 a small
     ring with its side on the stop was fitted on its far side alone (SRS without markers, messy
-    seed 104 p18: 9.77 read 9.64, no flag)."""
+    seed 104 p18: 9.77 read 9.64, no flag), and at 2.0 one whose hidden side lay just inside the
+    stop's middle, 1.95 mm from its far side (office seed 790 p107: 9.79 read 9.70, no flag)."""
     hole_min_area_mm2: float = 1.0
     """A hole in a blob smaller than this is a gap in a scribble or an X's crossing, not the
     inside of a circle drawn round a value (~3 mm across and more)."""
