@@ -274,9 +274,11 @@ def _stain_ridges(pieces: np.ndarray, dark: np.ndarray, stain: np.ndarray, pen: 
         if flank.sum() < params.stain_ridge_share * outline.sum():
             continue
         # how far the piece's pixels lie inside ink: half the width of the band it runs along
-        # (ink as joined across the printed line's rows, where the line's removal took some)
+        # (ink as joined across the printed line's rows, where the line's removal took some);
+        # float64: with no background in the crop the float32 distances are near their maximum
+        # and a median of two of them overflowed float32 (seed 603: a numpy warning on the console)
         inside = cv2.distanceTransform((joined[y0:y1, x0:x1] > 0).astype(np.uint8),
-                                       cv2.DIST_L2, 5)
+                                       cv2.DIST_L2, 5).astype(np.float64)
         if np.median(inside[piece]) < params.stain_ridge_half_width_mm * s:
             continue
         p = params.darkness_percentile
