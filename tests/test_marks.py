@@ -505,23 +505,33 @@ def test_underlined_words_just_below_the_line_are_not_a_crossed_out_mark():
 
 
 
-def test_an_x_whose_arms_reach_past_an_end_stop_is_not_fitted_as_a_ring():
-    # regression (office seed 90 p74, its `approach` strip as the reader rectified it, 12 px/mm):
-    # an X at 9.78 whose arms reach past the right end-stop closes a hole with the cleared stop,
-    # and was fitted as a ring drawn round the stop on the rows beyond its tips: read 9.92.
-    from srs_scan.read.ink import find_blobs, group_x_mm
+RESOURCES = Path(__file__).resolve().parent / "resources"
+
+
+def _saved_strip(dark: np.ndarray, item_index: int, y0_mm: float):
+    """A strip saved as the reader rectified it (12 px/mm from x 28 mm): its stops and blobs."""
+    from srs_scan.read.ink import find_blobs
     from srs_scan.read.strip import Strip, find_line, find_stop, line_image
 
     spec, params = load_form(), Params()
-    item = spec.items[2]
-    png = Path(__file__).resolve().parent / "resources" / "strip_x_past_stop.png"
-    dark = cv2.imread(str(png), cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255
-    strip = Strip(dark, x0_mm=28.0, y0_mm=164.5, px_per_mm=12.0, half_height_mm=7.5)
+    item = spec.items[item_index]
+    strip = Strip(dark, x0_mm=28.0, y0_mm=y0_mm, px_per_mm=12.0, half_height_mm=7.5)
     line = find_line(strip, spec, item, params)
     (xl, _), (xr, _) = spec.line_ends_mm(item)
     stops = (find_stop(strip, line, xl, spec, params)[0], find_stop(strip, line, xr, spec, params)[0])
     blobs, ink = find_blobs(strip, line, line_image(strip, line, stops, params), stops,
                             spec.stop_height_mm / 2, params, spec.clear_band_mm)
+    return strip, stops, blobs, ink, params
+
+
+def test_an_x_whose_arms_reach_past_an_end_stop_is_not_fitted_as_a_ring():
+    # regression (office seed 90 p74, its `approach` strip as the reader rectified it, 12 px/mm):
+    # an X at 9.78 whose arms reach past the right end-stop closes a hole with the cleared stop,
+    # and was fitted as a ring drawn round the stop on the rows beyond its tips: read 9.92.
+    from srs_scan.read.ink import group_x_mm
+
+    dark = cv2.imread(str(RESOURCES / "strip_x_past_stop.png"), cv2.IMREAD_GRAYSCALE)
+    strip, stops, blobs, ink, params = _saved_strip(dark.astype(np.float32) / 255, 2, 164.5)
     assert len(blobs) == 1
     value_mm = group_x_mm(strip, ink, blobs, params) - stops[0]
     assert value_mm == pytest.approx(97.8, abs=0.5)
@@ -533,19 +543,10 @@ def test_an_x_whose_long_arm_reaches_past_an_end_stop_far_from_the_line_is_fitte
     # right stop 3 mm below the line closed a hole with the cleared stop and was fitted as a
     # ring drawn round the stop on its arm tips: read 9.97, no flag. A ring round the stop is
     # widest near the line, and reaches past the stop there.
-    from srs_scan.read.ink import find_blobs, group_x_mm
-    from srs_scan.read.strip import Strip, find_line, find_stop, line_image
+    from srs_scan.read.ink import group_x_mm
 
-    spec, params = load_form(), Params()
-    item = spec.items[1]
-    png = Path(__file__).resolve().parent / "resources" / "strip_fax_x_near_stop.png"
-    dark = cv2.imread(str(png), cv2.IMREAD_UNCHANGED).astype(np.float32) / 65535  # 16-bit
-    strip = Strip(dark, x0_mm=28.0, y0_mm=122.5, px_per_mm=12.0, half_height_mm=7.5)
-    line = find_line(strip, spec, item, params)
-    (xl, _), (xr, _) = spec.line_ends_mm(item)
-    stops = (find_stop(strip, line, xl, spec, params)[0], find_stop(strip, line, xr, spec, params)[0])
-    blobs, ink = find_blobs(strip, line, line_image(strip, line, stops, params), stops,
-                            spec.stop_height_mm / 2, params, spec.clear_band_mm)
+    dark = cv2.imread(str(RESOURCES / "strip_fax_x_near_stop.png"), cv2.IMREAD_UNCHANGED)  # 16-bit
+    strip, stops, blobs, ink, params = _saved_strip(dark.astype(np.float32) / 65535, 1, 122.5)
     marks = [b for b in blobs if b.area_mm2 > 5]
     assert len(marks) == 1
     value_mm = group_x_mm(strip, ink, marks, params) - stops[0]
