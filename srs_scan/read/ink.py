@@ -290,7 +290,7 @@ def _stain_ridges(pieces: np.ndarray, dark: np.ndarray, stain: np.ndarray, pen: 
 
 def _line_height_mm(line_only: np.ndarray, s: float, params: Params) -> float:
     """The printed line's height in this strip: its rows of ink, the median over its columns."""
-    rows = (line_only > params.ink_threshold).sum(axis=0)
+    rows = np.count_nonzero(line_only > params.ink_threshold, axis=0)
     return float(np.median(rows[rows > 0])) / s if (rows > 0).any() else 0.0
 
 

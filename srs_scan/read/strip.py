@@ -70,9 +70,14 @@ def warp_strip(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: It
     k = max(3, int(params.paper_window_mm * s) | 1)
     # the local maximum is exact in 8 bits too, and several times faster there
     paper = cv2.dilate(grey, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    grey, paper = grey.astype(np.float32), paper.astype(np.float32)
-    paper = cv2.blur(paper, (k, k))
-    darkness = np.clip(1.0 - grey / np.maximum(paper, 1.0), 0.0, 1.0)
+    paper = cv2.blur(paper.astype(np.float32), (k, k))
+    # darkness = clip(1 - grey / max(paper, 1), 0, 1), in place: the same float32 steps without
+    # four strip-sized temporaries (this runs on every item of every page)
+    darkness = grey.astype(np.float32)
+    np.maximum(paper, 1.0, out=paper)
+    np.divide(darkness, paper, out=darkness)
+    np.subtract(1.0, darkness, out=darkness)
+    np.clip(darkness, 0.0, 1.0, out=darkness)
     return Strip(darkness, x0, y0, s, half, warped if warped.ndim == 3 else None)
 
 
