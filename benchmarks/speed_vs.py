@@ -7,7 +7,9 @@ Simulates `--pages` pages of each profile once (with this checkout's simulator),
 taking the two in turn (first one, then the other, swapping each round) so that a shared machine's
 load falls on both alike. Each read runs in its own single process: pages are decoded first
 (`pages.load_page`, not timed), then `reader.read_page` is timed on each page with CPU time
-(`time.process_time`), so other processes on the machine do not count. Prints pages per
+(`time.process_time`), so other processes on the machine do not count. OpenCV runs on one
+thread, as in each worker of `srs-scan scan`: its idle pool threads' spinning on a busy
+machine would count as CPU time otherwise. Prints pages per
 CPU-second per round, the medians and their ratio. Timing is measured here, never in the tests.
 """
 
@@ -29,6 +31,8 @@ from same_readings import ROOT, checkout  # noqa: E402
 CHILD = """
 import json, sys, time
 from pathlib import Path
+import cv2
+cv2.setNumThreads(1)  # as in each batch worker (pipeline._init_worker): CPU time is then the read's own
 from srs_scan.read.pages import count_pages, load_page
 from srs_scan.read.reader import read_page
 from srs_scan.sheets.spec import load_form_library
