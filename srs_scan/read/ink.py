@@ -426,6 +426,26 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
     return strip.x_mm(x0 + (col if arms is None else arms))
 
 
+def sides_apart_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> float:
+    """How far apart a mark's crossing lies when fitted on its rows above the line alone and on
+    those below alone (0 when a side has too few rows near the line to fit). A stroke, an X or
+    a circle crossing the line gives one crossing both ways; other ink near the line on one
+    side (an arrow's tip joined to the mark) pulls that side's fit towards it."""
+    s = strip.px_per_mm
+    x0 = min(b.cols[0] for b in group)
+    x1 = max(b.cols[1] for b in group)
+    mine = np.isin(ink.labels[:, x0:x1], [b.label for b in group])
+    pen = np.where(mine, ink.pen[:, x0:x1], 0.0)
+    dy = ink.dy[:, x0:x1]
+    row_dy = np.median(dy, axis=1)
+    near = (np.abs(row_dy) <= params.fit_rows_mm * s) & (pen.sum(axis=1) > 0)
+    above, below = near & (row_dy < 0), near & (row_dy > 0)
+    if min(above.sum(), below.sum()) < params.fit_min_rows:
+        return 0.0
+    return abs(_crossing_col(pen, dy, s, params, skip_rows=~above)
+               - _crossing_col(pen, dy, s, params, skip_rows=~below)) / s
+
+
 def _bridge_gaps(region: np.ndarray, gap_px: float) -> np.ndarray:
     """`region` with gaps narrower than `gap_px` between its pieces closed (a disc's closing)."""
     k = max(3, int(round(gap_px)) | 1)

@@ -21,7 +21,8 @@ from dataclasses import replace
 import numpy as np
 
 from srs_scan.read.colour import stain_coloured
-from srs_scan.read.ink import Blob, PenInk, find_blobs, group_x_mm, within_reach
+from srs_scan.read.ink import (Blob, PenInk, find_blobs, group_x_mm, sides_apart_mm,
+                               within_reach)
 from srs_scan.read.kinds import (blob_kind, comes_from_afar, ink_along_line, merge_blobs,
                                  stain_band, struck_tick)
 from srs_scan.read.params import Params
@@ -108,6 +109,10 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         # one stray piece makes the whole group stray: a mark joined to a stroke from elsewhere
         # is not read, whichever piece is larger
         stray = any(blob_kind(b, params) in STRAY_KINDS for b in group) or comes_from_afar(on)
+        # ink from afar joined to the mark and ending near the line on one side (an arrow's tip
+        # beside it) pulls the fit: the mark cannot be read apart from it, so it is not read
+        stray = stray or (any(b.touches_edge for b in group) and sides_apart_mm(
+            strip, ink, group, params) > params.afar_sides_apart_mm)
         # letters resting on the line from one side are writing, not a mark taken back: a
         # scribble over a mark crosses the line (stray seeds 301-305: 30 comments crossed_out)
         stray |= _one_side(on) and any(blob_kind(b, params) == "scribble" for b in on)

@@ -465,6 +465,17 @@ class Params:
     marks, which lean up to ~0.85, are short and stay inside the strip."""
     stray_far_mm: float = 4.0
     """Ink this far from the line is what tells a stroke's direction (see `stray_lean`)."""
+    afar_sides_apart_mm: float = 1.0
+    """A mark joined to ink that runs out of the strip (an arrow or a stroke from elsewhere
+    drawn across it) is read only when its crossing, fitted on its rows above the line alone
+    and on those below alone (`ink.sides_apart_mm`), lies within this either way: the end of
+    that ink coming near the line on one side pulls that side's fit towards it, and the reading
+    with it (messy seeds 801 p29, 809 p18, 812 p58: arrows whose shafts crossed the mark and
+    whose tips stopped 0.3-0.5 mm from the line, 1.2-3.0 mm apart, read 0.8-1.1 mm off with no
+    flag). Marks joined to ink from afar that read right (an arrow's barb on a tick's top, a
+    ring's band, an underline, a stroke ending 1.25 mm from the line beside a tick) lie within
+    0.8 mm (messy seeds 801-816). A tip stopping 0.3-1 mm from the line may still pull a
+    reading by up to ~0.8 mm unseen here: its rows then bend that side's fit less."""
     edge_mark_max_passes: int = 1
     """Ink that runs out of the strip on both sides of the line is one stroke: a row near the
     line (`passes_rows_mm`) crosses it at most this often. Of the marks a client draws only a
