@@ -114,3 +114,55 @@ def test_an_arrow_drawn_across_a_long_tick_is_never_read_beside_it():
     truth, item = _simulated_item(602, 1, "relationship")
     assert truth.event == "arrow" and truth.value_cm is not None
     assert item.flags or item.value_cm == pytest.approx(truth.value_cm, abs=0.05), item
+
+
+def test_a_tick_with_a_stroke_from_its_top_across_the_line_is_never_read():
+    # messy seed 801 p43 `approach` (stroke_across): a tick at 2.29 and an 11 mm stroke from
+    # elsewhere that starts at its top and runs down across the line, 3.6 mm from it: a Λ,
+    # one piece of ink within the strip, read 2.48 as one X with no flag
+    truth, item = _simulated_item(801, 43, "approach")
+    assert truth.event == "stroke_across" and truth.value_cm is None
+    assert item.value_cm is None and {STRAY_INK, MULTIPLE_MARKS} & set(item.flags), item
+
+
+@pytest.mark.parametrize("from_top", [True, False])
+@pytest.mark.parametrize("angle_deg,length,toward", [(55.0, 11.0, 1), (40.0, 10.0, -1),
+                                                     (70.0, 12.0, 1)])
+def test_a_stroke_meeting_a_mark_away_from_the_line_and_crossing_it_too_is_stray_ink(
+        from_top, angle_deg, length, toward):
+    # the event's shape on the simulator's ranges (a stroke across the line 10-40 mm long at
+    # 15-70 degrees from the line; a tick 4-9 mm): the stroke starts at one end of a tick, off
+    # the line, and crosses the line beside it, all within the strip. Two crossings of the line
+    # 2-5 mm apart, joined where no mark's strokes meet: which is the mark is not seen.
+    image = blank_page()
+    d = Drawer(image)
+    v, item_no = 4.6, 1
+    up, down = (5.0, 2.5) if from_top else (2.5, 5.0)
+    x, y = d.x_of(v), d.line_y(item_no)
+    pen = Pen(BLUE, 0.6)
+    d.tick(item_no, v, pen, up=up, down=down)
+    a = math.radians(angle_deg)
+    sy = y - up - 0.3 if from_top else y + down + 0.3
+    ey = sy + (1 if from_top else -1) * length * math.sin(a)
+    d.stroke(x, sy, x + toward * length * math.cos(a), ey, pen)
+    item = read_all(distort(image, jpeg=85))[item_no]
+    assert item.value_cm is None and {STRAY_INK, MULTIPLE_MARKS} & set(item.flags), item
+
+
+@pytest.mark.parametrize("centre_dy,length,angle_deg", [(0.6, 8.0, 52.0), (-0.6, 6.0, 45.0),
+                                                        (0.0, 4.5, 28.0)])
+def test_an_x_whose_strokes_cross_near_the_line_still_reads(centre_dy, length, angle_deg):
+    # an X's strokes cross each other where the hand aims it, on the line (the simulator's
+    # within 0.6 mm of it, strokes 4.5-8 mm at 28-52 degrees from upright); wide arms cross
+    # the line up to ~1.5 mm apart, and it is one mark
+    image = blank_page()
+    d = Drawer(image)
+    v, item_no = 6.2, 3
+    x, y = d.x_of(v), d.line_y(item_no) + centre_dy
+    a = math.radians(angle_deg)
+    dx, dy = length / 2 * math.sin(a), length / 2 * math.cos(a)
+    pen = Pen(BLUE, 0.6)
+    d.stroke(x - dx, y - dy, x + dx, y + dy, pen)
+    d.stroke(x - dx, y + dy, x + dx, y - dy, pen)
+    item = read_all(distort(image, jpeg=85))[item_no]
+    assert item.flags == () and item.value_cm == pytest.approx(v, abs=0.06), item

@@ -9,6 +9,8 @@ strokes. This module measures nothing else on the page and decides no flags (`ma
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from srs_scan.read.ink import Blob, PenInk
@@ -189,11 +191,60 @@ def crossing_strokes(xy_mm: np.ndarray, band_mm: float, params: Params
     """The lean (degrees from upright, + leaning down to the right) of two straight strokes
     that cross each other and together make up this ink (`xy_mm`: one row per ink pixel), or
     None when the ink is not that (one stroke, a V or a tick's two arms meeting at a corner, a
-    circle, a scribble).
+    circle, a scribble)."""
+    strokes = two_strokes(xy_mm, band_mm, params)
+    if strokes is None:
+        return None
+    # both strokes run on past where they cross, each side (a V's arms meet at their ends)
+    for stroke in (strokes.first, strokes.second):
+        t = (xy_mm[stroke.inside] - strokes.meet) @ stroke.along
+        if t.size == 0 or t.min() > -params.cross_reach_mm or t.max() < params.cross_reach_mm:
+            return None
+    return strokes.first.lean_deg, strokes.second.lean_deg
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """A straight band of ink: its lean (degrees from upright, + leaning down to the right),
+    its offset (x cos(lean) - y sin(lean) along its middle) and which ink points it holds."""
+
+    lean_deg: float
+    offset: float
+    inside: np.ndarray
+
+    @property
+    def along(self) -> np.ndarray:
+        a = np.radians(self.lean_deg)
+        return np.array([np.sin(a), np.cos(a)])
+
+    @property
+    def normal(self) -> np.ndarray:
+        a = np.radians(self.lean_deg)
+        return np.array([np.cos(a), -np.sin(a)])
+
+    def x_at(self, y: float) -> float:
+        """Where its middle is at height y (never level: strokes lean less than 90 degrees)."""
+        a = np.radians(self.lean_deg)
+        return float((self.offset + y * np.sin(a)) / np.cos(a))
+
+
+@dataclass(frozen=True)
+class TwoStrokes:
+    """Two straight strokes that make up a piece of ink, and where their middles cross (x, y)."""
+
+    first: Stroke
+    second: Stroke
+    meet: np.ndarray
+
+
+def two_strokes(xy_mm: np.ndarray, band_mm: float, params: Params) -> TwoStrokes | None:
+    """The two straight strokes, leaning at least `cross_min_angle_deg` apart, that together
+    make up this ink (`xy_mm`: one row per ink pixel), or None when two straight strokes do not
+    (one stroke, a circle, a scribble).
 
     Each stroke is the straight band `band_mm` wide that holds the most ink (a line's Hough
     peak, found by projecting the ink across every direction); the second is looked for in the
-    ink the first leaves, leaning at least `cross_min_angle_deg` apart from it."""
+    ink the first leaves."""
     x, y = xy_mm[:, 0], xy_mm[:, 1]
     leans = np.radians(np.arange(-88.0, 90.0, 2.0))
     first = _best_band(x, y, leans, band_mm)
@@ -206,16 +257,43 @@ def crossing_strokes(xy_mm: np.ndarray, band_mm: float, params: Params
     inside2[rest] = second[2]
     if (first[2] | inside2).mean() < params.strokes_explained_share:
         return None
-    # both strokes run on past where they cross, each side (a V's arms meet at their ends)
-    (a1, u1), (a2, u2) = [(np.radians(a), u) for a, u, _ in (first, second)]
-    d1, d2 = np.array([np.sin(a1), np.cos(a1)]), np.array([np.sin(a2), np.cos(a2)])
-    n1, n2 = np.array([np.cos(a1), -np.sin(a1)]), np.array([np.cos(a2), -np.sin(a2)])
-    meet = np.linalg.solve(np.stack([n1, n2]), np.array([u1, u2]))
-    for d, inside in ((d1, first[2]), (d2, inside2)):
-        t = (xy_mm[inside] - meet) @ d
-        if t.size == 0 or t.min() > -params.cross_reach_mm or t.max() < params.cross_reach_mm:
-            return None
-    return first[0], second[0]
+    one, two = Stroke(*first), Stroke(second[0], second[1], inside2)
+    meet = np.linalg.solve(np.stack([one.normal, two.normal]), np.array([one.offset, two.offset]))
+    return TwoStrokes(one, two, meet)
+
+
+def crosses_line_twice(ink: PenInk, group: list[Blob], s: float, params: Params) -> bool:
+    """Whether a mark is two straight strokes that each cross the line on their own, more than
+    `two_marks_apart_mm` apart, and meet farther than `strokes_meet_off_line_mm` from it: a
+    tick with a stroke from elsewhere joined at its top (messy seed 801 p43: a tick at 2.29 and
+    an 11 mm stroke from its top down across the line, a Λ, read 2.48 as one X). Which of the
+    two is the mark is not seen. An X's strokes cross each other on the line: it is one mark."""
+    if not _covers_line_apart(ink, group, s, params):
+        return False  # (the strokes are looked for only then: it takes a while)
+    x0, x1 = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
+    mine = np.isin(ink.labels[:, x0:x1], [b.label for b in group]) & (ink.pen[:, x0:x1] > 0)
+    rows, cols = np.nonzero(mine)
+    xy = np.stack([cols / s, ink.dy[:, x0:x1][rows, cols] / s], axis=1)
+    band = max(b.thickness_mm for b in group) + params.stroke_band_slack_mm
+    strokes = two_strokes(xy, band, params)
+    if strokes is None or abs(strokes.meet[1]) <= params.strokes_meet_off_line_mm:
+        return False
+    # each stroke's own ink reaches past the line's touch on both sides: it crosses the line
+    beyond = params.touch_mm
+    return (all((xy[st.inside, 1] < -beyond).any() and (xy[st.inside, 1] > beyond).any()
+                for st in (strokes.first, strokes.second))
+            and abs(strokes.first.x_at(0.0) - strokes.second.x_at(0.0)) > params.two_marks_apart_mm)
+
+
+def _covers_line_apart(ink: PenInk, group: list[Blob], s: float, params: Params) -> bool:
+    """Whether a mark's ink (its halves rejoined across the line's rows) covers the line's
+    centre in two or more places whose middles lie more than `two_marks_apart_mm` apart."""
+    c0, c1 = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
+    mine = (np.isin(ink.labels[:, c0:c1], [b.label for b in group])
+            & (np.abs(ink.dy[:, c0:c1]) <= params.line_rows_mm / 2 * s))
+    edges = np.diff(mine.any(axis=0).astype(np.int8), prepend=0, append=0)
+    middles = (np.nonzero(edges == 1)[0] + np.nonzero(edges == -1)[0]) / 2.0
+    return middles.size > 1 and float(np.ptp(middles)) > params.two_marks_apart_mm * s
 
 
 def _best_band(x: np.ndarray, y: np.ndarray, leans: np.ndarray, band_mm: float

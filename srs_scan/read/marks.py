@@ -23,8 +23,8 @@ import numpy as np
 from srs_scan.read.colour import stain_coloured
 from srs_scan.read.ink import (Blob, PenInk, find_blobs, group_x_mm, sides_apart_mm,
                                within_reach)
-from srs_scan.read.kinds import (blob_kind, comes_from_afar, ink_along_line, merge_blobs,
-                                 stain_band, struck_tick)
+from srs_scan.read.kinds import (blob_kind, comes_from_afar, crosses_line_twice, ink_along_line,
+                                 merge_blobs, stain_band, struck_tick)
 from srs_scan.read.params import Params
 from srs_scan.read.endtick import bilevel, mark_on_tick
 from srs_scan.read.strip import (LineFit, Strip, find_end, find_line, find_stop, line_image,
@@ -113,6 +113,8 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         # beside it) pulls the fit: the mark cannot be read apart from it, so it is not read
         stray = stray or (any(b.touches_edge for b in group) and sides_apart_mm(
             strip, ink, group, params) > params.afar_sides_apart_mm)
+        # two strokes joined off the line, each crossing it: a mark and a stroke from elsewhere
+        stray = stray or (not _one_side(on) and crosses_line_twice(ink, group, s, params))
         # letters resting on the line from one side are writing, not a mark taken back: a
         # scribble over a mark crosses the line (stray seeds 301-305: 30 comments crossed_out)
         stray |= _one_side(on) and any(blob_kind(b, params) == "scribble" for b in on)

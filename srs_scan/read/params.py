@@ -451,6 +451,11 @@ class Params:
     cross_reach_mm: float = 1.0
     """Each of two crossing strokes runs on at least this far past where they cross, both ways:
     a V (a check mark's two arms meeting at a corner) does not cross."""
+    strokes_meet_off_line_mm: float = 2.0
+    """Two straight strokes of one piece of ink, each crossing the line, that meet farther than
+    this from it cross the line in two places (`two_marks_apart_mm`): no one mark (a tick with a
+    stroke from elsewhere joined at its top, messy seed 801 p43). An X's strokes cross where the
+    hand aims it, on the line: the simulator's within 0.6 mm of it."""
 
     # --- stray ink: ink at the line that is no mark (a person would not read it as one) ---
     stray_width_mm: float = 9.5
