@@ -71,6 +71,10 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
              or (b.darkness < params.stain_max_darkness and b.area_mm2 < params.light_min_area_mm2
                  and b.gap_mm <= params.touch_mm)
              or _stain_speck(b, stains, s, params)]
+    # ... unless it is a pencil stroke crossing the line, plain to see: read like a pen mark
+    darker = [b for b in blobs if not any(b is a for a in light)]
+    pencil = _pencil_strokes(light, stains, brown, darker, strip, ink, params)
+    light = [b for b in light if not any(b is p for p in pencil)]
     # Ink left beside a brown band, lighter than a pen and brown itself, is the stain's too
     # (where two rings cross, their bands add up: seed 605 p3, read 4.08 on an empty line): a
     # stain as dark as ink, flagged, never read.
@@ -302,6 +306,54 @@ def _light_beside_mark(light: list[Blob], stains: list[Blob], on_line: list[Blob
         and b.height_mm < params.crease_span * strip_h_mm
         and any(b.cols[0] - gap <= m.cols[1] and m.cols[0] - gap <= b.cols[1] for m in marks)
         for b in light)
+
+
+def _pencil_strokes(light: list[Blob], stains: list[Blob], brown: list[Blob], darker: list[Blob],
+                    strip: Strip, ink: PenInk, params: Params) -> list[Blob]:
+    """Light ink at the line that is a pencil stroke crossing it (a tick, a slant, an X or a
+    circle's side): its pieces together reach well beyond the line on both sides, are as wide
+    as a pencil's line (a fold crease is thinner, a ring's band wider), stay inside the strip
+    (a ring or a crease runs through it) and are grey, not a stain's. A person reads such a
+    mark at a glance; lighter ink, or light ink of any other shape, stays set aside. Light ink
+    right beside darker ink at the line stays set aside too: it may be that mark's lighter part
+    (`_light_beside_mark` flags it faint); and so does light ink beside an end-stop, where a
+    smudge or a band along the stop, cut by the stop's clearing, is as narrow as a pencil line
+    (a tall printed tick on an enrolled form: read 10.0 on a blank line)."""
+    s = strip.px_per_mm
+    gap = params.merge_gap_mm * s
+    at_line = [b for b in light if b.gap_mm <= params.touch_mm]
+    marks = [m for m in darker if m.gap_mm <= params.touch_mm]
+    strokes: list[Blob] = []
+    cleared = ink.cleared.any(axis=0)
+    for group in merge_blobs(at_line, gap, cleared):
+        main = max(group, key=lambda b: b.area_mm2)
+        plain = all(not _stain_like(b, params) and not any(b is a for a in brown)
+                    and not _stain_speck(b, stains, s, params) and not b.touches_edge
+                    and not stain_coloured(strip, ink, b, params) for b in group)
+        crosses = (any(b.crosses for b in group) or len({b.below for b in group}) == 2) and (
+            _reaches_line_both_sides(group, ink, s, params))
+        lo, hi = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
+        beside = (any(lo - gap <= m.cols[1] and m.cols[0] - gap <= hi for m in marks)
+                  or cleared[max(0, int(lo - gap)):int(hi + gap)].any())
+        if (plain and crosses and not beside and main.height_mm >= params.pencil_min_height_mm
+                and params.pencil_width_mm[0] <= main.thickness_mm <= params.pencil_width_mm[1]
+                and max(b.darkness for b in group) >= params.pencil_darkness):
+            strokes += group
+    return strokes
+
+
+def _reaches_line_both_sides(group: list[Blob], ink: PenInk, s: float, params: Params) -> bool:
+    """Whether the ink itself (not the gap the closing bridged) comes within
+    `pencil_cut_gap_mm` of the line's centre from above and from below: a stroke crossing the
+    line, cut only where the printed line was taken away."""
+    near = params.pencil_cut_gap_mm * s
+    above = below = False
+    for b in group:
+        c0, c1 = b.cols
+        dy = ink.dy[:, c0:c1][(ink.labels[:, c0:c1] == b.label) & (ink.pen[:, c0:c1] > 0)]
+        above |= bool(((dy < 0) & (dy >= -near)).any())
+        below |= bool(((dy >= 0) & (dy <= near)).any())
+    return above and below
 
 
 def _stain_speck(b: Blob, stains: list[Blob], s: float, params: Params) -> bool:

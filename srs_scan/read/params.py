@@ -360,13 +360,36 @@ class Params:
     darkness_min_share: float = 0.25
     """A mark's darkness is judged beside the line's rows only when at least this share of its
     ink lies there; otherwise (a dot, 0.9-1.6 mm across, centred on the line) on all of it."""
-    faint_darkness: float = 0.25
+    pencil_darkness: float = 0.18
+    """Light ink (below `stain_darkness`) shaped like a pencil stroke crossing the line is a
+    pencil mark a person reads at a glance when it is at least this dark (90th percentile):
+    simulated pencil of opacity 0.25-0.37, grey ~185-205 on white, measures 0.18-0.25 (messy
+    seeds 801-809: 24 such marks were flagged no_mark + faint; 20 now read, the other 4 broken
+    by a crease or a stain). Pencil lighter still (opacity 0.12-0.2, grey ~215), where a person
+    hesitates too, is mostly under `ink_threshold` and stays flagged."""
+    pencil_min_height_mm: float = 3.0
+    """... its largest piece at least this tall (a pencil tick is drawn 4-9 mm; where a light
+    one is broken at the line, each half is 3-4 mm): a ring's band grazing the line leaves
+    flat pieces 0.8-2 mm tall; a light pencil dot stays no_mark + faint..."""
+    pencil_width_mm: tuple[float, float] = (0.18, 0.65)
+    """... and its stroke this wide (twice area over outline): simulated light pencil measures
+    0.2-0.55 mm; a fold crease's thin grey line 0.08-0.13, a ring's band 0.7 and more."""
+    pencil_cut_gap_mm: float = 0.45
+    """... and its ink itself (not the closing's bridge across the line) reaching this near the
+    line's centre from above and from below: light pencil, cut where the printed line is taken
+    away, reaches into the line's rows (0.08-0.33 mm from its centre, messy seeds 801-809),
+    while a ring's band or a crease's pieces that stop short of the line end 0.65 mm or more
+    from it."""
+    faint_darkness: float = 0.18
     """A mark whose darkest ink (90th percentile) is lighter than this is too faint to trust...
+    (0.25, `stain_darkness`, until light pencil strokes were read from `pencil_darkness` on:
+    lighter ink is never a mark, so this is now that same limit.)
     (0.30 until the stray profile's pencil, opacity 0.12-0.8: pencil a person reads without
     hesitating, 0.25-0.30 here, was flagged faint; lighter ink than `stain_darkness` is set
     aside as no mark and flagged no_mark + faint, so this is now that same limit. Reading
     lighter pencil (0.18-0.25, plain to see) was tried and withdrawn: a fold crease's thin
-    straight piece on a blank messy page, 0.22, looked the same and was read as a value)"""
+    straight piece on a blank messy page, 0.22, looked the same and was read as a value; it is
+    now read by its shape, `pencil_width_mm` and the rest)"""
     faint_vs_line: float = 0.8
     """... unless it is at least this share of the printed line's darkness in the same strip.
     A 150 dpi or blurred phone scan shows the 0.14 mm printed line at ~0.3 (a 300 dpi scan at
