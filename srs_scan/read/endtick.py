@@ -9,8 +9,9 @@ across the tick's columns): rows clearly heavier than the other end's tick, and 
 tick's own lightest rows, carry pen ink, and where that surplus lies beside the tick's centre
 is where the mark meets the line.
 
-Our own sheets' stops are short (4 mm): a mark reaches past them and `ink.py` reads it, so
-this is used for enrolled forms only (`marks.read_item`). It does not decide flags.
+Our own sheets' stops are short (4 mm) and a mark mostly reaches past them, where `ink.py`
+reads it; a short tick laid right over one does not (messy seed 814 p1), so this is used for
+our own sheets too (`marks.read_item`). It does not decide flags.
 """
 
 from __future__ import annotations
@@ -90,6 +91,28 @@ def _tick_rows(strip: Strip, line: LineFit, x_mm: float, half_mm: float, params:
     return d[rows[inside], a:b], dy[inside], a
 
 
+def _ends_at_tips(strip: Strip, line: LineFit, x_mm: float, half_mm: float,
+                  params: Params) -> bool:
+    """Whether the paper just beyond both tips of the tick at `x_mm` is clear in the tick's
+    window: an even surplus on every row that stops there is a pen stroke laid along the tick
+    (messy seed 814 p1: a second tick drawn over the right stop, hidden with it, no flag), while
+    a fold's shadow or a stain's edge runs on past the tips."""
+    d, s = strip.darkness, strip.px_per_mm
+    h, w = d.shape
+    c = strip.col(x_mm)
+    reach = int(round(params.tick_window_mm * s))
+    a, b = int(max(0, round(c) - reach)), int(min(w, round(c) + reach + 1))
+    start = half_mm + params.stop_reach_mm
+    out = np.arange(start, start + params.tick_beyond_mm, 1 / s)
+    for sign in (-1, 1):
+        rows = np.round(line.row_at(c) + sign * out * s).astype(int)
+        rows = rows[(rows >= 0) & (rows < h)]
+        if not rows.size or float(np.median(d[rows, a:b].sum(axis=1) / s)) > \
+                params.tick_pen_mass_mm:
+            return False
+    return True
+
+
 def mark_on_tick(strip: Strip, line: LineFit, stops_mm: tuple[float, float], end: int,
                  expected_mm: float, half_mm: float, params: Params) -> TickMark | None:
     """Pen ink on the end tick `end` (0 left, 1 right) at `stops_mm[end]`, or None.
@@ -111,7 +134,7 @@ def mark_on_tick(strip: Strip, line: LineFit, stops_mm: tuple[float, float], end
     clean = ~pen
     excess = mass[pen] - tick
     if not clean.any() and np.percentile(excess, 90) <= params.tick_band_even * np.percentile(
-            excess, 10):
+            excess, 10) and not _ends_at_tips(strip, line, stops_mm[end], half_mm, params):
         # as much more ink on every row of the tick: a band along it (a fold's shadow, a stain's
         # edge), never a mark wholly inside it (messy seed 1001 p15 on the VAS form: a shadow
         # band beside the right tick of an empty line read 9.98, no flag)

@@ -144,9 +144,12 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
             found.append((_candidate(b, b.x_mm, id(b) in touching, stops, ref, spec, params, True),
                           b.darkness))
 
-    if spec.enrolled is not None and item.stops and not bilevel(
+    # a mark hidden in an end-stop: on an enrolled form's tall ticks, and on our own 4 mm stops
+    # a short tick laid over one (messy seed 814 p1: cleared with the stop, read 8.64, no flag)
+    if item.stops and not bilevel(
             image, mm_to_px, xr, item.y_mm, spec.stop_height_mm / 2):
-        stops, found = _marks_on_ticks(strip, line, stops, (xl, xr), found, spec, params)
+        stops, found = _marks_on_ticks(strip, line, stops, (xl, xr), found, spec, params,
+                                       pen_marks if spec.enrolled is None else [])
     # a stain set aside where it meets the line thickens the line's core there, as a mark does:
     # a ring's band crossing at a slant thickens it over several mm (seed 704 p37: stray_ink)
     crossing_stains = [b for b in light if b.gap_mm <= params.touch_mm
@@ -172,18 +175,24 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
 
 def _marks_on_ticks(strip: Strip, line: LineFit, stops: tuple[float, float],
                     expected: tuple[float, float], found: list[tuple[Candidate, float]],
-                    spec: FormSpec, params: Params
+                    spec: FormSpec, params: Params, beside: list[Blob]
                     ) -> tuple[tuple[float, float], list[tuple[Candidate, float]]]:
     """A mark hidden in a tall end tick (`endtick.py`), added to what was `found` when no mark
     on the line was read at that tick already. Pieces of it seen off the line (a tip reaching
     past the tick's cleared box) are dropped: they are that mark. Returns the stops (a tick's
-    centre from its rows without pen ink, where a mark was found on it) and the marks."""
+    centre from its rows without pen ink, where a mark was found on it) and the marks.
+    On our own sheets (`beside`: the pen ink found) an end whose tick window any of that ink
+    reaches into is left alone: the ink on the stop is that mark's own (a ring's side on the
+    stop, messy seed 814 p22: its centre is 2.5 mm off, and it read as a second mark)."""
     new = list(stops)
     reach = params.tick_window_mm + params.merge_gap_mm
     for end in (0, 1):
         near = [f for f in found if abs(f[0].x_mm - stops[end]) <= reach]
         if any(c.touches_line or c.stray for c, _ in near):
             continue  # read (or flagged) by ink.py already
+        c, r = strip.col(stops[end]), reach * strip.px_per_mm
+        if any(b.cols[0] <= c + r and b.cols[1] >= c - r for b in beside):
+            continue
         tick = mark_on_tick(strip, line, stops, end, expected[end], spec.stop_height_mm / 2,
                             params)
         if tick is None:

@@ -172,6 +172,10 @@ class Params:
     """A surplus on every row of the tick whose heaviest rows (90th percentile) carry no more than
     this many times its lightest (10th) is a band along the tick, not a pen mark: a dot or a
     short tick inside the tick leaves rows clean, and a shadow's band is even (within ~12 %)."""
+    tick_beyond_mm: float = 1.0
+    """... unless the paper beyond both its tips is clear over this much of their height (from
+    `stop_reach_mm` past each tip): then it is a pen stroke laid along the tick and ending with
+    it (messy seed 814 p1), as a band runs on past the tips."""
 
     x_arms_min_rows: int = 6
     """An X over an end-stop is fitted arm by arm only with at least this many complete rows per
