@@ -124,7 +124,7 @@ def _two_crossings(group: list[Blob], b: Blob, cleared_cols: np.ndarray, apart_m
 
 def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: Strip,
                    marks: list[Blob], ink: PenInk, params: Params,
-                   stains: list[Blob] | None = None) -> bool:
+                   stains: list[Blob] | None = None, side_ink: bool = False) -> bool:
     """Whether pen ink runs along the printed line, on it: removed with the line, it shows only
     as the line's dark core standing taller than the line's own over a stretch no mark explains.
     A mark explains the core only where it crosses the line: a stroke of the same ink running
@@ -149,6 +149,15 @@ def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: 
     thick = core >= (np.median(shown) if shown.size else 0.0) + params.along_rows_mm * s
     # or darker than the line's own darkness: a pen line drawn right over the printed one
     thick |= peak >= line_dark + params.along_darker
+    # or more ink beside the line's centre rows than the line has there: a light pen stroke
+    # drawn half over the line widens it by less than a row but adds as much ink as the line's
+    # own (messy seed 815 p2: 36 mm along it, read 3.21 from the mark with no flag). Only where
+    # asked (`side_ink`): on our own forms' thin line scanned in grey. A 1-bit fax's skewed line
+    # steps a whole row, and an enrolled form's line may be thick (0.38 mm): either holds a row's
+    # ink off the straight line's centre where it wavers by a fraction of a row
+    if side_ink:
+        side = _side_ink_mm(line_only[:, a:b], ink.dy[:, a:b], s, params)
+        thick |= side >= params.along_side_ink_mm
     reach = [(m, params.line_rows_mm / 2) for m in marks]
     # a stain set aside thickens the line wherever its band runs on or beside it: crossing it,
     # or running along it (a ring's top grazing the line, seed 603 p24: stray_ink)
@@ -161,6 +170,20 @@ def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: 
     edges = np.diff(thick.astype(np.int8), prepend=0, append=0)
     runs = np.nonzero(edges == -1)[0] - np.nonzero(edges == 1)[0]
     return bool(runs.size and runs.max() >= params.along_min_mm * s)
+
+
+def _side_ink_mm(line_only: np.ndarray, dy: np.ndarray, s: float, params: Params) -> np.ndarray:
+    """Per column, how much more ink the removed line holds off its centre rows (beyond
+    `along_side_mm`) than it holds there along most of its length, in mm of full-dark ink: a
+    band as dark across all the line's rows (a shadow, a stain's band) counts only above its
+    lightest row."""
+    rows = np.abs(dy) <= params.line_rows_mm * s
+    floor = np.where(rows, line_only, np.inf).min(axis=0)
+    floor[~np.isfinite(floor)] = 0.0
+    side = (np.where(rows & (np.abs(dy) > params.along_side_mm * s),
+                     np.maximum(line_only - floor, 0.0), 0.0).sum(axis=0) / s)
+    shown = side[line_only.max(axis=0) > 0]
+    return side - (float(np.median(shown)) if shown.size else 0.0)
 
 
 def _crossing_cols(ink: PenInk, m: Blob, half_px: float) -> tuple[int, int]:

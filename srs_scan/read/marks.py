@@ -154,7 +154,9 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     # a ring's band crossing at a slant thickens it over several mm (seed 704 p37: stray_ink)
     crossing_stains = [b for b in light if b.gap_mm <= params.touch_mm
                        and (_stain_like(b, params) or stain_band(b, params))]
-    along = ink_along_line(line_only, stops, strip, on_line, ink, params, crossing_stains)
+    along = ink_along_line(line_only, stops, strip, on_line, ink, params, crossing_stains,
+                           spec.enrolled is None and not bilevel(image, mm_to_px, xr, item.y_mm,
+                                                                 spec.stop_height_mm / 2))
     flags = _item_flags(found, line.darkness if line.found else 1.0, params, along)
     if not flags and _light_beside_mark(light, stains, on_line, strip_h_mm, s, params):
         flags = (FAINT,)

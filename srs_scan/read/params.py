@@ -569,6 +569,17 @@ class Params:
     """A stain set aside explains the line's thick core in the columns where its ink comes this
     near the line's centre (its band, >= 1 mm wide, grazing or crossing the line); a mark only
     where its ink is on the line's centre rows (half of `line_rows_mm`)."""
+    along_side_mm: float = 0.25
+    """Ink of the removed line this far or further from its centre is beside the line's own
+    centre rows: the printed 0.14 mm line, blurred, keeps < 0.01 mm of ink there."""
+    along_side_ink_mm: float = 0.03
+    """... or the removed line holds this much more ink (mm of full-dark ink, summed over its
+    rows further than `along_side_mm` from its centre) than it does along most of its length: a
+    light pen stroke drawn half over the line adds ~0.06 mm beside the line's 0.14 mm and widens
+    its core by less than `along_rows_mm` (messy seed 815 p2: 0.35 dark, 0.17 mm taller); a clean
+    line, its blur included, varies by < 0.01 mm. Measured on our own forms scanned in grey only:
+    a skewed 1-bit fax line steps a whole row (enrolled VAS fax, -1.2 deg: 0.05 mm over 3 mm),
+    and a thick enrolled line (0.38 mm) wavering by a fraction of a row moves 0.04 mm."""
     along_darkness: float = 0.25
     """Rows of the removed line darker than half the line's own darkness, and than this, count
     towards its core: a light stain crossing the line (< 0.25) does not thicken it, a pen stroke
