@@ -144,10 +144,10 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
             found.append((_candidate(b, b.x_mm, id(b) in touching, stops, ref, spec, params, True),
                           b.darkness))
 
+    one_bit = bilevel(image, mm_to_px, xr, item.y_mm, spec.stop_height_mm / 2)  # a fax's line
     # a mark hidden in an end-stop: on an enrolled form's tall ticks, and on our own 4 mm stops
     # a short tick laid over one (messy seed 814 p1: cleared with the stop, read 8.64, no flag)
-    if item.stops and not bilevel(
-            image, mm_to_px, xr, item.y_mm, spec.stop_height_mm / 2):
+    if item.stops and not one_bit:
         stops, found = _marks_on_ticks(strip, line, stops, (xl, xr), found, spec, params,
                                        pen_marks if spec.enrolled is None else [])
     # a stain set aside where it meets the line thickens the line's core there, as a mark does:
@@ -155,8 +155,7 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     crossing_stains = [b for b in light if b.gap_mm <= params.touch_mm
                        and (_stain_like(b, params) or stain_band(b, params))]
     along = ink_along_line(line_only, stops, strip, on_line, ink, params, crossing_stains,
-                           spec.enrolled is None and not bilevel(image, mm_to_px, xr, item.y_mm,
-                                                                 spec.stop_height_mm / 2))
+                           side_ink=spec.enrolled is None and not one_bit)
     flags = _item_flags(found, line.darkness if line.found else 1.0, params, along)
     if not flags and _light_beside_mark(light, stains, on_line, strip_h_mm, s, params):
         flags = (FAINT,)
