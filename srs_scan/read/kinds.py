@@ -285,6 +285,36 @@ def two_strokes(xy_mm: np.ndarray, band_mm: float, params: Params) -> TwoStrokes
     return TwoStrokes(one, two, meet)
 
 
+def overlong_crossing(ink: PenInk, group: list[Blob], s: float, params: Params) -> bool:
+    """Whether a mark is X-like, two straight strokes crossing each other on the line (within
+    `strokes_meet_off_line_mm` of it), each running on past where they cross, with one of them
+    longer end to end than any stroke of a pen X (`x_stroke_max_mm`) and leaning far from
+    upright (a tick, up to 9 mm, leans within `struck_upright_max_deg`): a mark with a stroke
+    from elsewhere drawn across it (messy seed 3008 p69: a 7.6 mm slant crossed on the line by
+    an 11 mm stroke, read 8.58 as one X with no flag). Which ink is the mark is not seen."""
+    xy = _group_xy(ink, group, s)
+    band = max(b.thickness_mm for b in group) + params.stroke_band_slack_mm
+    strokes = two_strokes(xy, band, params)
+    if strokes is None or abs(strokes.meet[1]) > params.strokes_meet_off_line_mm:
+        return False
+    long = False
+    for stroke in (strokes.first, strokes.second):
+        t = (xy[stroke.inside] - strokes.meet) @ stroke.along
+        if t.size == 0 or t.min() > -params.cross_reach_mm or t.max() < params.cross_reach_mm:
+            return False  # not a crossing: a V, a hook
+        long |= (float(t.max() - t.min()) > params.x_stroke_max_mm
+                 and abs(stroke.lean_deg) > params.struck_upright_max_deg)
+    return long
+
+
+def _group_xy(ink: PenInk, group: list[Blob], s: float) -> np.ndarray:
+    """A mark's pen ink, one row per pixel: (x, y) in mm, y from the printed line."""
+    x0, x1 = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
+    mine = np.isin(ink.labels[:, x0:x1], [b.label for b in group]) & (ink.pen[:, x0:x1] > 0)
+    rows, cols = np.nonzero(mine)
+    return np.stack([cols / s, ink.dy[:, x0:x1][rows, cols] / s], axis=1)
+
+
 def crosses_line_twice(ink: PenInk, group: list[Blob], s: float, params: Params) -> bool:
     """Whether a mark is two straight strokes that each cross the line on their own, more than
     `two_marks_apart_mm` apart, and meet farther than `strokes_meet_off_line_mm` from it: a
@@ -293,10 +323,7 @@ def crosses_line_twice(ink: PenInk, group: list[Blob], s: float, params: Params)
     two is the mark is not seen. An X's strokes cross each other on the line: it is one mark."""
     if not _covers_line_apart(ink, group, s, params):
         return False  # (the strokes are looked for only then: it takes a while)
-    x0, x1 = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
-    mine = np.isin(ink.labels[:, x0:x1], [b.label for b in group]) & (ink.pen[:, x0:x1] > 0)
-    rows, cols = np.nonzero(mine)
-    xy = np.stack([cols / s, ink.dy[:, x0:x1][rows, cols] / s], axis=1)
+    xy = _group_xy(ink, group, s)
     band = max(b.thickness_mm for b in group) + params.stroke_band_slack_mm
     strokes = two_strokes(xy, band, params)
     if strokes is None or abs(strokes.meet[1]) <= params.strokes_meet_off_line_mm:

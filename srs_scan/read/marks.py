@@ -24,7 +24,7 @@ from srs_scan.read.colour import stain_coloured
 from srs_scan.read.ink import (Blob, PenInk, find_blobs, group_x_mm, sides_apart_mm,
                                within_reach)
 from srs_scan.read.kinds import (blob_kind, comes_from_afar, crosses_line_twice, ink_along_line,
-                                 merge_blobs, stain_band, struck_tick)
+                                 merge_blobs, overlong_crossing, stain_band, struck_tick)
 from srs_scan.read.params import Params
 from srs_scan.read.endtick import bilevel, mark_on_tick
 from srs_scan.read.strip import (LineFit, Strip, find_end, find_line, find_stop, line_image,
@@ -101,6 +101,7 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
     touching = {id(b) for b in on_line}
     struck: dict[int, float] = {}  # marks whose strokes cross (an X, a struck-out mark): ink mm2
     maybe_struck: dict[int, list[Blob]] = {}  # the others: perhaps a tick struck through
+    crossing: dict[int, list[Blob]] = {}  # marks whose strokes may cross: their ink
     pen_marks = [b for b in on_line + off_line if not b.stain]
     for group in merge_blobs(pen_marks, params.merge_gap_mm * s, ink.cleared.any(axis=0),
                              params.two_marks_apart_mm, params.fit_rows_mm):
@@ -127,6 +128,8 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         found.append((_candidate(max(on, key=lambda b: b.area_mm2), x_mm, not short, stops, ref,
                                  spec, params, stray), max(b.darkness for b in on)))
         if not _one_side(on) and not any(b.touches_edge for b in group):
+            if any(b.passes >= 2 for b in group):  # (a row crosses two strokes)
+                crossing[id(found[-1][0])] = group
             if any(_struck(b, params) for b in on):
                 struck[id(found[-1][0])] = sum(b.area_mm2 for b in group)
             else:
@@ -137,6 +140,11 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         struck |= {key: sum(b.area_mm2 for b in group) for key, group in maybe_struck.items()
                    if struck_tick(ink, group, s, params)}
     found = _struck_through(found, struck, params)
+    # a mark not struck out whose strokes cross, one longer than a pen X's: a mark with a stroke
+    # from elsewhere across it (messy seed 3008 p69: read 8.58 as one X with no flag)
+    found = [(replace(c, stray=True, kind="stray") if id(c) in crossing and not c.stray
+              and not c.crossed_out and overlong_crossing(ink, crossing[id(c)], s, params)
+              else c, dark) for c, dark in found]
     # A stain as dark as ink is stray ink of its own, never a piece of the pen mark it touched:
     # merged, it would pull that mark's fit aside; alone, it flags the item (never a value).
     for b in on_line + off_line:

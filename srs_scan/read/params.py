@@ -483,6 +483,15 @@ class Params:
     this from it cross the line in two places (`two_marks_apart_mm`): no one mark (a tick with a
     stroke from elsewhere joined at its top, messy seed 801 p43). An X's strokes cross where the
     hand aims it, on the line: the simulator's within 0.6 mm of it."""
+    x_stroke_max_mm: float = 9.5
+    """Of two strokes crossing each other on the line, neither is longer end to end than this
+    in a pen X: its strokes are 4.5-8 mm along their middles, up to 8.8 mm of ink with a 0.8
+    mm felt tip's round ends (measured up to 8.7 mm, stray seeds 801, 802, 3001, 3008, 80
+    pages each). A stroke from elsewhere drawn across a mark is 10-40 mm (10.3 mm of ink and
+    more): crossing a mark on the line, it is a mark with stray ink across it (messy seed 3008
+    p69: 12.0 mm across a 7.6 mm slant, read 8.58). Only a stroke leaning further from upright
+    than a tick (`struck_upright_max_deg`) counts: two ticks of up to 9 mm (9.8 mm of ink)
+    drawn close are one mark gone over twice."""
 
     # --- stray ink: ink at the line that is no mark (a person would not read it as one) ---
     stray_width_mm: float = 9.5
