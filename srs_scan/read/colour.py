@@ -15,6 +15,7 @@ import numpy as np
 
 from srs_scan.read.ink import Blob, PenInk
 from srs_scan.read.params import Params
+from srs_scan.read.stats import median
 from srs_scan.read.strip import Strip
 
 
@@ -43,14 +44,14 @@ def stain_coloured(strip: Strip, ink: PenInk, blob: Blob, params: Params) -> boo
     paper_px = strip.darkness[:, a0:a1] < params.stain_colour_paper_darkness
     if paper_px.sum() < params.stain_colour_min_px:
         return False
-    paper = np.median(strip.colour[:, a0:a1, :3][paper_px], axis=0).astype(np.float32)
+    paper = median(strip.colour[:, a0:a1, :3][paper_px], axis=0).astype(np.float32)
     # its darker half, and its darkest pixels: pencil drawn on the band and joined to it is its
     # darkest ink, and not brown
     darkest = min(pen.size, max(params.stain_colour_min_px,
                                 int(params.stain_colour_darkest_share * pen.size)))
     order = np.argsort(pen)
     return all(_brown(bgr[part].mean(axis=0), paper, params)
-               for part in (pen >= np.median(pen), order[-darkest:]))
+               for part in (pen >= median(pen), order[-darkest:]))
 
 
 def _brown(bgr: np.ndarray, paper: np.ndarray, params: Params) -> bool:

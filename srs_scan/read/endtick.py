@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from srs_scan.read.params import Params
+from srs_scan.read.stats import median, percentile
 from srs_scan.read.strip import LineFit, Strip
 
 
@@ -107,7 +108,7 @@ def _ends_at_tips(strip: Strip, line: LineFit, x_mm: float, half_mm: float,
     for sign in (-1, 1):
         rows = np.round(line.row_at(c) + sign * out * s).astype(int)
         rows = rows[(rows >= 0) & (rows < h)]
-        if not rows.size or float(np.median(d[rows, a:b].sum(axis=1) / s)) > \
+        if not rows.size or float(median(d[rows, a:b].sum(axis=1) / s)) > \
                 params.tick_pen_mass_mm:
             return False
     return True
@@ -127,13 +128,13 @@ def mark_on_tick(strip: Strip, line: LineFit, stops_mm: tuple[float, float], end
     mass = here.sum(axis=1) / s                      # darkness x mm, per row
     # The tick alone: as heavy as the other end's tick, or as this one's lightest rows (when the
     # other end carries a mark too), whichever is lighter.
-    tick = min(float(np.median(there.sum(axis=1) / s)), float(np.percentile(mass, 25)))
+    tick = min(float(median(there.sum(axis=1) / s)), float(percentile(mass, 25)))
     pen = mass - tick > params.tick_pen_mass_mm
     if pen.sum() / s < params.tick_pen_rows_mm:
         return None
     clean = ~pen
     excess = mass[pen] - tick
-    if not clean.any() and np.percentile(excess, 90) <= params.tick_band_even * np.percentile(
+    if not clean.any() and percentile(excess, 90) <= params.tick_band_even * percentile(
             excess, 10) and not _ends_at_tips(strip, line, stops_mm[end], half_mm, params):
         # as much more ink on every row of the tick: a band along it (a fold's shadow, a stain's
         # edge), never a mark wholly inside it (messy seed 1001 p15 on the VAS form: a shadow
@@ -141,10 +142,10 @@ def mark_on_tick(strip: Strip, line: LineFit, stops_mm: tuple[float, float], end
         return None
     cols = np.arange(here.shape[1], dtype=np.float64)
     if clean.sum() / s >= params.tick_clean_rows_mm:
-        shape = np.median(here[clean], axis=0)       # the tick's own profile across its columns
+        shape = median(here[clean], axis=0)       # the tick's own profile across its columns
         centre = _centroid(shape)
     else:  # the other end's tick, moved to where the registration puts this one
-        other = np.median(there, axis=0)
+        other = median(there, axis=0)
         centre = strip.col(expected_mm) - a
         shape = np.interp(cols + _centroid(other) - centre, cols, other)
     surplus = np.clip(here[pen] - shape[None, :], 0.0, None)
@@ -156,11 +157,11 @@ def mark_on_tick(strip: Strip, line: LineFit, stops_mm: tuple[float, float], end
             (here[pen][:, -edge:] > params.ink_threshold).any():
         return None  # ink running on past the window (a stain's band, a stroke): ink.py's
     inked = surplus > params.ink_threshold
-    if not inked.any() or np.percentile(surplus[inked], params.darkness_percentile) \
+    if not inked.any() or percentile(surplus[inked], params.darkness_percentile) \
             < params.stain_darkness:
         return None  # the surplus is too light for a pen: a stain or a crease on the tick
     # as dark as the pen's pixels look (where it overlaps the tick, the tick adds to it)
-    darkness = float(np.percentile(here[pen][inked], params.darkness_percentile))
+    darkness = float(percentile(here[pen][inked], params.darkness_percentile))
     if (ys < 0).any() and (ys > 0).any() and np.ptp(ys) > 2 / s:
         slope, col = np.polyfit(ys, xs, 1, w=np.sqrt(weight))
         if abs(slope) > params.fit_max_slope:
@@ -194,7 +195,7 @@ def ring_side_in_stop_col(pen: np.ndarray, mine: np.ndarray, dy: np.ndarray,
     stop = (lo + hi) / 2.0
     far = x0 if stop > (x0 + x1) / 2 else x1 - 1
     ink = np.where(mine, pen, 0.0)
-    r = np.abs(np.median(dy, axis=1))
+    r = np.abs(median(dy, axis=1))
     rows = (r >= params.line_rows_mm * s) & (r <= params.fit_rows_mm * s) & (ink.sum(axis=1) > 0)
     if rows.sum() < params.fit_min_rows:
         return None
@@ -216,7 +217,7 @@ def ring_side_in_stop_col(pen: np.ndarray, mine: np.ndarray, dy: np.ndarray,
             return None  # a whole side beyond the stop: a ring round it, fitted as it is
     # the hidden side: the cleared columns, as dark as the far side, and what shows beside them
     hidden = (near - far_side).sum(axis=0)
-    hidden[lo:hi + 1] += float(np.median(far_side[far_side > 0])) * len(near)
+    hidden[lo:hi + 1] += float(median(far_side[far_side > 0])) * len(near)
     near_side = float((hidden * c).sum() / hidden.sum())
     if abs(near_side - side) < params.ring_min_across_mm * s:
         return None

@@ -15,6 +15,7 @@ import numpy as np
 
 from srs_scan.read.endtick import ring_side_in_stop_col
 from srs_scan.read.params import Params
+from srs_scan.read.stats import median, percentile
 from srs_scan.read.strip import LineFit, Strip
 
 
@@ -63,7 +64,8 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
                band_mm: float) -> tuple[list[Blob], PenInk]:
     d, s = strip.darkness, strip.px_per_mm
     h, w = d.shape
-    pen = np.maximum(d - line_only, 0.0)  # the line image is never darker than the strip
+    pen = d - line_only  # the line image is never darker than the strip
+    np.maximum(pen, 0.0, out=pen)
     rows = np.arange(h, dtype=np.float32)[:, None]
     dy = rows - line.row_at(np.arange(w, dtype=np.float32))[None, :]  # rows from the line
     # Distance of each pixel from the printed line. Around an end-stop the printed ink is
@@ -108,7 +110,8 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             joined[across, ca:cb] = 1
     joined, stain = _apart_from_stains(joined, mask, pen, s, params, cleared)
     piece_h = max(params.line_piece_height_mm,
-                  _line_height_mm(line_only, s, params) + params.line_piece_over_line_mm) * s
+                  _line_height_mm(line_only[line_rows(dy, s, params)], s, params)
+                  + params.line_piece_over_line_mm) * s
     n, labels, stats = _components(joined)
     blobs = []
     for k in range(1, n):
@@ -158,7 +161,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             **(_at_edge(d[y:y + bh, x:x + bw], strokes, sub_dy, y, h, s, params)
                if touches_edge else {}),
         ))
-    pen[mask == 0] = 0.0  # what the blobs were measured on is kept: their ink only
+    pen *= mask  # what the blobs were measured on is kept: their ink only (mask is 0 or 1)
     return blobs, PenInk(pen, labels, dy, cleared)
 
 
@@ -206,8 +209,9 @@ def _apart_from_stains(joined: np.ndarray, mask: np.ndarray, pen: np.ndarray, s:
     # ends, which would otherwise stay part of the pen ink they touch and pull its fit aside.
     _, weak_labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
     stain = np.isin(weak_labels, np.unique(weak_labels[core])) & weak
-    stain &= ~_pen_loops(joined, stain, np.zeros_like(stain) if cleared is None else cleared,
-                         s, params)
+    if stain.any():  # (most strips have none: their pieces need not be labelled again)
+        stain &= ~_pen_loops(joined, stain, np.zeros_like(stain) if cleared is None else cleared,
+                             s, params)
     if not stain.any():
         return joined, stain
     dark = (joined > 0) & ~stain
@@ -279,19 +283,29 @@ def _stain_ridges(pieces: np.ndarray, dark: np.ndarray, stain: np.ndarray, pen: 
         # and a median of two of them overflowed float32 (seed 603: a numpy warning on the console)
         inside = cv2.distanceTransform((joined[y0:y1, x0:x1] > 0).astype(np.uint8),
                                        cv2.DIST_L2, 5).astype(np.float64)
-        if np.median(inside[piece]) < params.stain_ridge_half_width_mm * s:
+        if median(inside[piece]) < params.stain_ridge_half_width_mm * s:
             continue
         p = params.darkness_percentile
         sub = pen[y0:y1, x0:x1]
-        if np.percentile(sub[piece], p) <= np.percentile(sub[flank], p) + params.stain_ridge_darker:
+        if percentile(sub[piece], p) <= percentile(sub[flank], p) + params.stain_ridge_darker:
             ridges[y0:y1, x0:x1] |= piece
     return ridges
+
+
+def line_rows(dy: np.ndarray, s: float, params: Params) -> slice:
+    """The strip's rows the line image may hold ink in (`strip.line_image` keeps only rows
+    within `line_rows_mm` of the line, `dy` rows from it): a measure over the line image need
+    look at these rows only, a tenth of the strip or less."""
+    ends = -dy[0, [0, -1]].astype(np.float64)  # the line's row at the first and last column
+    half = params.line_rows_mm * s
+    return slice(int(max(0, np.floor(ends.min() - half) - 1)),
+                 int(min(dy.shape[0], np.ceil(ends.max() + half) + 2)))
 
 
 def _line_height_mm(line_only: np.ndarray, s: float, params: Params) -> float:
     """The printed line's height in this strip: its rows of ink, the median over its columns."""
     rows = np.count_nonzero(line_only > params.ink_threshold, axis=0)
-    return float(np.median(rows[rows > 0])) / s if (rows > 0).any() else 0.0
+    return float(median(rows[rows > 0])) / s if (rows > 0).any() else 0.0
 
 
 def _stop_remnant_and_line_piece(ink: np.ndarray, dy: np.ndarray, x: int,
@@ -351,8 +365,8 @@ def _darkness(d: np.ndarray, ink: np.ndarray, dist: np.ndarray, s: float, params
     enough = max(params.darkness_min_px, params.darkness_min_share * ink.sum())
     for where in (near, off_rows):
         if where.sum() >= enough:
-            return float(np.percentile(d[where], params.darkness_percentile))
-    return float(np.percentile(d[ink], params.darkness_percentile))
+            return float(percentile(d[where], params.darkness_percentile))
+    return float(percentile(d[ink], params.darkness_percentile))
 
 
 def _at_edge(d: np.ndarray, ink: np.ndarray, dy: np.ndarray, top: int, h: int, s: float,
@@ -366,7 +380,7 @@ def _at_edge(d: np.ndarray, ink: np.ndarray, dy: np.ndarray, top: int, h: int, s
     e = params.edge_rows_mm * s
     near_top, near_bottom = ink & (rows < e), ink & (rows >= h - e)
     edge = near_top | near_bottom
-    return {"edge_darkness": (float(np.percentile(d[edge], params.darkness_percentile))
+    return {"edge_darkness": (float(percentile(d[edge], params.darkness_percentile))
                               if edge.any() else 0.0),
             "edges": int(near_top.any()) + int(near_bottom.any()),
             "passes_each_side": min(_passes(ink & (dy < 0), dy, s, params),
@@ -437,7 +451,7 @@ def sides_apart_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params)
     mine = np.isin(ink.labels[:, x0:x1], [b.label for b in group])
     pen = np.where(mine, ink.pen[:, x0:x1], 0.0)
     dy = ink.dy[:, x0:x1]
-    row_dy = np.median(dy, axis=1)
+    row_dy = median(dy, axis=1)
     near = (np.abs(row_dy) <= params.fit_rows_mm * s) & (pen.sum(axis=1) > 0)
     above, below = near & (row_dy < 0), near & (row_dy > 0)
     if min(above.sum(), below.sum()) < params.fit_min_rows:
@@ -470,7 +484,7 @@ def _ring_centre_plausible(col: float, pen: np.ndarray, dy: np.ndarray, cleared:
     # reaches past it only far from the line: fax seed 8 p15 without markers, an X at 9.75
     # fitted as a ring round the right stop on its arm tips read 9.97, no flag; messy seed 707
     # p11: an X at 0.20 with its long lower arm past the left stop read 0.0)
-    near = np.abs(np.median(dy, axis=1)) <= params.fit_rows_mm * s
+    near = np.abs(median(dy, axis=1)) <= params.fit_rows_mm * s
     sides = np.nonzero(pen[near].any(axis=0))[0]
     if sides.size and sides.min() + r_min <= stop_cols.min() \
             and sides.max() - r_min >= stop_cols.max():
@@ -496,7 +510,7 @@ def _x_arms_col(pen: np.ndarray, dy: np.ndarray, cleared: np.ndarray, s: float,
     each arm is fitted as x(dy) and the mark is where their mean meets the line. None (use the
     centroid fit) unless both arms are straight, slope opposite ways and have enough rows.
     """
-    row_dy = np.median(dy, axis=1)
+    row_dy = median(dy, axis=1)
     k = 2 * int(round(params.x_arms_clear_gap_mm * s)) + 1
     near_cleared = cv2.dilate(cleared.astype(np.uint8), np.ones((1, k), np.uint8)).astype(bool)
     arm_pts: tuple[list, list] = ([], [])
@@ -574,7 +588,7 @@ def _crossing_col(pen: np.ndarray, dy: np.ndarray, s: float, params: Params,
     """
     cols = np.arange(pen.shape[1], dtype=np.float64)
     row_w = pen.sum(axis=1)
-    row_dy = np.median(dy, axis=1)
+    row_dy = median(dy, axis=1)
     known = np.ones(len(row_w), bool) if skip_rows is None else ~skip_rows
     near = (np.abs(row_dy) <= params.fit_rows_mm * s) & (row_w > 0) & known
     far = near.sum() < params.fit_min_rows
@@ -604,7 +618,7 @@ def _passes(ink: np.ndarray, dy: np.ndarray, s: float, params: Params) -> int:
     Runs shorter than `pass_min_run_mm` do not count: there the row only grazes the top of a
     curve (a ring's wobbly top arc) or a speck, rather than crossing a stroke.
     """
-    rows = np.abs(np.median(dy, axis=1))
+    rows = np.abs(median(dy, axis=1))
     near_mm, far_mm = params.passes_rows_mm
     chosen = ink[(rows >= near_mm * s) & (rows <= far_mm * s)]
     if chosen.size == 0:

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from srs_scan.read.ink import Blob, PenInk
+from srs_scan.read.ink import Blob, PenInk, line_rows
 from srs_scan.read.params import Params
+from srs_scan.read.stats import median, percentile
 from srs_scan.read.strip import Strip
 
 
@@ -131,6 +132,8 @@ def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: 
     on along the line from it is not the mark (messy seed 608 p50: a stroke from an X, along the
     line and across it, read as the X)."""
     s = strip.px_per_mm
+    band = line_rows(ink.dy, s, params)  # the line image is 0 off these rows
+    line_only, dy = line_only[band], ink.dy[band]
     a = int(max(0, strip.col(stops_mm[0] + params.stop_clear_mm + 0.5)))
     b = int(min(line_only.shape[1], strip.col(stops_mm[1] - params.stop_clear_mm - 0.5)))
     if b - a < params.along_min_mm * s:
@@ -138,7 +141,7 @@ def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: 
     peak = line_only[:, a:b].max(axis=0)
     # the printed line's own darkness: most of a line is as printed, but where a fax broke it
     # into dashes the opening leaves them lighter (a median over a 60 % dashed line is theirs)
-    line_dark = (float(np.percentile(peak[peak > 0], params.along_line_percentile))
+    line_dark = (float(percentile(peak[peak > 0], params.along_line_percentile))
                  if (peak > 0).any() else 0.0)
     # the core: rows darker than half the line (a pencil stroke half over a 0.5 line widens it)
     # and never lighter than a stain
@@ -146,7 +149,7 @@ def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: 
     # the line's own core where it shows at all: a 1-bit fax breaks the line into dashes, and
     # where most of it is gone the dashes left are not thick
     shown = core[core > 0]
-    thick = core >= (np.median(shown) if shown.size else 0.0) + params.along_rows_mm * s
+    thick = core >= (median(shown) if shown.size else 0.0) + params.along_rows_mm * s
     # or darker than the line's own darkness: a pen line drawn right over the printed one
     thick |= peak >= line_dark + params.along_darker
     # or more ink beside the line's centre rows than the line has there: a light pen stroke
@@ -156,7 +159,7 @@ def ink_along_line(line_only: np.ndarray, stops_mm: tuple[float, float], strip: 
     # steps a whole row, and an enrolled form's line may be thick (0.38 mm): either holds a row's
     # ink off the straight line's centre where it wavers by a fraction of a row
     if side_ink:
-        side = _side_ink_mm(line_only[:, a:b], ink.dy[:, a:b], s, params)
+        side = _side_ink_mm(line_only[:, a:b], dy[:, a:b], s, params)
         thick |= side >= params.along_side_ink_mm
     reach = [(m, params.line_rows_mm / 2) for m in marks]
     # a stain set aside thickens the line wherever its band runs on or beside it: crossing it,
@@ -183,7 +186,7 @@ def _side_ink_mm(line_only: np.ndarray, dy: np.ndarray, s: float, params: Params
     side = (np.where(rows & (np.abs(dy) > params.along_side_mm * s),
                      np.maximum(line_only - floor, 0.0), 0.0).sum(axis=0) / s)
     shown = side[line_only.max(axis=0) > 0]
-    return side - (float(np.median(shown)) if shown.size else 0.0)
+    return side - (float(median(shown)) if shown.size else 0.0)
 
 
 def _crossing_cols(ink: PenInk, m: Blob, half_px: float) -> tuple[int, int]:

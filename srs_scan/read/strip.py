@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from srs_scan.read.params import Params
+from srs_scan.read.stats import median, percentile
 from srs_scan.sheets.spec import FormSpec, Item
 
 
@@ -120,9 +121,9 @@ def find_line(strip: Strip, spec: FormSpec, item: Item, params: Params) -> LineF
     widths = np.diff(edges)
     if (widths == widths[0]).all():  # one call for all chunks (the usual case)
         chunks = band[:, edges[0]:edges[-1]].reshape(band.shape[0], n, widths[0])
-        profiles = np.percentile(chunks, params.line_percentile, axis=2).T  # (chunks, rows)
+        profiles = percentile(chunks, params.line_percentile, axis=2).T  # (chunks, rows)
     else:
-        profiles = np.stack([np.percentile(band[:, a:b], params.line_percentile, axis=1)
+        profiles = np.stack([percentile(band[:, a:b], params.line_percentile, axis=1)
                              for a, b in zip(edges[:-1], edges[1:])])
     centres = (edges[:-1] + edges[1:]) / 2.0
     rows, cols, peaks = [], [], []
@@ -139,11 +140,11 @@ def find_line(strip: Strip, spec: FormSpec, item: Item, params: Params) -> LineF
     if len(rows) < params.line_min_chunks:
         return LineFit(expected, 0.0, 0.0, False)
     cols_a, rows_a = np.array(cols), np.array(rows)
-    keep = np.abs(rows_a - np.median(rows_a)) < params.line_outlier_mm * s
+    keep = np.abs(rows_a - median(rows_a)) < params.line_outlier_mm * s
     if keep.sum() >= params.line_min_chunks:
         cols_a, rows_a = cols_a[keep], rows_a[keep]
     slope, row0 = np.polyfit(cols_a, rows_a, 1)
-    return LineFit(float(row0), float(slope), float(np.median(peaks)), True)
+    return LineFit(float(row0), float(slope), float(median(peaks)), True)
 
 
 def line_image(strip: Strip, line: LineFit, stops_mm: tuple[float, float],
