@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from srs_scan.read.ink import Blob, PenInk, line_rows
@@ -71,6 +72,33 @@ def _through_mark(b: Blob, params: Params) -> bool:
     return ((b.edges == 2 and b.passes > params.edge_mark_max_passes)
             or b.passes_each_side > params.mark_max_passes) and (
         b.edge_darkness >= params.edge_pen_share * b.darkness)
+
+
+def ink_inside_loop(ink: PenInk, blobs: list[Blob], s: float, params: Params) -> bool:
+    """Whether pen ink lies well inside one of these circles, away from the line's rows:
+    something written in the circle (a "?", messy seed 3008 p68) or another mark. Inside means
+    deeper than `loop_inside_mm` within the convex hull of the circle's hole (its largest):
+    writing joined to the circle's stroke bites into the hole, and the hull covers it again,
+    while a circle's own stroke lies outside its hole, and writing joined to it from outside
+    (an underlined "ok" touching it from below, seed 603 p36) outside the hole's hull."""
+    for b in blobs:
+        c0, c1 = b.cols
+        region = (ink.labels[:, c0:c1] == b.label).astype(np.uint8)
+        contours, hierarchy = cv2.findContours(region, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        holes = ([c for c, h in zip(contours, hierarchy[0]) if h[3] >= 0]
+                 if hierarchy is not None else [])
+        if not holes:
+            continue
+        hull = np.zeros_like(region)
+        cv2.drawContours(hull, [cv2.convexHull(max(holes, key=cv2.contourArea))], -1, 1,
+                         cv2.FILLED)
+        depth = cv2.distanceTransform(hull, cv2.DIST_L2, 3)
+        inside = ((ink.pen[:, c0:c1] >= params.loop_inside_share * b.darkness)
+                  & (depth > params.loop_inside_mm * s)
+                  & (np.abs(ink.dy[:, c0:c1]) > params.line_rows_mm * s))
+        if inside.sum() >= params.loop_inside_area_mm2 * s * s:
+            return True
+    return False
 
 
 def merge_blobs(blobs: list[Blob], gap_px: float, cleared_cols: np.ndarray,

@@ -24,7 +24,8 @@ from srs_scan.read.colour import stain_coloured
 from srs_scan.read.ink import (Blob, PenInk, find_blobs, group_x_mm, sides_apart_mm,
                                within_reach)
 from srs_scan.read.kinds import (blob_kind, comes_from_afar, crosses_line_twice, ink_along_line,
-                                 merge_blobs, overlong_crossing, stain_band, struck_tick)
+                                 ink_inside_loop, merge_blobs, overlong_crossing, stain_band,
+                                 struck_tick)
 from srs_scan.read.params import Params
 from srs_scan.read.endtick import bilevel, mark_on_tick
 from srs_scan.read.strip import (LineFit, Strip, find_end, find_line, find_stop, line_image,
@@ -123,6 +124,14 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         # letters resting on the line from one side are writing, not a mark taken back: a
         # scribble over a mark crosses the line (stray seeds 301-305: 30 comments crossed_out)
         stray |= _one_side(on) and any(blob_kind(b, params) == "scribble" for b in on)
+        # and so are pieces resting on it from one side wider together than any one mark, a
+        # mark perhaps among their letters (messy seed 3001 p25: "hard week" on the line over a
+        # dot, one group, read 1.1 mm off with no flag); so is ink written inside a circle on
+        # the line (seed 3008 p68: a "?", read as the circle with no flag)
+        span_mm = (max(b.cols[1] for b in on) - min(b.cols[0] for b in on)) / s
+        stray |= _one_side(on) and span_mm > params.stray_width_mm
+        stray |= ink_inside_loop(ink, [b for b in on if blob_kind(b, params) == "circle"], s,
+                                 params)
         # a mark that stops just short of the line, on one side of it: not clearly touching
         short = _one_side(on) and min(b.gap_mm for b in on) > params.touch_unsure_mm
         found.append((_candidate(max(on, key=lambda b: b.area_mm2), x_mm, not short, stops, ref,
