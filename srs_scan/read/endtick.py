@@ -55,7 +55,9 @@ def bilevel(image: np.ndarray, mm_to_px: np.ndarray, x_mm: float, y_mm: float,
         return False
     # 1-bit, or 1-bit resampled by 2 (a 200 x 100 dpi fax made square): a handful of greys;
     # a grey scan of a tick and its blurred edges has dozens
-    if len(np.unique(patch)) <= BILEVEL_GREYS:
+    greys = (np.count_nonzero(np.bincount(patch.ravel(), minlength=256))
+             if patch.dtype == np.uint8 else len(np.unique(patch)))  # (counting is faster)
+    if greys <= BILEVEL_GREYS:
         return True
     # 1-bit stretched along one axis by any factor (a 204 x 98 dpi fax made square: 2.08):
     # each pixel is black, white or a blend of its two neighbours with the same weights all
@@ -114,15 +116,27 @@ def _ends_at_tips(strip: Strip, line: LineFit, x_mm: float, half_mm: float,
     return True
 
 
+TickRows = tuple[np.ndarray, np.ndarray, int]  # `_tick_rows`: darkness, mm from the line, column
+
+
+def tick_rows(strip: Strip, line: LineFit, stops_mm: tuple[float, float], half_mm: float,
+              params: Params) -> tuple[TickRows, TickRows]:
+    """Both end ticks' rows beside the line (`_tick_rows`), as `mark_on_tick` looks at them."""
+    return (_tick_rows(strip, line, stops_mm[0], half_mm, params),
+            _tick_rows(strip, line, stops_mm[1], half_mm, params))
+
+
 def mark_on_tick(strip: Strip, line: LineFit, stops_mm: tuple[float, float], end: int,
-                 expected_mm: float, half_mm: float, params: Params) -> TickMark | None:
+                 expected_mm: float, half_mm: float, params: Params,
+                 rows: tuple[TickRows, TickRows] | None = None) -> TickMark | None:
     """Pen ink on the end tick `end` (0 left, 1 right) at `stops_mm[end]`, or None.
 
     `expected_mm` is where the registration puts the tick: its centre when pen ink covers so
-    much of it that too few clean rows are left to find the centre from."""
+    much of it that too few clean rows are left to find the centre from. `rows`: both ticks'
+    rows (`tick_rows`) when already taken for the other end."""
     s = strip.px_per_mm
-    here, dy, a = _tick_rows(strip, line, stops_mm[end], half_mm, params)
-    there, _, _ = _tick_rows(strip, line, stops_mm[1 - end], half_mm, params)
+    rows = rows or tick_rows(strip, line, stops_mm, half_mm, params)
+    (here, dy, a), (there, _, _) = rows[end], rows[1 - end]
     if here.shape[0] < 2 or there.shape[0] < 2 or here.shape[1] < 3:
         return None
     mass = here.sum(axis=1) / s                      # darkness x mm, per row

@@ -8,6 +8,7 @@ a stain) and which blobs are one mark is `kinds.py`; an item's value and flags `
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -296,10 +297,15 @@ def line_rows(dy: np.ndarray, s: float, params: Params) -> slice:
     """The strip's rows the line image may hold ink in (`strip.line_image` keeps only rows
     within `line_rows_mm` of the line, `dy` rows from it): a measure over the line image need
     look at these rows only, a tenth of the strip or less."""
-    ends = -dy[0, [0, -1]].astype(np.float64)  # the line's row at the first and last column
-    half = params.line_rows_mm * s
-    return slice(int(max(0, np.floor(ends.min() - half) - 1)),
-                 int(min(dy.shape[0], np.ceil(ends.max() + half) + 2)))
+    return line_band(dy, params.line_rows_mm * s)
+
+
+def line_band(dy: np.ndarray, half_px: float) -> slice:
+    """The strip's rows that hold every pixel within `half_px` rows of the line anywhere along
+    it (`dy`: rows from the line; it is straight, so its rows at either end bound it)."""
+    first, last = -float(dy[0, 0]), -float(dy[0, -1])  # the line's row at either end
+    return slice(max(0, math.floor(min(first, last) - half_px) - 1),
+                 min(dy.shape[0], math.ceil(max(first, last) + half_px) + 2))
 
 
 def _line_height_mm(line_only: np.ndarray, s: float, params: Params) -> float:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from srs_scan.read.ink import Blob, PenInk, line_rows
+from srs_scan.read.ink import Blob, PenInk, line_band, line_rows
 from srs_scan.read.params import Params
 from srs_scan.read.stats import median, percentile
 from srs_scan.read.strip import Strip
@@ -221,7 +221,8 @@ def _crossing_cols(ink: PenInk, m: Blob, half_px: float) -> tuple[int, int]:
     """The columns [lo, hi) where a mark's ink (its halves rejoined across the line's rows)
     covers the line's centre: where it crosses the line. None such: an empty range."""
     c0, c1 = m.cols
-    mine = (ink.labels[:, c0:c1] == m.label) & (np.abs(ink.dy[:, c0:c1]) <= half_px)
+    rows = line_band(ink.dy, half_px)
+    mine = (ink.labels[rows, c0:c1] == m.label) & (np.abs(ink.dy[rows, c0:c1]) <= half_px)
     cols = np.nonzero(mine.any(axis=0))[0]
     return (c0 + int(cols[0]), c0 + int(cols[-1]) + 1) if cols.size else (c0, c0)
 
@@ -324,6 +325,8 @@ def overlong_crossing(ink: PenInk, group: list[Blob], s: float, params: Params) 
     from elsewhere drawn across it (messy seed 3008 p69: a 7.6 mm slant crossed on the line by
     an 11 mm stroke, read 8.58 as one X with no flag). Which ink is the mark is not seen."""
     xy = _group_xy(ink, group, s)
+    if float(np.hypot(*np.ptp(xy, axis=0))) <= params.x_stroke_max_mm:
+        return False  # no stroke of it is longer than its whole ink (the fit takes a while)
     band = max(b.thickness_mm for b in group) + params.stroke_band_slack_mm
     strokes = two_strokes(xy, band, params)
     if strokes is None or abs(strokes.meet[1]) > params.strokes_meet_off_line_mm:
@@ -370,8 +373,9 @@ def _covers_line_apart(ink: PenInk, group: list[Blob], s: float, params: Params)
     """Whether a mark's ink (its halves rejoined across the line's rows) covers the line's
     centre in two or more places whose middles lie more than `two_marks_apart_mm` apart."""
     c0, c1 = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
-    mine = (np.isin(ink.labels[:, c0:c1], [b.label for b in group])
-            & (np.abs(ink.dy[:, c0:c1]) <= params.line_rows_mm / 2 * s))
+    rows = line_band(ink.dy, params.line_rows_mm / 2 * s)
+    mine = (np.isin(ink.labels[rows, c0:c1], [b.label for b in group])
+            & (np.abs(ink.dy[rows, c0:c1]) <= params.line_rows_mm / 2 * s))
     edges = np.diff(mine.any(axis=0).astype(np.int8), prepend=0, append=0)
     middles = (np.nonzero(edges == 1)[0] + np.nonzero(edges == -1)[0]) / 2.0
     return middles.size > 1 and float(np.ptp(middles)) > params.two_marks_apart_mm * s

@@ -27,7 +27,7 @@ from srs_scan.read.kinds import (blob_kind, comes_from_afar, crosses_line_twice,
                                  ink_inside_loop, merge_blobs, overlong_crossing, stain_band,
                                  struck_tick)
 from srs_scan.read.params import Params
-from srs_scan.read.endtick import bilevel, mark_on_tick
+from srs_scan.read.endtick import bilevel, mark_on_tick, tick_rows
 from srs_scan.read.strip import (LineFit, Strip, find_end, find_line, find_stop, line_image,
                                  warp_strip)
 from srs_scan.results import (CROSSED_OUT, FAINT, MULTIPLE_MARKS, NO_MARK, OFF_LINE, STRAY_INK,
@@ -204,6 +204,7 @@ def _marks_on_ticks(strip: Strip, line: LineFit, stops: tuple[float, float],
     stop, messy seed 814 p22: its centre is 2.5 mm off, and it read as a second mark)."""
     new = list(stops)
     reach = params.tick_window_mm + params.merge_gap_mm
+    rows = None  # both ticks' rows, taken once for either end
     for end in (0, 1):
         near = [f for f in found if abs(f[0].x_mm - stops[end]) <= reach]
         if any(c.touches_line or c.stray for c, _ in near):
@@ -211,8 +212,9 @@ def _marks_on_ticks(strip: Strip, line: LineFit, stops: tuple[float, float],
         c, r = strip.col(stops[end]), reach * strip.px_per_mm
         if any(b.cols[0] <= c + r and b.cols[1] >= c - r for b in beside):
             continue
+        rows = rows or tick_rows(strip, line, stops, spec.stop_height_mm / 2, params)
         tick = mark_on_tick(strip, line, stops, end, expected[end], spec.stop_height_mm / 2,
-                            params)
+                            params, rows)
         if tick is None:
             continue
         found = [f for f in found if not any(f is n for n in near)]
