@@ -233,8 +233,8 @@ def struck_tick(ink: PenInk, group: list[Blob], s: float, params: Params) -> boo
     x0, x1 = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
     mine = np.isin(ink.labels[:, x0:x1], [b.label for b in group]) & (ink.pen[:, x0:x1] > 0)
     rows, cols = np.nonzero(mine)
-    band = max(b.thickness_mm for b in group) + params.stroke_band_slack_mm
-    leans = crossing_strokes(np.stack([cols / s, rows / s], axis=1), band, params)
+    leans = crossing_strokes(np.stack([cols / s, rows / s], axis=1), _stroke_band_mm(group, params),
+                             params)
     if leans is None:
         return False
     upright, slash = sorted(abs(a) for a in leans)
@@ -248,14 +248,23 @@ def crossing_strokes(xy_mm: np.ndarray, band_mm: float, params: Params
     None when the ink is not that (one stroke, a V or a tick's two arms meeting at a corner, a
     circle, a scribble)."""
     strokes = two_strokes(xy_mm, band_mm, params)
-    if strokes is None:
+    if strokes is None or _along_from_meet(xy_mm, strokes, params) is None:
         return None
-    # both strokes run on past where they cross, each side (a V's arms meet at their ends)
+    return strokes.first.lean_deg, strokes.second.lean_deg
+
+
+def _along_from_meet(xy_mm: np.ndarray, strokes: TwoStrokes, params: Params
+                     ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where each stroke's ink lies along it from where the two meet (mm), or None when either
+    does not run on past the meeting by `cross_reach_mm` each way: they do not cross (a V's
+    arms meet at their ends, a hook)."""
+    along = []
     for stroke in (strokes.first, strokes.second):
         t = (xy_mm[stroke.inside] - strokes.meet) @ stroke.along
         if t.size == 0 or t.min() > -params.cross_reach_mm or t.max() < params.cross_reach_mm:
             return None
-    return strokes.first.lean_deg, strokes.second.lean_deg
+        along.append(t)
+    return along[0], along[1]
 
 
 @dataclass(frozen=True)
@@ -327,18 +336,19 @@ def overlong_crossing(ink: PenInk, group: list[Blob], s: float, params: Params) 
     xy = _group_xy(ink, group, s)
     if float(np.hypot(*np.ptp(xy, axis=0))) <= params.x_stroke_max_mm:
         return False  # no stroke of it is longer than its whole ink (the fit takes a while)
-    band = max(b.thickness_mm for b in group) + params.stroke_band_slack_mm
-    strokes = two_strokes(xy, band, params)
+    strokes = two_strokes(xy, _stroke_band_mm(group, params), params)
     if strokes is None or abs(strokes.meet[1]) > params.strokes_meet_off_line_mm:
         return False
-    long = False
-    for stroke in (strokes.first, strokes.second):
-        t = (xy[stroke.inside] - strokes.meet) @ stroke.along
-        if t.size == 0 or t.min() > -params.cross_reach_mm or t.max() < params.cross_reach_mm:
-            return False  # not a crossing: a V, a hook
-        long |= (float(t.max() - t.min()) > params.x_stroke_max_mm
-                 and abs(stroke.lean_deg) > params.struck_upright_max_deg)
-    return long
+    along = _along_from_meet(xy, strokes, params)
+    return along is not None and any(
+        float(np.ptp(t)) > params.x_stroke_max_mm
+        and abs(stroke.lean_deg) > params.struck_upright_max_deg
+        for t, stroke in zip(along, (strokes.first, strokes.second)))
+
+
+def _stroke_band_mm(group: list[Blob], params: Params) -> float:
+    """How wide a straight band holds one of a mark's strokes: its thickest piece's stroke."""
+    return max(b.thickness_mm for b in group) + params.stroke_band_slack_mm
 
 
 def _group_xy(ink: PenInk, group: list[Blob], s: float) -> np.ndarray:
@@ -358,8 +368,7 @@ def crosses_line_twice(ink: PenInk, group: list[Blob], s: float, params: Params)
     if not _covers_line_apart(ink, group, s, params):
         return False  # (the strokes are looked for only then: it takes a while)
     xy = _group_xy(ink, group, s)
-    band = max(b.thickness_mm for b in group) + params.stroke_band_slack_mm
-    strokes = two_strokes(xy, band, params)
+    strokes = two_strokes(xy, _stroke_band_mm(group, params), params)
     if strokes is None or abs(strokes.meet[1]) <= params.strokes_meet_off_line_mm:
         return False
     # each stroke's own ink reaches past the line's touch on both sides: it crosses the line

@@ -135,8 +135,8 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         # the line (seed 3008 p68: a "?", read as the circle with no flag)
         span_mm = (max(b.cols[1] for b in on) - min(b.cols[0] for b in on)) / s
         stray |= _one_side(on) and span_mm > params.stray_width_mm
-        stray |= ink_inside_loop(ink, [b for b in on if blob_kind(b, params) == "circle"], s,
-                                 params)
+        stray = stray or ink_inside_loop(  # (its contours are taken only when still needed)
+            ink, [b for b in on if blob_kind(b, params) == "circle"], s, params)
         # a mark that stops just short of the line, on one side of it: not clearly touching
         short = _one_side(on) and min(b.gap_mm for b in on) > params.touch_unsure_mm
         found.append((_candidate(max(on, key=lambda b: b.area_mm2), x_mm, not short, stops, ref,
