@@ -92,12 +92,6 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
         stop_cols.append((ca, cb))
         dist[:, a:b] = np.maximum(0.0, dist[:, a:b] - stop_reach)
     mask = (pen > params.ink_threshold).astype(np.uint8)
-    # Specks (JPEG ringing, pencil grain) are joined to a nearby mark by the closing below; they
-    # count towards its ink but not towards how often a row crosses it (`_passes`): two specks
-    # between an X's arms would make it a four-pass scribble.
-    n0, lab0, st0 = _components(mask)
-    speck = st0[:, cv2.CC_STAT_AREA] < params.min_mark_area_mm2 * s**2
-    speck[0] = False
     bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(params.bridge_mm * s) | 1)))
     joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, bridge)
     # A dot or a stroke drawn over an end-stop is cut in two where the stop is cleared; a row
@@ -114,6 +108,12 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
                   _line_height_mm(line_only[line_rows(dy, s, params)], s, params)
                   + params.line_piece_over_line_mm) * s
     n, labels, stats = _components(joined)
+    # Specks (JPEG ringing, pencil grain) are joined to a nearby mark by the closing above; they
+    # count towards its ink but not towards how often a row crosses it (`_passes`): two specks
+    # between an X's arms would make it a four-pass scribble. Each piece of `mask` lies wholly
+    # inside one blob, so a blob's own ink is enough to find its specks, unless a stain was cut
+    # away from pen ink it touched (then the strip's whole mask is labelled, as it was before).
+    strokes_all = _without_specks(mask, s, params) if stain.any() else None
     blobs = []
     for k in range(1, n):
         x, y, bw, bh, _ = stats[k]
@@ -140,7 +140,8 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
         darkness = _darkness(d[y:y + bh, x:x + bw], ink, np.abs(sub_dy), s, params, band_mm)
         sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
         cross_col = _crossing_col(sub_pen, sub_dy, s, params)
-        strokes = ink & ~speck[lab0[y:y + bh, x:x + bw]]
+        strokes = (_without_specks(ink, s, params) if strokes_all is None
+                   else ink & strokes_all[y:y + bh, x:x + bw])
         beyond = params.touch_mm * s
         blobs.append(Blob(
             x_mm=strip.x_mm(x + cross_col),
@@ -166,6 +167,14 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
     return blobs, PenInk(pen, labels, dy, cleared)
 
 
+def of_group(labels: np.ndarray, group: list[Blob]) -> np.ndarray:
+    """Where `labels` is one of the group's blobs (bool): `np.isin` for a few labels, faster."""
+    mine = labels == group[0].label
+    for blob in group[1:]:
+        mine |= labels == blob.label
+    return mine
+
+
 def within_reach(gap_mm: float, touches_edge: bool, band_mm: float, params: Params) -> bool:
     """Whether ink this far from the line can be a mark for the item: on the line, or off it
     but near it or wholly inside the band. Ink reaching the strip's edge may be other writing
@@ -187,6 +196,14 @@ def _components(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     stats[1:, cv2.CC_STAT_LEFT] += x
     stats[1:, cv2.CC_STAT_TOP] += y
     return n, labels, stats
+
+
+def _without_specks(ink: np.ndarray, s: float, params: Params) -> np.ndarray:
+    """`ink` without its pieces smaller than any mark (bool)."""
+    _, labels, stats = _components(ink.astype(np.uint8))
+    speck = stats[:, cv2.CC_STAT_AREA] < params.min_mark_area_mm2 * s**2
+    speck[0] = True  # (the paper)
+    return ~speck[labels]
 
 
 def _apart_from_stains(joined: np.ndarray, mask: np.ndarray, pen: np.ndarray, s: float,
@@ -403,7 +420,7 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
     x0 = min(b.cols[0] for b in group)
     x1 = max(b.cols[1] for b in group)
     labels = ink.labels[:, x0:x1]
-    mine = np.isin(labels, [b.label for b in group])
+    mine = of_group(labels, group)
     rows = np.nonzero(mine.any(axis=1))[0]
     y0, y1 = int(rows.min()), int(rows.max()) + 1
     pen = np.where(mine[y0:y1], ink.pen[y0:y1, x0:x1], 0.0)
@@ -429,7 +446,7 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
     pad = params.ring_pad_px
     cleared = ink.cleared[y0:y1, max(0, x0 - pad):x1 + pad]
     if arms is None and cleared.any() and _has_hole(_bridge_gaps(
-            np.isin(ink.labels[y0:y1, max(0, x0 - pad):x1 + pad], [b.label for b in group]),
+            of_group(ink.labels[y0:y1, max(0, x0 - pad):x1 + pad], group),
             params.ring_gap_mm * s) | cleared, s, params):
         skip = cleared.any(axis=1)
         if (~skip & (pen.sum(axis=1) > 0)).sum() >= params.fit_min_rows:
@@ -440,7 +457,7 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
         # the stop are too few or too lopsided to fit (the far side alone read a radius aside:
         # messy seed 701 p49, a circle at 9.79 read 9.61, no flag)
         if (hidden := ring_side_in_stop_col(
-                ink.pen[y0:y1], np.isin(ink.labels[y0:y1], [b.label for b in group]),
+                ink.pen[y0:y1], of_group(ink.labels[y0:y1], group),
                 ink.dy[y0:y1], ink.cleared[y0:y1], x0, x1, s, params)) is not None:
             return strip.x_mm(hidden)
     return strip.x_mm(x0 + (col if arms is None else arms))
@@ -454,7 +471,7 @@ def sides_apart_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params)
     s = strip.px_per_mm
     x0 = min(b.cols[0] for b in group)
     x1 = max(b.cols[1] for b in group)
-    mine = np.isin(ink.labels[:, x0:x1], [b.label for b in group])
+    mine = of_group(ink.labels[:, x0:x1], group)
     pen = np.where(mine, ink.pen[:, x0:x1], 0.0)
     dy = ink.dy[:, x0:x1]
     row_dy = median(dy, axis=1)

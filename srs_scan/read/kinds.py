@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from srs_scan.read.ink import Blob, PenInk, line_band, line_rows
+from srs_scan.read.ink import Blob, PenInk, line_band, line_rows, of_group
 from srs_scan.read.params import Params
 from srs_scan.read.stats import median, percentile
 from srs_scan.read.strip import Strip
@@ -231,7 +231,7 @@ def struck_tick(ink: PenInk, group: list[Blob], s: float, params: Params) -> boo
     """Whether a mark is a tick struck through: two straight strokes crossing, one upright and
     one leaning far from it (a slash). An X's arms both lean, one each way."""
     x0, x1 = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
-    mine = np.isin(ink.labels[:, x0:x1], [b.label for b in group]) & (ink.pen[:, x0:x1] > 0)
+    mine = of_group(ink.labels[:, x0:x1], group) & (ink.pen[:, x0:x1] > 0)
     rows, cols = np.nonzero(mine)
     leans = crossing_strokes(np.stack([cols / s, rows / s], axis=1), _stroke_band_mm(group, params),
                              params)
@@ -354,7 +354,7 @@ def _stroke_band_mm(group: list[Blob], params: Params) -> float:
 def _group_xy(ink: PenInk, group: list[Blob], s: float) -> np.ndarray:
     """A mark's pen ink, one row per pixel: (x, y) in mm, y from the printed line."""
     x0, x1 = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
-    mine = np.isin(ink.labels[:, x0:x1], [b.label for b in group]) & (ink.pen[:, x0:x1] > 0)
+    mine = of_group(ink.labels[:, x0:x1], group) & (ink.pen[:, x0:x1] > 0)
     rows, cols = np.nonzero(mine)
     return np.stack([cols / s, ink.dy[:, x0:x1][rows, cols] / s], axis=1)
 
@@ -383,7 +383,7 @@ def _covers_line_apart(ink: PenInk, group: list[Blob], s: float, params: Params)
     centre in two or more places whose middles lie more than `two_marks_apart_mm` apart."""
     c0, c1 = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
     rows = line_band(ink.dy, params.line_rows_mm / 2 * s)
-    mine = (np.isin(ink.labels[rows, c0:c1], [b.label for b in group])
+    mine = (of_group(ink.labels[rows, c0:c1], group)
             & (np.abs(ink.dy[rows, c0:c1]) <= params.line_rows_mm / 2 * s))
     edges = np.diff(mine.any(axis=0).astype(np.int8), prepend=0, append=0)
     middles = (np.nonzero(edges == 1)[0] + np.nonzero(edges == -1)[0]) / 2.0

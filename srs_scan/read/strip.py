@@ -220,18 +220,16 @@ def find_stop(strip: Strip, line: LineFit, x_expected_mm: float, spec: FormSpec,
     lo = int(max(0, c_exp - params.stop_search_mm * s))
     hi = int(min(w - 1, c_exp + params.stop_search_mm * s))
     r_line = float(line.row_at(c_exp))
-    inner = [int(r_line + sign * k * s) for sign in (-1, 1) for k in np.arange(params.stop_rows_start_mm, half - params.stop_tip_gap_mm, 1 / s)]
-    inner = [r for r in inner if 0 <= r < h]
+    ks = np.arange(params.stop_rows_start_mm, half - params.stop_tip_gap_mm, 1 / s)
+    inner = _rows_at(r_line, np.concatenate((-ks, ks)), s, h)  # above the line, then below
     prof = d[inner, lo:hi + 1].mean(axis=0)
     # Clear paper beyond the stop's tips on at least one side: a mark drawn over the stop often
     # runs on past one tip, seldom past both exactly in the stop's column.
     beyond = np.full(prof.shape, np.inf)
+    ks = np.arange(half + params.stop_beyond_mm, strip.half_height_mm - params.strip_edge_mm, 1 / s)
     for sign in (-1, 1):
-        outer = [int(r_line + sign * k * s)
-                 for k in np.arange(half + params.stop_beyond_mm,
-                                    strip.half_height_mm - params.strip_edge_mm, 1 / s)]
-        outer = [r for r in outer if 0 <= r < h]
-        if outer:
+        outer = _rows_at(r_line, sign * ks, s, h)
+        if outer.size:
             beyond = np.minimum(beyond, d[outer, lo:hi + 1].mean(axis=0))
     stop_like = np.where(beyond < params.stop_beyond_ratio * np.maximum(prof, 1e-3), prof, 0.0)
     if stop_like.size == 0 or stop_like.max() < params.ink_threshold:
@@ -250,6 +248,12 @@ def find_stop(strip: Strip, line: LineFit, x_expected_mm: float, spec: FormSpec,
     if abs(x - x_expected_mm) > params.stop_max_shift_mm:
         return x_expected_mm, False
     return x, True
+
+
+def _rows_at(row: float, offsets_mm: np.ndarray, s: float, h: int) -> np.ndarray:
+    """The strip rows `offsets_mm` from `row` (truncated, as `int()` does), those in the strip."""
+    rows = (row + offsets_mm * s).astype(np.int64)
+    return rows[(rows >= 0) & (rows < h)]
 
 
 def find_end(strip: Strip, line: LineFit, x_expected_mm: float, outward: int,
