@@ -347,7 +347,7 @@ def test_specks_between_the_arms_of_an_x_do_not_make_it_a_scribble():
 def test_a_row_grazing_a_ring_top_counts_only_the_strokes_it_crosses():
     # regression (phone seed 11, phone_20): a wobbly pencil ring's top arc touches a row in
     # 2-px bits, which were counted as passes: a ring read as four passes, crossed_out.
-    from srs_scan.read.ink import _passes
+    from srs_scan.read.blobs import _passes
     s = Params().strip_px_per_mm
     ink = np.zeros((40, 100), bool)
     ink[5, 10:16] = ink[5, 80:86] = True   # the ring's two sides, 0.5 mm wide
@@ -437,7 +437,7 @@ def test_a_ring_beside_a_tick_is_told_apart_and_never_fitted_with_it(grey, flagg
 def test_a_faint_streak_through_a_stain_stays_with_the_stain():
     # regression (messy seed 14): a scanner streak crossing a coffee ring, its 1-px gaps bridged
     # by the closing, was cut off the ring as "pen ink" and read as a second mark.
-    from srs_scan.read.ink import _apart_from_stains
+    from srs_scan.read.blobs import _apart_from_stains
     s = 12.0
     pen = np.zeros((180, 200), np.float32)
     pen[100:130, 40:160] = 0.20            # the ring's broad band
@@ -468,7 +468,7 @@ def test_an_x_over_an_end_stop_reads_its_centre(value):
 
 
 def test_column_percentile_equals_numpy_per_column():
-    from srs_scan.read.ink import _column_percentile
+    from srs_scan.read.blobs import _column_percentile
 
     rng = np.random.default_rng(7)
     for _ in range(300):
@@ -549,7 +549,7 @@ RESOURCES = Path(__file__).resolve().parent / "resources"
 
 def _saved_strip(dark: np.ndarray, item_index: int, y0_mm: float):
     """A strip saved as the reader rectified it (12 px/mm from x 28 mm): its stops and blobs."""
-    from srs_scan.read.ink import find_blobs
+    from srs_scan.read.blobs import find_blobs
     from srs_scan.read.strip import Strip, find_line, find_stop, line_image
 
     spec, params = load_form(), Params()
@@ -567,7 +567,7 @@ def test_an_x_whose_arms_reach_past_an_end_stop_is_not_fitted_as_a_ring():
     # regression (office seed 90 p74, its `approach` strip as the reader rectified it, 12 px/mm):
     # an X at 9.78 whose arms reach past the right end-stop closes a hole with the cleared stop,
     # and was fitted as a ring drawn round the stop on the rows beyond its tips: read 9.92.
-    from srs_scan.read.ink import group_x_mm
+    from srs_scan.read.crossing import group_x_mm
 
     dark = cv2.imread(str(RESOURCES / "strip_x_past_stop.png"), cv2.IMREAD_GRAYSCALE)
     strip, stops, blobs, ink, params = _saved_strip(dark.astype(np.float32) / 255, 2, 164.5)
@@ -582,7 +582,7 @@ def test_an_x_whose_long_arm_reaches_past_an_end_stop_far_from_the_line_is_fitte
     # right stop 3 mm below the line closed a hole with the cleared stop and was fitted as a
     # ring drawn round the stop on its arm tips: read 9.97, no flag. A ring round the stop is
     # widest near the line, and reaches past the stop there.
-    from srs_scan.read.ink import group_x_mm
+    from srs_scan.read.crossing import group_x_mm
 
     dark = cv2.imread(str(RESOURCES / "strip_fax_x_near_stop.png"), cv2.IMREAD_UNCHANGED)  # 16-bit
     strip, stops, blobs, ink, params = _saved_strip(dark.astype(np.float32) / 65535, 1, 122.5)

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from srs_scan.read.ink import _stain_ridges
+from srs_scan.read.blobs import _stain_ridges
 from srs_scan.read.params import Params
 
 

@@ -157,7 +157,7 @@ def test_a_ring_s_ridge_goes_with_its_flanks():
     # took the flanks for a stain and left the ridge as a thin "pen" stroke (messy seed 703
     # p39, read 2.14 with no flag). A pencil stroke over a ring, its light edges taken into the
     # stain, is kept as pen ink: test_a_mark_drawn_over_a_ring_is_never_missed.
-    from srs_scan.read.ink import _apart_from_stains
+    from srs_scan.read.blobs import _apart_from_stains
     from srs_scan.read.params import Params
     p, s = Params(), 12.0
     pen = _band(180, 200, 100.0, 1.1, 0.37)

@@ -6,14 +6,14 @@ blue (blue, black, grey) or green as much as blue (red). Only asked about ink th
 takes for a stain's band (broad and soft, lighter than a pen) that is too dark to set aside on
 its darkness alone: it runs only where such a band meets the line. A grey or 1-bit scan has no
 colour, and then nothing is a stain by its colour: the band stays flagged (stray ink), never
-read. This module judges no shape and no darkness (`ink.py`, `kinds.py`).
+read. This module judges no shape and no darkness (`blobs.py`, `kinds.py`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from srs_scan.read.ink import Blob, PenInk
+from srs_scan.read.blobs import Blob, PenInk
 from srs_scan.read.params import Params
 from srs_scan.read.stats import median
 from srs_scan.read.strip import Strip

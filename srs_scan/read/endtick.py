@@ -9,7 +9,7 @@ across the tick's columns): rows clearly heavier than the other end's tick, and 
 tick's own lightest rows, carry pen ink, and where that surplus lies beside the tick's centre
 is where the mark meets the line.
 
-Our own sheets' stops are short (4 mm) and a mark mostly reaches past them, where `ink.py`
+Our own sheets' stops are short (4 mm) and a mark mostly reaches past them, where `crossing.py`
 reads it; a short tick laid right over one does not (messy seed 814 p1), so this is used for
 our own sheets too (`marks.read_item`). It does not decide flags.
 """
@@ -169,7 +169,7 @@ def mark_on_tick(strip: Strip, line: LineFit, stops_mm: tuple[float, float], end
     edge = params.tick_edge_px
     if (here[pen][:, :edge] > params.ink_threshold).any() or \
             (here[pen][:, -edge:] > params.ink_threshold).any():
-        return None  # ink running on past the window (a stain's band, a stroke): ink.py's
+        return None  # ink running on past the window (a stain's band, a stroke): blobs.py's
     inked = surplus > params.ink_threshold
     if not inked.any() or percentile(surplus[inked], params.darkness_percentile) \
             < params.stain_darkness:

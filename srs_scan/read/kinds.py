@@ -1,6 +1,6 @@
 """What each piece of ink at a line is, and which pieces are one mark.
 
-A blob measured by `ink.py` is judged here: a mark's shape (tick, cross, circle, dot, stroke),
+A blob measured by `blobs.py` is judged here: a mark's shape (tick, cross, circle, dot, stroke),
 a scribble, stray ink (a stroke from elsewhere) or a stain's band; pieces of one mark are
 grouped; pen ink drawn along the printed line, which left with the line, is found from the
 line's own core; a mark that may be a tick struck through is taken apart into its straight
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from srs_scan.read.ink import Blob, PenInk, line_band, line_rows, of_group
+from srs_scan.read.blobs import Blob, PenInk, line_band, line_rows
+from srs_scan.read.crossing import of_group
 from srs_scan.read.params import Params
 from srs_scan.read.stats import median, percentile
 from srs_scan.read.strip import Strip

@@ -10,7 +10,7 @@ end-stops, so a sheet printed at 94-97 % reads the same as one printed at 100 %.
 
 This module does not find markers or decode the QR code (`register.py`) and
 does not decide page-level flags (`reader.py`). All thresholds live in `params.py`;
-the strip is `strip.py`, the ink analysis `ink.py`.
+the strip is `strip.py`, the ink analysis `blobs.py` and `crossing.py`.
 """
 
 
@@ -20,9 +20,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from srs_scan.read.blobs import Blob, PenInk, find_blobs, within_reach
 from srs_scan.read.colour import stain_coloured
-from srs_scan.read.ink import (Blob, PenInk, find_blobs, group_x_mm, sides_apart_mm,
-                               within_reach)
+from srs_scan.read.crossing import group_x_mm, sides_apart_mm
 from srs_scan.read.kinds import (blob_kind, comes_from_afar, crosses_line_twice, ink_along_line,
                                  ink_inside_loop, merge_blobs, overlong_crossing, stain_band,
                                  struck_tick)
@@ -213,7 +213,7 @@ def _marks_on_ticks(strip: Strip, line: LineFit, stops: tuple[float, float],
     for end in (0, 1):
         near = [f for f in found if abs(f[0].x_mm - stops[end]) <= reach]
         if any(c.touches_line or c.stray for c, _ in near):
-            continue  # read (or flagged) by ink.py already
+            continue  # read (or flagged) by blobs.py already
         c, r = strip.col(stops[end]), reach * strip.px_per_mm
         if any(b.cols[0] <= c + r and b.cols[1] >= c - r for b in beside):
             continue

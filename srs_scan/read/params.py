@@ -1,8 +1,8 @@
 """The reader's thresholds for finding lines, end-stops and pen marks: one documented place.
 
 Each number has its unit and the reason for its value. The strip geometry, line and stop
-finding (`strip.py`), the ink analysis (`ink.py`) and the item decision (`marks.py`) read
-them from here; none of them keeps a number of its own.
+finding (`strip.py`), the ink analysis (`blobs.py`, `crossing.py`) and the item decision
+(`marks.py`) read them from here; none of them keeps a number of its own.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ class Params:
     tick_window_mm: float = 1.4
     """A mark hidden in a tall end tick of an enrolled form (`endtick.py`) is looked for in the
     columns this far either side of the tick: a pen stroke (0.3-0.8 mm) overlapping the printed
-    tick lies within them; one further aside keeps ink of its own and `ink.py` reads it..."""
+    tick lies within them; one further aside keeps ink of its own and `blobs.py` reads it..."""
     tick_pen_mass_mm: float = 0.12
     """... in the tick's rows that carry this much more ink (darkness x mm, summed across the
     columns) than the tick alone: a 0.3 mm pen stroke at 0.5 darkness beside it adds 0.15; a
@@ -164,7 +164,7 @@ class Params:
     tick_edge_px: int = 2
     """... and whose surplus stays inside those columns: ink reaching the window's outer columns
     (this many strip px) runs on beyond the tick (a stain's band, a stroke from elsewhere) and
-    is `ink.py`'s to judge..."""
+    is `blobs.py`'s to judge..."""
     tick_clean_rows_mm: float = 1.0
     """... and the tick's own centre is taken from its rows without surplus when they add up to
     this much, else from where the registration puts it."""

@@ -3,7 +3,7 @@
 The strip is rectified through the homography at a fixed resolution, so everything after it
 works in form millimetres whatever the scan's DPI or orientation. The end-stops are found as
 they were actually printed, so a sheet printed at 94-97 % reads the same as one at 100 %.
-This module does not look at pen marks (`ink.py`).
+This module does not look at pen marks (`blobs.py`).
 """
 
 from __future__ import annotations
