@@ -149,6 +149,54 @@ def test_a_stroke_meeting_a_mark_away_from_the_line_and_crossing_it_too_is_stray
     assert item.value_cm is None and {STRAY_INK, MULTIPLE_MARKS} & set(item.flags), item
 
 
+def test_a_tick_with_a_curved_stroke_joined_near_its_top_is_never_read():
+    # messy seed 3103 p73 `goals` (stroke_across, tuned on): a tick at 2.29 and a curved stroke
+    # from its top down across the line 2 mm to the right, one piece of ink; the two fitted
+    # strokes join 1.7 mm above the line, nearer than an X's two may cross it. Read 2.13, no flag
+    truth, item = _simulated_item(3103, 73, "goals")
+    assert truth.event == "stroke_across" and truth.value_cm is None
+    assert item.value_cm is None and {STRAY_INK, MULTIPLE_MARKS} & set(item.flags), item
+
+
+@pytest.mark.parametrize("up,angle_deg,length", [(1.4, 30.0, 10.0), (1.8, 38.0, 10.0),
+                                                 (1.6, 35.0, 12.0)])
+def test_a_stroke_joined_to_a_short_ticks_top_and_crossing_the_line_is_stray_ink(
+        up, angle_deg, length):
+    # the same as the stroke from a tick's top above, the tick reaching only 1.4-1.8 mm above
+    # the line: the strokes join there, at an end of each, and cross the line 2.3-2.4 mm apart
+    # (the stroke 30-38 degrees from the line; steeper, it crosses within a pen width or two of
+    # the tick and the two read as one mark, 0.3 mm off)
+    image = blank_page()
+    d = Drawer(image)
+    v, item_no = 4.6, 1
+    x, y = d.x_of(v), d.line_y(item_no)
+    pen = Pen(BLUE, 0.6)
+    d.tick(item_no, v, pen, up=up, down=4.0)
+    a = math.radians(angle_deg)
+    d.stroke(x, y - up, x + length * math.cos(a), y - up + length * math.sin(a), pen)
+    item = read_all(distort(image, jpeg=85))[item_no]
+    assert item.value_cm is None and {STRAY_INK, MULTIPLE_MARKS} & set(item.flags), item
+
+
+@pytest.mark.parametrize("vertex_dy,arm,spread_deg", [(0.0, 3.0, 35.0), (0.6, 3.0, 30.0),
+                                                      (-0.5, 6.0, 25.0), (-0.9, 6.0, 30.0),
+                                                      (1.5, 5.0, 30.0), (1.9, 6.0, 35.0)])
+def test_a_check_mark_with_its_corner_near_the_line_is_never_stray_ink(vertex_dy, arm, spread_deg):
+    # a check mark's two strokes join at their ends, at its foot (a short arm up-left, a long
+    # one up-right): within 1 mm above the line, or up to 2 mm below it with both arms across
+    # the line, it is a mark (read, or flagged as one), never stray ink
+    image = blank_page()
+    d = Drawer(image)
+    v, item_no = 6.2, 2
+    x, y = d.x_of(v), d.line_y(item_no) + vertex_dy
+    pen = Pen(BLUE, 0.6)
+    a = math.radians(spread_deg)
+    d.stroke(x, y, x - arm * 0.6 * math.sin(a), y - arm * 0.6 * math.cos(a), pen)
+    d.stroke(x, y, x + arm * math.sin(a), y - arm * math.cos(a), pen)
+    item = read_all(distort(image, jpeg=85))[item_no]
+    assert STRAY_INK not in item.flags, item
+
+
 @pytest.mark.parametrize("centre_dy,length,angle_deg", [(0.6, 8.0, 52.0), (-0.6, 6.0, 45.0),
                                                         (0.0, 4.5, 28.0)])
 def test_an_x_whose_strokes_cross_near_the_line_still_reads(centre_dy, length, angle_deg):

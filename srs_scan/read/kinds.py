@@ -370,7 +370,14 @@ def crosses_line_twice(ink: PenInk, group: list[Blob], s: float, params: Params)
         return False  # (the strokes are looked for only then: it takes a while)
     xy = _group_xy(ink, group, s)
     strokes = two_strokes(xy, _stroke_band_mm(group, params), params)
-    if strokes is None or abs(strokes.meet[1]) <= params.strokes_meet_off_line_mm:
+    if strokes is None:
+        return False
+    # strokes that cross each other (an X, a struck tick) are aimed at the line, and so is a
+    # check mark's corner, at its foot; strokes joined at an end above the line (a tick with a
+    # stroke drawn on from its top, a Λ) need not be
+    joined_above = strokes.meet[1] < 0 and _along_from_meet(xy, strokes, params) is None
+    if abs(strokes.meet[1]) <= (params.strokes_join_off_line_mm if joined_above
+                                else params.strokes_meet_off_line_mm):
         return False
     # each stroke's own ink reaches past the line's touch on both sides: it crosses the line
     beyond = params.touch_mm

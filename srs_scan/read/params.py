@@ -483,6 +483,12 @@ class Params:
     this from it cross the line in two places (`two_marks_apart_mm`): no one mark (a tick with a
     stroke from elsewhere joined at its top, messy seed 801 p43). An X's strokes cross where the
     hand aims it, on the line: the simulator's within 0.6 mm of it."""
+    strokes_join_off_line_mm: float = 1.0
+    """... and two that do not cross each other but join at an end above the line (a tick with
+    a curved stroke drawn on from its top, a Λ), each crossing the line, when they join farther
+    than this above it (messy seed 3103 p73: a tick at 2.29 and a stroke from its top across the
+    line 2 mm beside it, joined 1.7 mm above the line, read 2.13 with no flag). A check mark's
+    corner is at its foot: one below the line is held to `strokes_meet_off_line_mm`."""
     x_stroke_max_mm: float = 9.5
     """Of two strokes crossing each other on the line, neither is longer end to end than this
     in a pen X: its strokes are 4.5-8 mm along their middles, up to 8.8 mm of ink with a 0.8
