@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from srs_scan.read.crossing import _bridge_gaps, _crossing_col, _has_hole
+from srs_scan.read.crossing import bridge_gaps, crossing_col, has_hole
 from srs_scan.read.params import Params
 from srs_scan.read.stats import median, percentile
 from srs_scan.read.strip import LineFit, Strip
@@ -140,7 +140,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             continue
         darkness = _darkness(d[y:y + bh, x:x + bw], ink, np.abs(sub_dy), s, params, band_mm)
         sub_pen = np.where(ink, pen[y:y + bh, x:x + bw], 0.0)
-        cross_col = _crossing_col(sub_pen, sub_dy, s, params)
+        cross_col = crossing_col(sub_pen, sub_dy, s, params)
         strokes = (_without_specks(ink, s, params) if strokes_all is None
                    else ink & strokes_all[y:y + bh, x:x + bw])
         beyond = params.touch_mm * s
@@ -150,7 +150,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             area_mm2=float(area), width_mm=bw / s, height_mm=bh / s,
             fill=float(ink.sum() / (bw * bh)),
             darkness=darkness,
-            has_hole=_has_hole(sub, s, params),
+            has_hole=has_hole(sub, s, params),
             passes=_passes(strokes, sub_dy, s, params),
             touches_edge=touches_edge,
             cols=(int(x), int(x + bw)),
@@ -259,8 +259,8 @@ def _pen_loops(joined: np.ndarray, stain: np.ndarray, cleared: np.ndarray, s: fl
         pad = params.ring_pad_px
         ya, yb, xa, xb = max(0, y - pad), y + h + pad, max(0, x - pad), x + w + pad
         piece = labels[ya:yb, xa:xb] == k
-        closed = _bridge_gaps(piece, params.ring_gap_mm * s) | cleared[ya:yb, xa:xb]
-        if _has_hole(closed, s, params, params.stain_loop_min_hole_mm2):
+        closed = bridge_gaps(piece, params.ring_gap_mm * s) | cleared[ya:yb, xa:xb]
+        if has_hole(closed, s, params, params.stain_loop_min_hole_mm2):
             loops[ya:yb, xa:xb] |= piece
     return loops
 

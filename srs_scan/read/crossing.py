@@ -50,7 +50,7 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
     # An X whose arms reach past the stop closes a hole with the cleared box too; two straight
     # arms that slope opposite ways are an X, never a ring (office seed 90 p74: an X at 9.78
     # fitted as a ring drawn round the stop read 9.92).
-    col = _crossing_col(pen, dy, s, params)
+    col = crossing_col(pen, dy, s, params)
     arms = None
     if ink.cleared[y0:y1, x0:x1].any():
         arms = _x_arms_col(pen, dy, ink.cleared[y0:y1, x0:x1], s, params)
@@ -67,12 +67,12 @@ def group_x_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params) -> 
     # an X's arm ending just short of the stop would close a hole with it (office seed 90 p242).
     pad = params.ring_pad_px
     cleared = ink.cleared[y0:y1, max(0, x0 - pad):x1 + pad]
-    if arms is None and cleared.any() and _has_hole(_bridge_gaps(
+    if arms is None and cleared.any() and has_hole(bridge_gaps(
             of_group(ink.labels[y0:y1, max(0, x0 - pad):x1 + pad], group),
             params.ring_gap_mm * s) | cleared, s, params):
         skip = cleared.any(axis=1)
         if (~skip & (pen.sum(axis=1) > 0)).sum() >= params.fit_min_rows:
-            ring = _crossing_col(pen, dy, s, params, skip_rows=skip)
+            ring = crossing_col(pen, dy, s, params, skip_rows=skip)
             if _ring_centre_plausible(ring, pen, dy, cleared, x0 - max(0, x0 - pad), s, params):
                 return strip.x_mm(x0 + ring)
         # the side on the stop hidden on every row near the line, or a ring whose rows beyond
@@ -101,11 +101,11 @@ def sides_apart_mm(strip: Strip, ink: PenInk, group: list[Blob], params: Params)
     above, below = near & (row_dy < 0), near & (row_dy > 0)
     if min(above.sum(), below.sum()) < params.fit_min_rows:
         return 0.0
-    return abs(_crossing_col(pen, dy, s, params, skip_rows=~above)
-               - _crossing_col(pen, dy, s, params, skip_rows=~below)) / s
+    return abs(crossing_col(pen, dy, s, params, skip_rows=~above)
+               - crossing_col(pen, dy, s, params, skip_rows=~below)) / s
 
 
-def _bridge_gaps(region: np.ndarray, gap_px: float) -> np.ndarray:
+def bridge_gaps(region: np.ndarray, gap_px: float) -> np.ndarray:
     """`region` with gaps narrower than `gap_px` between its pieces closed (a disc's closing)."""
     k = max(3, int(round(gap_px)) | 1)
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
@@ -192,7 +192,7 @@ def _x_arms_col(pen: np.ndarray, dy: np.ndarray, cleared: np.ndarray, s: float,
     return float((a1 + a2) / 2)
 
 
-def _crossing_col(pen: np.ndarray, dy: np.ndarray, s: float, params: Params,
+def crossing_col(pen: np.ndarray, dy: np.ndarray, s: float, params: Params,
                   skip_rows: np.ndarray | None = None) -> float:
     """Column where the ink meets the line: per-row ink centroids near the line, fitted x(dy).
 
@@ -225,7 +225,7 @@ def _crossing_col(pen: np.ndarray, dy: np.ndarray, s: float, params: Params,
     return float((xc * wts).sum() / wts.sum())
 
 
-def _has_hole(region: np.ndarray, s: float, params: Params,
+def has_hole(region: np.ndarray, s: float, params: Params,
               min_area_mm2: float | None = None) -> bool:
     least = params.hole_min_area_mm2 if min_area_mm2 is None else min_area_mm2
     contours, hierarchy = cv2.findContours(region.astype(np.uint8), cv2.RETR_CCOMP,
