@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -33,6 +35,16 @@ def open_raster(path: Path, kind: FileKind) -> Image.Image:
             raise PageRefused(f"file is damaged (not a readable {kind.value})") from None
 
 
+@contextmanager
+def _quiet_pillow() -> Iterator[None]:
+    """Pillow's own warnings about a damaged file ("Corrupt EXIF data" on a TIFF cut short) are
+    printed with a library path that looks like a crash to the front desk; the page's row says
+    what is wrong in plain words instead."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        yield
+
+
 def bomb_reason(exc: Exception) -> str:
     numbers = re.findall(r"\d+", str(exc))
     size = f" ({int(numbers[0]):,} pixels)" if numbers else ""
@@ -47,7 +59,8 @@ def count_frames(im: Image.Image, limits: Limits) -> int:
         return 1
     while count < limits.max_pages:
         try:
-            im.seek(count)
+            with _quiet_pillow():
+                im.seek(count)
         except EOFError:
             break
         except Exception:
@@ -60,7 +73,8 @@ def seek_frame(im: Image.Image, index: int, limits: Limits) -> None:
     if not 0 <= index < limits.max_pages:
         raise EOFError
     if index > 0 or getattr(im, "tell", lambda: 0)() != 0:
-        im.seek(index)
+        with _quiet_pillow():
+            im.seek(index)
 
 
 def raster_page(im: Image.Image, path: Path, number: int, kind: FileKind,
@@ -72,7 +86,8 @@ def raster_page(im: Image.Image, path: Path, number: int, kind: FileKind,
     if width == 0 or height == 0:
         raise PageRefused("page has no pixels")
     dpi_x, dpi_y = _declared_dpi(im)
-    im.load()  # decoding happens here: truncated or corrupt data raises OSError
+    with _quiet_pillow():
+        im.load()  # decoding happens here: truncated or corrupt data raises OSError
     frame = _upright(im)
     if frame is not im and _orientation(im) in (5, 6, 7, 8):
         dpi_x, dpi_y = dpi_y, dpi_x
