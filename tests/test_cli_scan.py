@@ -205,7 +205,7 @@ def test_ctrl_c_leaves_no_half_written_output(tmp_path, clinic_store):
     _wait_for_stored_pages(clinic_store, 4)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == ExitCode.INTERRUPTED
+    assert proc.returncode == ExitCode.INTERRUPTED, err.decode()
     assert "Traceback" not in err.decode() and "interrupted" in err.decode()
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".r.csv")] == []

@@ -6,6 +6,8 @@ import stat
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from srs_scan.results import DUPLICATE_SHEET, Candidate, ItemResult, PageResult, error_result
 from srs_scan.sheets.sheetid import SheetId
 from srs_scan.batch.store import ResultStore, content_hash
@@ -60,3 +62,36 @@ def test_content_hash(tmp_path):
     a.write_bytes(b"%PDF-1.4 same")
     b.write_bytes(b"%PDF-1.4 same")
     assert content_hash(a) == content_hash(b) != content_hash(Path(__file__))
+
+
+class _CtrlCAfterBegin:
+    """The store's connection, with Ctrl-C landing the moment a BEGIN has returned (Python
+    delivers the signal between the call's return and the next line)."""
+
+    def __init__(self, db) -> None:
+        self.db, self.armed = db, True
+
+    def execute(self, sql, *args):
+        cursor = self.db.execute(sql, *args)
+        if sql.startswith("BEGIN") and self.armed:
+            self.armed = False
+            raise KeyboardInterrupt
+        return cursor
+
+    def __getattr__(self, name):
+        return getattr(self.db, name)
+
+
+def test_ctrl_c_as_a_transaction_begins_leaves_none_open(tmp_path):
+    # `srs-scan scan` stopped with Ctrl-C ended once with "this computer stopped the run"
+    # (exit 4) instead of "interrupted" (130): a transaction left open, the run's closing write
+    # could not begin its own
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        real = store.db
+        store.db = _CtrlCAfterBegin(real)
+        with pytest.raises(KeyboardInterrupt):
+            store.put("h1", _reading(1, "S1"))
+        assert not real.in_transaction
+        store.db = real
+        store.put("h1", _reading(1, "S1"))  # the next write begins as usual
+        assert store.get("h1", 1) == _reading(1, "S1")

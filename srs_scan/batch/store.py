@@ -253,12 +253,15 @@ class ResultStore:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One IMMEDIATE transaction: the write lock is taken before the first read, so nothing read
-        inside can change before the writes that depend on it (another process waits its turn)."""
-        self.db.execute("BEGIN IMMEDIATE")
+        inside can change before the writes that depend on it (another process waits its turn).
+        Ctrl-C can land the moment BEGIN returns: the transaction is rolled back then too, or the
+        run's closing write would find it still open and the run end as a database failure."""
         try:
+            self.db.execute("BEGIN IMMEDIATE")
             yield
         except BaseException:
-            self.db.rollback()
+            if self.db.in_transaction:
+                self.db.rollback()
             raise
         self.db.commit()
 
