@@ -347,15 +347,15 @@ def test_specks_between_the_arms_of_an_x_do_not_make_it_a_scribble():
 def test_a_row_grazing_a_ring_top_counts_only_the_strokes_it_crosses():
     # regression (phone seed 11, phone_20): a wobbly pencil ring's top arc touches a row in
     # 2-px bits, which were counted as passes: a ring read as four passes, crossed_out.
-    from srs_scan.read.blobs import _passes
+    from srs_scan.read.blobs import row_passes
     s = Params().strip_px_per_mm
     ink = np.zeros((40, 100), bool)
     ink[5, 10:16] = ink[5, 80:86] = True   # the ring's two sides, 0.5 mm wide
     ink[5, 40:42] = ink[5, 55:57] = True   # its top arc grazing the row
     dy = np.repeat((np.arange(40) - 30.0)[:, None], 100, axis=1)  # row 5 is 2.1 mm from the line
-    assert _passes(ink, dy, s, Params()) == 2
+    assert row_passes(ink, dy, s, Params()) == 2
     ink[5, 40:46] = ink[5, 55:61] = True   # a zigzag's strokes, crossed
-    assert _passes(ink, dy, s, Params()) == 4
+    assert row_passes(ink, dy, s, Params()) == 4
 
 
 @pytest.mark.parametrize("value", [9.96, 0.03])

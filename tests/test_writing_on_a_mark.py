@@ -51,6 +51,41 @@ def test_words_resting_on_the_line_are_stray_ink_with_or_without_a_mark_under_th
     assert item.value_cm is None and STRAY_INK in item.flags, item
 
 
+@pytest.mark.parametrize("text,height_mm", [("no", 2.4), ("n/a", 2.4), ("fine", 2.4),
+                                             ("meh", 3.4), ("good", 2.4), ("ok", 3.4),
+                                             ("so-so", 2.4)])
+@pytest.mark.parametrize("dip_mm", [-0.3, 0.0])
+def test_a_short_word_written_alone_on_an_empty_line_is_stray_ink(text, height_mm, dip_mm):
+    # narrower than any one mark (2-8 mm), so not caught by its width: a client writes "n/a"
+    # or "ok" on the line instead of a mark. Its letters are pieces of their own, each crossed
+    # once or twice by a row; together as often as a scribble. Read 4.1-4.4 with no flag
+    image = blank_page()
+    d = Drawer(image)
+    item_no, v = 2, 4.0
+    _write(d, text, d.x_of(v), d.line_y(item_no) - 0.07 + dip_mm, height_mm, BLUE)
+    item = read_all(distort(image, jpeg=85))[item_no]
+    assert item.value_cm is None and STRAY_INK in item.flags, item
+
+
+@pytest.mark.parametrize("up,lean_mm,second", [(3.0, 0.0, None), (4.5, 0.3, None),
+                                               (2.0, -0.2, None), (3.0, 0.0, 2.5)])
+def test_ticks_resting_on_the_line_from_above_are_still_marks(up, lean_mm, second):
+    # a short tick drawn down to the line and stopping on it is one piece crossed once: read;
+    # two such ticks 2.5 mm apart are two marks (`multiple_marks`), not letters
+    image = blank_page()
+    d = Drawer(image)
+    item_no, v = 1, 5.3
+    pen = Pen(BLUE, 0.5)
+    d.tick(item_no, v, pen, up=up, down=0.0, lean_mm=lean_mm)
+    if second is not None:
+        d.tick(item_no, v + second / 10, pen, up=up, down=0.0)
+    item = read_all(distort(image, jpeg=85))[item_no]
+    if second is None:
+        assert item.flags == () and item.value_cm == pytest.approx(v, abs=0.06), item
+    else:
+        assert STRAY_INK not in item.flags and item.value_cm is None, item
+
+
 @pytest.mark.parametrize("r_mm,text_mm,dip_mm", [(2.5, 3.6, 0.1), (2.5, 3.0, -0.3),
                                                   (3.0, 3.6, -0.3)])
 def test_a_question_mark_written_inside_a_circle_on_the_line_is_stray_ink(r_mm, text_mm, dip_mm):

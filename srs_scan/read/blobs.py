@@ -45,7 +45,7 @@ class Blob:
     crosses: bool = False  # ink beyond the line's rows on both sides: a whole crossing of its own
     # of ink reaching the strip's edge (0 when it does not): how dark it is there, how many of the
     # strip's two edges it reaches, and the fewest strokes a row near the line crosses on either
-    # side of it (`_passes`, each side alone)
+    # side of it (`row_passes`, each side alone)
     edge_darkness: float = 0.0
     edges: int = 0
     passes_each_side: int = 0
@@ -110,7 +110,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
                   + params.line_piece_over_line_mm) * s
     n, labels, stats = _components(joined)
     # Specks (JPEG ringing, pencil grain) are joined to a nearby mark by the closing above; they
-    # count towards its ink but not towards how often a row crosses it (`_passes`): two specks
+    # count towards its ink but not towards how often a row crosses it (`row_passes`): two specks
     # between an X's arms would make it a four-pass scribble. Each piece of `mask` lies wholly
     # inside one blob, so a blob's own ink is enough to find its specks, unless a stain was cut
     # away from pen ink it touched (then the strip's whole mask is labelled, as it was before).
@@ -151,7 +151,7 @@ def find_blobs(strip: Strip, line: LineFit, line_only: np.ndarray,
             fill=float(ink.sum() / (bw * bh)),
             darkness=darkness,
             has_hole=has_hole(sub, s, params),
-            passes=_passes(strokes, sub_dy, s, params),
+            passes=row_passes(strokes, sub_dy, s, params),
             touches_edge=touches_edge,
             cols=(int(x), int(x + bw)),
             label=k,
@@ -399,8 +399,8 @@ def _at_edge(d: np.ndarray, ink: np.ndarray, dy: np.ndarray, top: int, h: int, s
     return {"edge_darkness": (float(percentile(d[edge], params.darkness_percentile))
                               if edge.any() else 0.0),
             "edges": int(near_top.any()) + int(near_bottom.any()),
-            "passes_each_side": min(_passes(ink & (dy < 0), dy, s, params),
-                                    _passes(ink & (dy > 0), dy, s, params))}
+            "passes_each_side": min(row_passes(ink & (dy < 0), dy, s, params),
+                                    row_passes(ink & (dy > 0), dy, s, params))}
 
 
 def _column_percentile(values: np.ndarray, chosen: np.ndarray, q: float) -> np.ndarray:
@@ -435,14 +435,16 @@ def _stop_columns(d: np.ndarray, dist: np.ndarray, a: int, b: int, c: int, half_
     return a + lo, a + hi + 1
 
 
-def _passes(ink: np.ndarray, dy: np.ndarray, s: float, params: Params) -> int:
-    """The most separate ink runs along a row 1-3 mm from the line (where an X's arms part).
+def row_passes(ink: np.ndarray, dy: np.ndarray, s: float, params: Params,
+               rows_mm: tuple[float, float] | None = None) -> int:
+    """The most separate ink runs along a row 1-3 mm from the line (where an X's arms part),
+    or `rows_mm` from it.
 
     Runs shorter than `pass_min_run_mm` do not count: there the row only grazes the top of a
     curve (a ring's wobbly top arc) or a speck, rather than crossing a stroke.
     """
     rows = np.abs(median(dy, axis=1))
-    near_mm, far_mm = params.passes_rows_mm
+    near_mm, far_mm = rows_mm or params.passes_rows_mm
     chosen = ink[(rows >= near_mm * s) & (rows <= far_mm * s)]
     if chosen.size == 0:
         return 0

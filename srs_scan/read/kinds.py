@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from srs_scan.read.blobs import Blob, PenInk, line_band, line_rows
+from srs_scan.read.blobs import Blob, PenInk, line_band, line_rows, row_passes
 from srs_scan.read.crossing import of_group
 from srs_scan.read.params import Params
 from srs_scan.read.stats import median, percentile
@@ -384,6 +384,19 @@ def crosses_line_twice(ink: PenInk, group: list[Blob], s: float, params: Params)
     return (all((xy[st.inside, 1] < -beyond).any() and (xy[st.inside, 1] > beyond).any()
                 for st in (strokes.first, strokes.second))
             and abs(strokes.first.x_at(0.0) - strokes.second.x_at(0.0)) > params.two_marks_apart_mm)
+
+
+def letters_on_line(ink: PenInk, group: list[Blob], s: float, params: Params) -> bool:
+    """Whether a mark of several pieces is crossed by a row as often as a scribble is
+    (`scribble_passes`, `letters_rows_mm` from the line), its pieces together: letters are a
+    piece each, crossed once or twice ("no" written on an empty line, resting on it, read 4.16
+    with no flag; one piece of joined-up letters is a scribble already)."""
+    if len(group) < 2:
+        return False
+    x0, x1 = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
+    mine = of_group(ink.labels[:, x0:x1], group) & (ink.pen[:, x0:x1] > 0)
+    return (row_passes(mine, ink.dy[:, x0:x1], s, params, params.letters_rows_mm)
+            >= params.scribble_passes)
 
 
 def _covers_line_apart(ink: PenInk, group: list[Blob], s: float, params: Params) -> bool:

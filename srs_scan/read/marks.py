@@ -24,8 +24,8 @@ from srs_scan.read.blobs import Blob, PenInk, find_blobs, within_reach
 from srs_scan.read.colour import stain_coloured
 from srs_scan.read.crossing import group_x_mm, sides_apart_mm
 from srs_scan.read.kinds import (blob_kind, comes_from_afar, crosses_line_twice, ink_along_line,
-                                 ink_inside_loop, merge_blobs, overlong_crossing, stain_band,
-                                 struck_tick)
+                                 ink_inside_loop, letters_on_line, merge_blobs, overlong_crossing,
+                                 stain_band, struck_tick)
 from srs_scan.read.params import Params
 from srs_scan.read.endtick import bilevel, mark_on_tick, tick_rows
 from srs_scan.read.strip import (LineFit, Strip, find_end, find_line, find_stop, line_image,
@@ -129,6 +129,8 @@ def read_item(image: np.ndarray, mm_to_px: np.ndarray, spec: FormSpec, item: Ite
         # letters resting on the line from one side are writing, not a mark taken back: a
         # scribble over a mark crosses the line (stray seeds 301-305: 30 comments crossed_out)
         stray |= _one_side(on) and any(blob_kind(b, params) == "scribble" for b in on)
+        # and so are letters, each a piece of its own, that a row crosses as often together
+        stray = stray or (_one_side(on) and letters_on_line(ink, group, s, params))
         # and so are pieces resting on it from one side wider together than any one mark, a
         # mark perhaps among their letters (messy seed 3001 p25: "hard week" on the line over a
         # dot, one group, read 1.1 mm off with no flag); so is ink written inside a circle on

@@ -414,6 +414,10 @@ class Params:
     passes_rows_mm: tuple[float, float] = (1.0, 3.0)
     """Passes are counted on rows this far from the line: there an X's arms have parted and
     the line's removal has not cut the strokes."""
+    letters_rows_mm: tuple[float, float] = (0.4, 3.0)
+    """Where a row is taken through pieces resting on the line from one side, to count them as
+    letters (`kinds.letters_on_line`): a small letter is 1.2-2 mm tall, so its body lies below
+    the 1 mm an X's arms need to part; within 0.4 mm of the line a stroke's foot blurs into it."""
     pass_min_run_mm: float = 0.25
     """A row crossing a pen stroke (>= 0.3 mm wide, pencil ~0.25 mm, wider when slanted) runs
     through at least this much ink; shorter runs are where a row grazes the top of a wobbly
