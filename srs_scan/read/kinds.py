@@ -231,8 +231,7 @@ def _crossing_cols(ink: PenInk, m: Blob, half_px: float) -> tuple[int, int]:
 def struck_tick(ink: PenInk, group: list[Blob], s: float, params: Params) -> bool:
     """Whether a mark is a tick struck through: two straight strokes crossing, one upright and
     one leaning far from it (a slash). An X's arms both lean, one each way."""
-    x0, x1 = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
-    mine = of_group(ink.labels[:, x0:x1], group) & (ink.pen[:, x0:x1] > 0)
+    mine, _ = _group_pen(ink, group)
     rows, cols = np.nonzero(mine)
     leans = crossing_strokes(np.stack([cols / s, rows / s], axis=1), _stroke_band_mm(group, params),
                              params)
@@ -354,10 +353,15 @@ def _stroke_band_mm(group: list[Blob], params: Params) -> float:
 
 def _group_xy(ink: PenInk, group: list[Blob], s: float) -> np.ndarray:
     """A mark's pen ink, one row per pixel: (x, y) in mm, y from the printed line."""
-    x0, x1 = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
-    mine = of_group(ink.labels[:, x0:x1], group) & (ink.pen[:, x0:x1] > 0)
+    mine, span = _group_pen(ink, group)
     rows, cols = np.nonzero(mine)
-    return np.stack([cols / s, ink.dy[:, x0:x1][rows, cols] / s], axis=1)
+    return np.stack([cols / s, ink.dy[:, span][rows, cols] / s], axis=1)
+
+
+def _group_pen(ink: PenInk, group: list[Blob]) -> tuple[np.ndarray, slice]:
+    """Where a mark's pen ink is (bool), over the columns its pieces span, and those columns."""
+    span = slice(min(b.cols[0] for b in group), max(b.cols[1] for b in group))
+    return of_group(ink.labels[:, span], group) & (ink.pen[:, span] > 0), span
 
 
 def crosses_line_twice(ink: PenInk, group: list[Blob], s: float, params: Params) -> bool:
@@ -393,9 +397,8 @@ def letters_on_line(ink: PenInk, group: list[Blob], s: float, params: Params) ->
     with no flag; one piece of joined-up letters is a scribble already)."""
     if len(group) < 2:
         return False
-    x0, x1 = min(b.cols[0] for b in group), max(b.cols[1] for b in group)
-    mine = of_group(ink.labels[:, x0:x1], group) & (ink.pen[:, x0:x1] > 0)
-    return (row_passes(mine, ink.dy[:, x0:x1], s, params, params.letters_rows_mm)
+    mine, span = _group_pen(ink, group)
+    return (row_passes(mine, ink.dy[:, span], s, params, params.letters_rows_mm)
             >= params.scribble_passes)
 
 
